@@ -1,0 +1,73 @@
+//! [`Command`]: what the application wants, the same vocabulary for HTTP/1.1 and HTTP/2.
+//!
+//! Each command has a verb on [`Connection`](crate::Connection) (`send_response`,
+//! `send_data`…); the enum exists so that stream handlers can pass, drop, rewrite and add
+//! commands before [`Connection::execute`](crate::Connection::execute) runs them.
+
+use crate::{Fields, Reason, Request, Response, StreamId};
+use bytes::Bytes;
+
+/// One application command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Command {
+    /// Start a request (client). Executing it returns the new stream's id.
+    Request {
+        /// The request head.
+        head: Request,
+        /// Whether the request has no body.
+        end_stream: bool,
+    },
+    /// Send a response head (server), informational 1xx included.
+    Response {
+        /// The stream answered.
+        stream: StreamId,
+        /// The response head.
+        head: Response,
+        /// Whether the response has no body.
+        end_stream: bool,
+    },
+    /// Send body bytes (or raw tunnel bytes).
+    Data {
+        /// The stream.
+        stream: StreamId,
+        /// The bytes.
+        data: Bytes,
+        /// Whether this ends the body (or closes this side of a tunnel).
+        end_stream: bool,
+    },
+    /// Send a trailer section; it ends the body.
+    Trailers {
+        /// The stream.
+        stream: StreamId,
+        /// The trailer fields.
+        fields: Fields,
+    },
+    /// The application is ready for the request body (server): if the client sent
+    /// `Expect: 100-continue` and no response was sent yet, a `100 Continue` goes out.
+    AcceptBody {
+        /// The stream.
+        stream: StreamId,
+    },
+    /// Abandon a stream. HTTP/1.1 can only do that by closing the connection.
+    Reset {
+        /// The stream.
+        stream: StreamId,
+        /// The error code.
+        code: Reason,
+    },
+}
+
+impl Command {
+    /// The stream this command concerns (`None` for a new request).
+    pub fn stream(&self) -> Option<StreamId> {
+        match self {
+            Command::Request { .. } => None,
+            Command::Response { stream, .. }
+            | Command::Data { stream, .. }
+            | Command::Trailers { stream, .. }
+            | Command::AcceptBody { stream }
+            | Command::Reset { stream, .. } => Some(*stream),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Every limit, budget and leniency of a connection, in one place.
+
+use std::time::Duration;
+
+/// Whether to tolerate one specific violation of the grammar from a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Leniency {
+    /// Reject the message (the default for every violation).
+    #[default]
+    Reject,
+    /// Accept it, as the RFC allows a recipient to.
+    Allow,
+}
+
+/// The limits and leniencies of a connection.
+///
+/// Every resource a peer can make a connection spend has a bound here; hitting one is
+/// an [`Error`](crate::Error) whose kind is a [`Limit`](crate::Limit) with the status it
+/// implies. Names match [`Config::set`], which the example servers expose as
+/// `--config KEY=VALUE`.
+///
+/// ```
+/// let mut config = weir::Config::default();
+/// config.set("max_fields", "50").unwrap();
+/// assert_eq!(config.max_fields, 50);
+/// assert!(config.set("no_such_key", "1").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Longest request line, CRLF excluded (over it: 414).
+    pub max_request_line: usize,
+    /// Largest head: start line and header section (over it: 431).
+    pub max_head_bytes: usize,
+    /// Most header fields in one head (over it: 431).
+    pub max_fields: usize,
+    /// Largest body received, in bytes (over it: 413). Bodies are streamed, never
+    /// buffered whole, so the default is unbounded.
+    pub max_body: u64,
+    /// Largest trailer section (over it: 431).
+    pub max_trailer_bytes: usize,
+    /// Longest chunk-size line including chunk extensions (over it: 413).
+    pub max_chunk_line: usize,
+    /// Most input buffered that the connection cannot consume yet, such as pipelined
+    /// requests behind an unfinished response; past it the connection closes.
+    /// [`Connection::wants_input`](crate::Connection::wants_input) says when to stop reading.
+    pub max_buffered_input: usize,
+    /// Time allowed for a request head once its first byte has arrived (over it: 408
+    /// and close): the slowloris defence. `None` disables it.
+    pub header_read_timeout: Option<Duration>,
+    /// Time a keep-alive connection may stay idle between messages before it is closed.
+    /// `None` disables it.
+    pub idle_timeout: Option<Duration>,
+    /// Accept folded field lines (obs-fold), replacing each fold by spaces
+    /// (RFC 9112 §5.2 allows this instead of a 400).
+    pub allow_obs_fold: Leniency,
+    /// Accept whitespace between a field name and its colon in responses. Requests are
+    /// always rejected: RFC 9112 §5.1 says a server MUST answer them with 400.
+    pub allow_space_before_colon: Leniency,
+    /// Accept a bare LF as a line terminator in heads and chunk lines (RFC 9112 §2.2
+    /// says a recipient MAY).
+    pub allow_bare_lf: Leniency,
+    /// Accept more than one space between the parts of a request or status line
+    /// (RFC 9112 §3 allows a recipient to be lenient about whitespace).
+    pub allow_multiple_spaces: Leniency,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_request_line: 8 * 1024,
+            max_head_bytes: 64 * 1024,
+            max_fields: 100,
+            max_body: u64::MAX,
+            max_trailer_bytes: 16 * 1024,
+            max_chunk_line: 4 * 1024,
+            max_buffered_input: 256 * 1024,
+            header_read_timeout: Some(Duration::from_secs(30)),
+            idle_timeout: Some(Duration::from_secs(60)),
+            allow_obs_fold: Leniency::Reject,
+            allow_space_before_colon: Leniency::Reject,
+            allow_bare_lf: Leniency::Reject,
+            allow_multiple_spaces: Leniency::Reject,
+        }
+    }
+}
+
+/// A `Config::set` call that named an unknown key or gave a bad value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// No setting has that name.
+    #[error("unknown config key `{0}`")]
+    UnknownKey(String),
+    /// The value does not parse for that key.
+    #[error("bad value `{value}` for `{key}`: {expected}")]
+    BadValue {
+        /// The key.
+        key: String,
+        /// The value given.
+        value: String,
+        /// What the key takes.
+        expected: &'static str,
+    },
+}
+
+impl Config {
+    /// Sets one setting by name from text: sizes and counts as integers, timeouts as
+    /// seconds (`0` or `none` disables), leniencies as `allow` or `reject`.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let bad = |expected| ConfigError::BadValue {
+            key: key.to_string(),
+            value: value.to_string(),
+            expected,
+        };
+        let size = || value.parse::<usize>().map_err(|_| bad("a whole number"));
+        let secs = || -> Result<Option<Duration>, ConfigError> {
+            if value == "none" {
+                return Ok(None);
+            }
+            let s: f64 = value.parse().map_err(|_| bad("seconds, or none"))?;
+            if !(s >= 0.0 && s.is_finite()) {
+                return Err(bad("seconds, or none"));
+            }
+            Ok((s > 0.0).then(|| Duration::from_secs_f64(s)))
+        };
+        let leniency = || match value {
+            "allow" | "true" => Ok(Leniency::Allow),
+            "reject" | "false" => Ok(Leniency::Reject),
+            _ => Err(bad("allow or reject")),
+        };
+        match key {
+            "max_request_line" => self.max_request_line = size()?,
+            "max_head_bytes" => self.max_head_bytes = size()?,
+            "max_fields" => self.max_fields = size()?,
+            "max_body" => {
+                self.max_body = value.parse().map_err(|_| bad("a whole number"))?;
+            }
+            "max_trailer_bytes" => self.max_trailer_bytes = size()?,
+            "max_chunk_line" => self.max_chunk_line = size()?,
+            "max_buffered_input" => self.max_buffered_input = size()?,
+            "header_read_timeout" => self.header_read_timeout = secs()?,
+            "idle_timeout" => self.idle_timeout = secs()?,
+            "allow_obs_fold" => self.allow_obs_fold = leniency()?,
+            "allow_space_before_colon" => self.allow_space_before_colon = leniency()?,
+            "allow_bare_lf" => self.allow_bare_lf = leniency()?,
+            "allow_multiple_spaces" => self.allow_multiple_spaces = leniency()?,
+            _ => return Err(ConfigError::UnknownKey(key.to_string())),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_by_name() {
+        let mut c = Config::default();
+        c.set("idle_timeout", "0").unwrap();
+        assert_eq!(c.idle_timeout, None);
+        c.set("header_read_timeout", "2.5").unwrap();
+        assert_eq!(c.header_read_timeout, Some(Duration::from_millis(2500)));
+        c.set("allow_bare_lf", "allow").unwrap();
+        assert_eq!(c.allow_bare_lf, Leniency::Allow);
+        assert!(matches!(
+            c.set("max_fields", "-1"),
+            Err(ConfigError::BadValue { .. })
+        ));
+        assert!(c.set("idle_timeout", "NaN").is_err());
+    }
+}

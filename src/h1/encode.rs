@@ -1,0 +1,125 @@
+//! Writing HTTP/1.1 heads (RFC 9112 §3–§5), exactly as the application built them.
+
+use super::parse::is_token;
+use crate::error::Misuse;
+use crate::head::{Fields, Request, Response};
+
+/// Refuses a head that cannot go on the wire as given: a name that is not a token, or a
+/// value with CR, LF or NUL (which would let a value inject fields or a second message).
+pub(crate) fn check_fields(fields: &Fields) -> Result<(), Misuse> {
+    for f in fields {
+        if !is_token(&f.name) {
+            return Err(Misuse::InvalidHead("field name is not a token"));
+        }
+        if f.value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(Misuse::InvalidHead("field value holds CR, LF or NUL"));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_request(req: &Request) -> Result<(), Misuse> {
+    if !is_token(&req.method) {
+        return Err(Misuse::InvalidHead("method is not a token"));
+    }
+    if req.target.is_empty() || req.target.iter().any(|&b| b <= b' ' || b == 0x7f) {
+        return Err(Misuse::InvalidHead(
+            "target is empty or holds whitespace or controls",
+        ));
+    }
+    check_fields(&req.fields)
+}
+
+pub(crate) fn check_response(res: &Response) -> Result<(), Misuse> {
+    if !(100..=999).contains(&res.status) {
+        return Err(Misuse::InvalidHead("status is not three digits"));
+    }
+    if res
+        .reason
+        .iter()
+        .any(|&b| b == b'\r' || b == b'\n' || b == 0)
+    {
+        return Err(Misuse::InvalidHead("reason holds CR, LF or NUL"));
+    }
+    check_fields(&res.fields)
+}
+
+pub(crate) fn write_fields(tx: &mut Vec<u8>, fields: &Fields) {
+    for f in fields {
+        tx.extend_from_slice(&f.name);
+        tx.extend_from_slice(b": ");
+        tx.extend_from_slice(&f.value);
+        tx.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Writes a request head. `extra` holds the framing fields the connection adds.
+pub(crate) fn write_request(tx: &mut Vec<u8>, req: &Request, extra: &[(&str, &[u8])]) {
+    tx.extend_from_slice(&req.method);
+    tx.push(b' ');
+    tx.extend_from_slice(&req.target);
+    // A client sends the highest version it conforms to: HTTP/1.1, or 1.0 if asked.
+    tx.extend_from_slice(if req.version == crate::Version::Http10 {
+        b" HTTP/1.0\r\n"
+    } else {
+        b" HTTP/1.1\r\n"
+    });
+    write_fields(tx, &req.fields);
+    write_extra(tx, extra);
+}
+
+/// Writes a response head. A server always answers HTTP/1.1 (RFC 9110 §6.2).
+pub(crate) fn write_response(tx: &mut Vec<u8>, res: &Response, extra: &[(&str, &[u8])]) {
+    tx.extend_from_slice(b"HTTP/1.1 ");
+    let s = res.status;
+    tx.extend_from_slice(&[
+        b'0' + (s / 100) as u8,
+        b'0' + (s / 10 % 10) as u8,
+        b'0' + (s % 10) as u8,
+        b' ',
+    ]);
+    tx.extend_from_slice(&res.reason);
+    tx.extend_from_slice(b"\r\n");
+    write_fields(tx, &res.fields);
+    write_extra(tx, extra);
+}
+
+fn write_extra(tx: &mut Vec<u8>, extra: &[(&str, &[u8])]) {
+    for (name, value) in extra {
+        tx.extend_from_slice(name.as_bytes());
+        tx.extend_from_slice(b": ");
+        tx.extend_from_slice(value);
+        tx.extend_from_slice(b"\r\n");
+    }
+    tx.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_exact_bytes() {
+        let mut tx = vec![];
+        let res = Response::new(200).field("X-Case", "Kept");
+        write_response(&mut tx, &res, &[("content-length", b"5")]);
+        assert_eq!(
+            tx,
+            b"HTTP/1.1 200 OK\r\nX-Case: Kept\r\ncontent-length: 5\r\n\r\n"
+        );
+        let mut tx = vec![];
+        write_request(&mut tx, &Request::new("GET", "/x").field("Host", "a"), &[]);
+        assert_eq!(tx, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+    }
+
+    #[test]
+    fn refuses_injection() {
+        let bad = Response::new(200).field("X", "a\r\nSet-Cookie: evil");
+        assert!(check_response(&bad).is_err());
+        let bad = Response::new(200).field("X Y", "a");
+        assert!(check_response(&bad).is_err());
+        let bad = Request::new("GET", "/a b");
+        assert!(check_request(&bad).is_err());
+        assert!(check_request(&Request::new("GET", "/").field("Host", "a")).is_ok());
+    }
+}

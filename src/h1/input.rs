@@ -1,0 +1,59 @@
+//! The connection's input buffer: bytes received and not yet consumed, handed out as
+//! zero-copy [`Bytes`] slices, with the offset of the first one in the whole input.
+
+use bytes::{Bytes, BytesMut};
+
+#[derive(Debug, Default)]
+pub(crate) struct Input {
+    buf: BytesMut,
+    /// How many bytes of the connection's input came before `buf[0]`.
+    offset: u64,
+}
+
+impl Input {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    pub(crate) fn bytes_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The offset in the whole input of the next unconsumed byte.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Takes the first `n` bytes (`n <= len`) without copying.
+    pub(crate) fn take(&mut self, n: usize) -> Bytes {
+        self.offset += n as u64;
+        self.buf.split_to(n).freeze()
+    }
+
+    /// Drops the first `n` bytes (`n <= len`).
+    pub(crate) fn skip(&mut self, n: usize) {
+        self.offset += n as u64;
+        let _ = self.buf.split_to(n);
+    }
+
+    /// The position of the first `byte` at or after `from`.
+    pub(crate) fn find_byte(&self, byte: u8, from: usize) -> Option<usize> {
+        let from = from.min(self.buf.len());
+        self.buf[from..]
+            .iter()
+            .position(|&b| b == byte)
+            .map(|i| i + from)
+    }
+}

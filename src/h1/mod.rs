@@ -1,0 +1,10 @@
+//! HTTP/1.1 (RFC 9112): heads through `httparse`, body framing, encoding, and the
+//! connection state machine.
+
+mod body;
+mod encode;
+mod input;
+mod parse;
+mod state;
+
+pub(crate) use state::H1;

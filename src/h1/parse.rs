@@ -1,0 +1,811 @@
+//! HTTP/1.1 heads (RFC 9112 §2–§5): finding the end of a head in the input, parsing it
+//! with `httparse` into wire-exact [`Request`]/[`Response`] values, and the checks that
+//! `httparse` leaves to us (bare LF, obs-fold, Host, request-target forms, versions).
+
+use crate::config::{Config, Leniency};
+use crate::error::{ErrorKind, Limit, ProtocolError};
+use crate::head::{
+    list_elements, trim_ows, Field, Fields, PartialRequest, Request, Response, Version,
+};
+use bytes::{Bytes, BytesMut};
+
+/// Headers parsed on the stack up to this many; beyond, on the heap.
+const STACK_FIELDS: usize = 128;
+
+/// A parse failure: the error and what was parsed before it.
+#[derive(Debug)]
+pub(crate) struct HeadError {
+    pub kind: ErrorKind,
+    pub field: Option<Bytes>,
+    pub partial: PartialRequest,
+}
+
+impl HeadError {
+    pub(crate) fn new(kind: impl Into<ErrorKind>) -> HeadError {
+        HeadError {
+            kind: kind.into(),
+            field: None,
+            partial: PartialRequest::default(),
+        }
+    }
+}
+
+/// Scans `buf` for the empty line that ends a head, starting at `*scanned` (bytes before
+/// it were already scanned). Returns the head's length including the empty line.
+///
+/// Leading empty lines must have been skipped (see [`skip_leading_empty_lines`]).
+pub(crate) fn find_head_end(buf: &[u8], scanned: &mut usize, bare_lf: bool) -> Option<usize> {
+    // Restart a little before the previous end so a terminator split across reads is found.
+    let mut i = scanned.saturating_sub(3);
+    while let Some(off) = buf[i..].iter().position(|&b| b == b'\n') {
+        let lf = i + off;
+        // `\n\r\n` or (lenient) `\n\n`: the line that ends at `lf` is empty.
+        if lf >= 2 && buf[lf - 1] == b'\r' && buf[lf - 2] == b'\n' {
+            return Some(lf + 1);
+        }
+        if bare_lf && lf >= 1 && buf[lf - 1] == b'\n' {
+            return Some(lf + 1);
+        }
+        i = lf + 1;
+    }
+    *scanned = buf.len();
+    None
+}
+
+/// Drops empty lines before a request line (RFC 9112 §2.2: a server SHOULD ignore at
+/// least one). Returns how many bytes to skip.
+pub(crate) fn skip_leading_empty_lines(buf: &[u8], bare_lf: bool) -> usize {
+    let mut i = 0;
+    loop {
+        match &buf[i..] {
+            [b'\r', b'\n', ..] => i += 2,
+            [b'\n', ..] if bare_lf => i += 1,
+            _ => return i,
+        }
+    }
+}
+
+/// Checks a head that is still incomplete against the size limits, so that a peer
+/// cannot make us buffer more than `max_head_bytes` (431) or an endless request line (414).
+pub(crate) fn check_partial_head(buf: &[u8], config: &Config, request: bool) -> Result<(), Limit> {
+    if request {
+        // RFC 9112 §3: a server that receives a request-target longer than it wishes to
+        // parse MUST respond with 414.
+        let window = &buf[..buf.len().min(config.max_request_line + 2)];
+        if buf.len() > config.max_request_line + 1 && !window.contains(&b'\n') {
+            return Err(Limit::RequestLine);
+        }
+    }
+    if buf.len() > config.max_head_bytes {
+        return Err(Limit::HeadBytes);
+    }
+    Ok(())
+}
+
+/// Prepares a complete head in place before `httparse` sees it: rejects bare LF or
+/// obs-fold unless allowed, and replaces each allowed obs-fold by spaces.
+pub(crate) fn prepare_head(head: &mut BytesMut, config: &Config) -> Result<(), ProtocolError> {
+    let allow_lf = config.allow_bare_lf == Leniency::Allow;
+    let allow_fold = config.allow_obs_fold == Leniency::Allow;
+    let mut i = 0;
+    while let Some(off) = head[i..].iter().position(|&b| b == b'\n') {
+        let lf = i + off;
+        // RFC 9112 §2.2: a recipient MAY recognize a single LF as a line terminator.
+        if (lf == 0 || head[lf - 1] != b'\r') && !allow_lf {
+            return Err(ProtocolError::BareLf);
+        }
+        // RFC 9112 §5.2: obs-fold in a request MUST be rejected with 400 or replaced by SP;
+        // the first line cannot be folded (that would be whitespace before the first field).
+        if matches!(head.get(lf + 1), Some(b' ' | b'\t')) && i > 0 {
+            if !allow_fold {
+                return Err(ProtocolError::ObsFold);
+            }
+            head[lf] = b' ';
+            if lf > 0 && head[lf - 1] == b'\r' {
+                head[lf - 1] = b' ';
+            }
+        }
+        i = lf + 1;
+    }
+    Ok(())
+}
+
+fn map_httparse(e: httparse::Error) -> ErrorKind {
+    match e {
+        httparse::Error::HeaderName => ProtocolError::InvalidFieldName.into(),
+        httparse::Error::HeaderValue | httparse::Error::NewLine => {
+            ProtocolError::InvalidFieldValue.into()
+        }
+        httparse::Error::Status => ProtocolError::InvalidStatus.into(),
+        httparse::Error::Token => ProtocolError::InvalidMethod.into(),
+        httparse::Error::TooManyHeaders => Limit::FieldCount.into(),
+        httparse::Error::Version => ProtocolError::InvalidVersion.into(),
+    }
+}
+
+/// A version that `httparse` refused: `HTTP/x.y` with another major is 505; a higher
+/// HTTP/1 minor is served as HTTP/1.1 (RFC 9110 §6.2); anything else is malformed.
+fn classify_version(version: &[u8]) -> Result<(), ProtocolError> {
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            if *major == b'1' {
+                Ok(())
+            } else {
+                Err(ProtocolError::UnsupportedVersion)
+            }
+        }
+        _ => Err(ProtocolError::InvalidVersion),
+    }
+}
+
+fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
+    let mut fields = Fields::with_capacity(headers.len());
+    for h in headers {
+        fields.push(Field {
+            name: src.slice_ref(h.name.as_bytes()),
+            value: src.slice_ref(trim_ows(h.value)),
+        });
+    }
+    fields
+}
+
+/// Runs `f` with a header array of `max` entries (on the stack when small).
+fn with_headers<'b, R>(max: usize, f: impl FnOnce(&mut [httparse::Header<'b>]) -> R) -> R {
+    if max <= STACK_FIELDS {
+        let mut arr = [httparse::EMPTY_HEADER; STACK_FIELDS];
+        f(&mut arr[..max])
+    } else {
+        let mut v = vec![httparse::EMPTY_HEADER; max];
+        f(&mut v)
+    }
+}
+
+/// Parses a complete request head (`src` is exactly the head, empty line included).
+pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, HeadError> {
+    let mut parser = httparse::ParserConfig::default();
+    parser.allow_multiple_spaces_in_request_line_delimiters(
+        config.allow_multiple_spaces == Leniency::Allow,
+    );
+    with_headers(config.max_fields, |headers| {
+        let mut req = httparse::Request::new(headers);
+        let result = parser.parse_request(&mut req, src);
+        let partial = || PartialRequest {
+            method: req.method.map(|m| src.slice_ref(m.as_bytes())),
+            target: req.path.map(|p| src.slice_ref(p.as_bytes())),
+            version: req.version.map(|v| {
+                if v == 0 {
+                    Version::Http10
+                } else {
+                    Version::Http11
+                }
+            }),
+            fields: Fields::new(),
+        };
+        match result {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => {
+                let mut e = HeadError::new(ProtocolError::InvalidRequestLine);
+                e.partial = partial();
+                return Err(e);
+            }
+            Err(httparse::Error::Version) => {
+                let mut e = HeadError::new(version_error(src));
+                e.partial = partial();
+                return Err(e);
+            }
+            Err(e) => {
+                let mut e = HeadError::new(map_httparse(e));
+                e.partial = partial();
+                return Err(e);
+            }
+        }
+        let method = src.slice_ref(req.method.unwrap_or_default().as_bytes());
+        let target = src.slice_ref(req.path.unwrap_or_default().as_bytes());
+        let version = if req.version == Some(0) {
+            Version::Http10
+        } else {
+            Version::Http11
+        };
+        Ok(Request {
+            method,
+            target,
+            version,
+            fields: collect_fields(src, req.headers),
+        })
+    })
+}
+
+/// `httparse` only knows HTTP/1.0 and HTTP/1.1; tell a future version (505) from junk (400).
+fn version_error(src: &[u8]) -> ErrorKind {
+    let line_end = src.iter().position(|&b| b == b'\n').unwrap_or(src.len());
+    let line = src[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&src[..line_end]);
+    let version = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
+    match classify_version(version) {
+        // A later HTTP/1 minor version: httparse refuses it, we read it as HTTP/1.1.
+        Ok(()) => ErrorKind::Protocol(ProtocolError::UnsupportedVersion),
+        Err(p) => p.into(),
+    }
+}
+
+/// If the request line names a later HTTP/1 minor version (`HTTP/1.2`…), rewrites it in
+/// place to `HTTP/1.1` so that it is served as HTTP/1.1 (RFC 9110 §6.2). Returns whether
+/// it did.
+pub(crate) fn downgrade_minor_version(head: &mut BytesMut) -> bool {
+    let Some(line_end) = head.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let end = if line_end > 0 && head[line_end - 1] == b'\r' {
+        line_end - 1
+    } else {
+        line_end
+    };
+    if end < 8 {
+        return false;
+    }
+    let v = &head[end - 8..end];
+    if v.starts_with(b"HTTP/1.")
+        && v[7].is_ascii_digit()
+        && v[7] > b'1'
+        && head[..end - 8].ends_with(b" ")
+    {
+        head[end - 1] = b'1';
+        return true;
+    }
+    false
+}
+
+/// Parses a complete response head.
+pub(crate) fn parse_response(src: &Bytes, config: &Config) -> Result<Response, HeadError> {
+    let mut parser = httparse::ParserConfig::default();
+    parser
+        .allow_spaces_after_header_name_in_responses(
+            config.allow_space_before_colon == Leniency::Allow,
+        )
+        .allow_obsolete_multiline_headers_in_responses(config.allow_obs_fold == Leniency::Allow)
+        .allow_multiple_spaces_in_response_status_delimiters(
+            config.allow_multiple_spaces == Leniency::Allow,
+        );
+    with_headers(config.max_fields, |headers| {
+        let mut res = httparse::Response::new(headers);
+        match parser.parse_response(&mut res, src) {
+            Ok(httparse::Status::Complete(_)) => {}
+            Ok(httparse::Status::Partial) => {
+                return Err(HeadError::new(ProtocolError::InvalidStatus))
+            }
+            Err(httparse::Error::Version) => return Err(HeadError::new(version_error(src))),
+            Err(e) => return Err(HeadError::new(map_httparse(e))),
+        }
+        let status = res.code.unwrap_or_default();
+        if !(100..=999).contains(&status) {
+            return Err(HeadError::new(ProtocolError::InvalidStatus));
+        }
+        Ok(Response {
+            status,
+            reason: src.slice_ref(res.reason.unwrap_or_default().as_bytes()),
+            version: if res.version == Some(0) {
+                Version::Http10
+            } else {
+                Version::Http11
+            },
+            fields: collect_fields(src, res.headers),
+        })
+    })
+}
+
+/// How a message body is delimited (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body.
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// Chunked transfer coding.
+    Chunked,
+    /// Until the connection closes (responses only).
+    Close,
+}
+
+/// A single Content-Length value: one or more digits that fit in 64 bits.
+pub(crate) fn parse_content_length(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || value.len() > 19 {
+        // 19 digits always fit in u64; 20 may not, and nobody needs 10 EB.
+        return None;
+    }
+    value.iter().try_fold(0u64, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))
+    })
+}
+
+/// The Content-Length of a message: `Ok(None)` if absent. More than one value, even an
+/// equal one, is refused: RFC 9110 §8.6 lets a recipient reject it, and smuggling
+/// attacks rely on recipients that disagree about which one counts.
+fn content_length(fields: &Fields) -> Result<Option<u64>, (ProtocolError, Bytes)> {
+    let mut found: Option<(u64, &Field)> = None;
+    for f in fields.iter().filter(|f| f.is("content-length")) {
+        if found.is_some() {
+            return Err((ProtocolError::DuplicateContentLength, f.name.clone()));
+        }
+        match parse_content_length(&f.value) {
+            Some(n) => found = Some((n, f)),
+            None if f.value.contains(&b',') => {
+                return Err((ProtocolError::DuplicateContentLength, f.name.clone()))
+            }
+            None => return Err((ProtocolError::InvalidContentLength, f.name.clone())),
+        }
+    }
+    Ok(found.map(|(n, _)| n))
+}
+
+/// The transfer codings of a message, checked: `Ok(true)` if they are exactly one final
+/// `chunked`; an error for anything else.
+fn transfer_coding_is_chunked(fields: &Fields) -> Result<(), (ProtocolError, Bytes)> {
+    let mut codings = 0usize;
+    let mut chunked_last = false;
+    let mut unsupported = None;
+    for f in fields.iter().filter(|f| f.is("transfer-encoding")) {
+        for coding in list_elements(&f.value) {
+            codings += 1;
+            if chunked_last {
+                // Something after chunked, including a second chunked (RFC 9112 §6.1:
+                // a sender MUST NOT apply chunked more than once).
+                return Err((ProtocolError::ChunkedNotFinal, f.name.clone()));
+            }
+            if coding.eq_ignore_ascii_case(b"chunked") {
+                chunked_last = true;
+            } else if is_token(coding_name(coding)) {
+                unsupported.get_or_insert(f.name.clone());
+            } else {
+                return Err((ProtocolError::ChunkedNotFinal, f.name.clone()));
+            }
+        }
+    }
+    if codings == 0 {
+        // `Transfer-Encoding:` with an empty value is not a valid coding list.
+        let name = fields
+            .iter()
+            .find(|f| f.is("transfer-encoding"))
+            .map(|f| f.name.clone());
+        return Err((ProtocolError::ChunkedNotFinal, name.unwrap_or_default()));
+    }
+    if !chunked_last {
+        return Err((
+            ProtocolError::ChunkedNotFinal,
+            unsupported.unwrap_or_default(),
+        ));
+    }
+    if let Some(name) = unsupported {
+        // RFC 9112 §6.1: a server that receives a transfer coding it does not understand
+        // SHOULD respond with 501.
+        return Err((ProtocolError::UnsupportedTransferCoding, name));
+    }
+    Ok(())
+}
+
+fn coding_name(coding: &[u8]) -> &[u8] {
+    let end = coding
+        .iter()
+        .position(|&b| b == b';')
+        .unwrap_or(coding.len());
+    trim_ows(&coding[..end])
+}
+
+/// RFC 9110 §5.6.2 tchar.
+pub(crate) fn is_tchar(b: u8) -> bool {
+    matches!(b,
+        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+        | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+}
+
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// What the server needs to know about a request beyond its head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestInfo {
+    pub framing: Framing,
+    pub keep_alive: bool,
+    pub expect_continue: bool,
+    pub upgrade: bool,
+    pub connect: bool,
+    pub head: bool,
+}
+
+/// Checks a parsed request and works out its framing (RFC 9112 §3.2, §6, RFC 9110 §7.2).
+pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
+    let fields = &req.fields;
+    let http10 = req.version == Version::Http10;
+    let connect = req.is_method("CONNECT");
+    check_target(req).map_err(|p| (p.into(), None))?;
+    check_host(req).map_err(|(p, f)| (p.into(), f))?;
+    let has_te = fields.contains("transfer-encoding");
+    let framing = if has_te {
+        let name = || {
+            fields
+                .iter()
+                .find(|f| f.is("transfer-encoding"))
+                .map(|f| f.name.clone())
+        };
+        // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+        if http10 {
+            return Err((ProtocolError::TransferEncodingOnHttp10.into(), name()));
+        }
+        // RFC 9112 §6.1: a server MAY reject a request with both, and MUST then close.
+        if fields.contains("content-length") {
+            return Err((
+                ProtocolError::TransferEncodingWithContentLength.into(),
+                name(),
+            ));
+        }
+        transfer_coding_is_chunked(fields).map_err(|(p, f)| (p.into(), Some(f)))?;
+        Framing::Chunked
+    } else {
+        match content_length(fields).map_err(|(p, f)| (p.into(), Some(f)))? {
+            Some(0) | None => Framing::Empty,
+            Some(n) => Framing::Length(n),
+        }
+    };
+    let keep_alive = if http10 {
+        fields.has_token("connection", "keep-alive") && !fields.has_token("connection", "close")
+    } else {
+        !fields.has_token("connection", "close")
+    };
+    let mut expect_continue = false;
+    for value in fields.get_all("expect") {
+        // RFC 9110 §10.1.1: the only expectation defined is 100-continue (case-insensitive);
+        // a server MUST ignore it in an HTTP/1.0 request, and MAY answer others with 417.
+        if value.eq_ignore_ascii_case(b"100-continue") {
+            expect_continue = !http10;
+        } else {
+            return Err((ProtocolError::UnsupportedExpectation.into(), None));
+        }
+    }
+    Ok(RequestInfo {
+        framing,
+        keep_alive,
+        expect_continue: expect_continue && framing != Framing::Empty,
+        upgrade: fields.contains("upgrade") && fields.has_token("connection", "upgrade"),
+        connect,
+        head: req.is_method("HEAD"),
+    })
+}
+
+/// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.
+fn check_target(req: &Request) -> Result<(), ProtocolError> {
+    let t = &req.target[..];
+    // The target is ASCII: httparse lets obs-text through, RFC 3986 does not.
+    if t.is_empty() || t.iter().any(|&b| !(0x21..0x7f).contains(&b)) {
+        return Err(ProtocolError::InvalidTarget);
+    }
+    if req.is_method("CONNECT") {
+        // RFC 9112 §3.2.3: authority-form, `host:port`, only for CONNECT.
+        return match split_port(t) {
+            Some((host, Some(port))) if valid_host(host) && !port.is_empty() => Ok(()),
+            _ => Err(ProtocolError::InvalidTarget),
+        };
+    }
+    if t == b"*" {
+        // RFC 9112 §3.2.4: asterisk-form only for OPTIONS.
+        return if req.is_method("OPTIONS") {
+            Ok(())
+        } else {
+            Err(ProtocolError::InvalidTarget)
+        };
+    }
+    if t[0] == b'/' {
+        return Ok(());
+    }
+    // absolute-form: scheme ":" hier-part (RFC 3986 §3.1 scheme syntax).
+    match t.iter().position(|&b| b == b':') {
+        Some(n)
+            if n > 0
+                && t[0].is_ascii_alphabetic()
+                && t[..n]
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
+        {
+            Ok(())
+        }
+        _ => Err(ProtocolError::InvalidTarget),
+    }
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request MUST have exactly one Host; a server MUST answer
+/// 400 to a request without one, with more than one, or with an invalid value.
+fn check_host(req: &Request) -> Result<(), (ProtocolError, Option<Bytes>)> {
+    let mut hosts = req.fields.iter().filter(|f| f.is("host"));
+    let first = hosts.next();
+    if let Some(dup) = hosts.next() {
+        return Err((ProtocolError::DuplicateHost, Some(dup.name.clone())));
+    }
+    match first {
+        None if req.version == Version::Http10 => Ok(()),
+        None => Err((ProtocolError::MissingHost, None)),
+        // An empty Host is how a client says the target has no authority.
+        Some(f) if f.value.is_empty() => Ok(()),
+        Some(f) => match split_port(&f.value) {
+            Some((host, port))
+                if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)) =>
+            {
+                Ok(())
+            }
+            _ => Err((ProtocolError::InvalidHost, Some(f.name.clone()))),
+        },
+    }
+}
+
+/// Splits `host[:port]`, minding IPv6 literals. `None` if malformed.
+fn split_port(s: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+    if s.first() == Some(&b'[') {
+        let close = s.iter().position(|&b| b == b']')?;
+        let (host, rest) = s.split_at(close + 1);
+        return match rest {
+            [] => Some((host, None)),
+            [b':', port @ ..] => Some((host, Some(port))),
+            _ => None,
+        };
+    }
+    match s.iter().rposition(|&b| b == b':') {
+        Some(i) => Some((&s[..i], Some(&s[i + 1..]))),
+        None => Some((s, None)),
+    }
+    .filter(|(_, port)| port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)))
+}
+
+/// RFC 3986 §3.2.2 host: an IP literal in brackets, or reg-name / IPv4 characters.
+fn valid_host(host: &[u8]) -> bool {
+    if let [b'[', inner @ .., b']'] = host {
+        return !inner.is_empty()
+            && inner
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'));
+    }
+    !host.is_empty()
+        && host.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'.'
+                        | b'_'
+                        | b'~'
+                        | b'!'
+                        | b'$'
+                        | b'&'
+                        | b'\''
+                        | b'('
+                        | b')'
+                        | b'*'
+                        | b'+'
+                        | b','
+                        | b';'
+                        | b'='
+                        | b'%'
+                )
+        })
+}
+
+/// How a response body is delimited, given the request it answers (RFC 9112 §6.3).
+/// Errors are fatal to the connection: a client cannot trust what follows.
+pub(crate) fn response_framing(
+    res: &Response,
+    head_request: bool,
+    connect_request: bool,
+) -> Result<Framing, (ProtocolError, Option<Bytes>)> {
+    // §6.3 rules 1 and 2: HEAD, 1xx, 204, 304 and 2xx-to-CONNECT have no body (the
+    // tunnel starts right after a successful CONNECT).
+    if head_request
+        || res.is_informational()
+        || res.status == 204
+        || res.status == 304
+        || (connect_request && (200..300).contains(&res.status))
+    {
+        return Ok(Framing::Empty);
+    }
+    if res.fields.contains("transfer-encoding") {
+        // §6.3 rule 3: chunked final means chunked; otherwise read until close. An
+        // HTTP/1.0 message with Transfer-Encoding has faulty framing: read until close.
+        if res.version == Version::Http10 {
+            return Ok(Framing::Close);
+        }
+        return Ok(match transfer_coding_is_chunked(&res.fields) {
+            Ok(()) => Framing::Chunked,
+            Err(_) => Framing::Close,
+        });
+    }
+    match content_length(&res.fields) {
+        Ok(Some(n)) => Ok(Framing::Length(n)),
+        Ok(None) => Ok(Framing::Close),
+        Err((p, f)) => Err((p, Some(f))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(src: &'static [u8]) -> Result<Request, HeadError> {
+        parse_request(&Bytes::from_static(src), &Config::default())
+    }
+
+    fn check(src: &'static [u8]) -> Result<RequestInfo, ErrorKind> {
+        check_request(&req(src).map_err(|e| e.kind)?).map_err(|(k, _)| k)
+    }
+
+    #[test]
+    fn finds_head_end_across_reads() {
+        let buf = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nrest";
+        for split in 0..buf.len() {
+            let mut scanned = 0;
+            let first = find_head_end(&buf[..split], &mut scanned, false);
+            let found = first.or_else(|| find_head_end(buf, &mut scanned, false));
+            assert_eq!(found, Some(27), "split at {split}");
+        }
+        let mut s = 0;
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\n\n", &mut s, false), None);
+        let mut s = 0;
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\n\n", &mut s, true), Some(16));
+    }
+
+    #[test]
+    fn keeps_wire_bytes() {
+        let r = req(b"GET /a?b HTTP/1.1\r\nHoST:  example.com \r\nX-Y: a b\r\n\r\n").unwrap();
+        assert_eq!(r.method, "GET");
+        assert_eq!(r.target, "/a?b");
+        assert_eq!(r.version, Version::Http11);
+        let names: Vec<_> = r.fields.iter().map(|f| &f.name[..]).collect();
+        assert_eq!(names, [&b"HoST"[..], b"X-Y"]);
+        assert_eq!(r.fields.get("host").unwrap(), "example.com");
+    }
+
+    /// One table for the request checks: input, then the expected status (0 = accepted).
+    #[test]
+    fn request_table() {
+        let cases: &[(&[u8], u16)] = &[
+            (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 0),
+            (b"GET / HTTP/1.0\r\n\r\n", 0),
+            (b"GET / HTTP/1.1\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 0),
+            (b"GET / HTTP/1.1\r\nHost: \r\n\r\n", 0),
+            (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+            (b"GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n", 400),
+            (b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0),
+            (b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 0),
+            (b"CONNECT /x HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"CONNECT a HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET http://a/b HTTP/1.1\r\nHost: a\r\n\r\n", 0),
+            (b"GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET /\xff HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", 0),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 0),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 0),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
+            (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", 0),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", 417),
+        ];
+        for (input, status) in cases {
+            let got = match check(input) {
+                Ok(_) => 0,
+                Err(k) => k.status().unwrap(),
+            };
+            assert_eq!(got, *status, "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn framing_and_keep_alive() {
+        let i = check(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n").unwrap();
+        assert_eq!(i.framing, Framing::Length(7));
+        assert!(i.keep_alive);
+        let i = check(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n").unwrap();
+        assert!(!i.keep_alive);
+        let i = check(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap();
+        assert!(i.keep_alive);
+        let i = check(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        assert!(!i.keep_alive);
+        let i = check(b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\n")
+            .unwrap();
+        assert!(i.upgrade);
+    }
+
+    #[test]
+    fn prepare_rejects_or_folds() {
+        let c = Config::default();
+        let mut h = BytesMut::from(&b"GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n"[..]);
+        assert_eq!(prepare_head(&mut h, &c), Err(ProtocolError::BareLf));
+        let mut h = BytesMut::from(&b"GET / HTTP/1.1\r\nX: a\r\n b\r\nHost: a\r\n\r\n"[..]);
+        assert_eq!(prepare_head(&mut h, &c), Err(ProtocolError::ObsFold));
+        let mut lenient = c.clone();
+        lenient.allow_obs_fold = Leniency::Allow;
+        prepare_head(&mut h, &lenient).unwrap();
+        let r = parse_request(&h.freeze(), &lenient).unwrap();
+        assert_eq!(r.fields.get("x").unwrap(), "a   b");
+    }
+
+    #[test]
+    fn partial_limits() {
+        let mut c = Config::default();
+        c.max_request_line = 10;
+        assert_eq!(
+            check_partial_head(b"GET /aaaaaaaaaa", &c, true),
+            Err(Limit::RequestLine)
+        );
+        assert_eq!(
+            check_partial_head(b"GET /a HTTP/1.1\r\nX", &c, true),
+            Ok(())
+        );
+        c.max_head_bytes = 20;
+        assert_eq!(
+            check_partial_head(b"GET / HTTP/1.1\r\nX: aaaaaaa", &c, true),
+            Err(Limit::HeadBytes)
+        );
+    }
+
+    #[test]
+    fn minor_versions() {
+        let mut h = BytesMut::from(&b"GET / HTTP/1.7\r\nHost: a\r\n\r\n"[..]);
+        assert!(downgrade_minor_version(&mut h));
+        assert_eq!(
+            parse_request(&h.freeze(), &Config::default())
+                .unwrap()
+                .version,
+            Version::Http11
+        );
+    }
+
+    #[test]
+    fn responses() {
+        let c = Config::default();
+        let r = parse_response(
+            &Bytes::from_static(b"HTTP/1.1 404 Not Here\r\nA: b\r\n\r\n"),
+            &c,
+        )
+        .unwrap();
+        assert_eq!((r.status, &r.reason[..]), (404, &b"Not Here"[..]));
+        assert_eq!(response_framing(&r, false, false), Ok(Framing::Close));
+        assert_eq!(response_framing(&r, true, false), Ok(Framing::Empty));
+        let r = parse_response(
+            &Bytes::from_static(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\n",
+            ),
+            &c,
+        )
+        .unwrap();
+        assert_eq!(response_framing(&r, false, false), Ok(Framing::Close));
+        let r = parse_response(
+            &Bytes::from_static(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n"),
+            &c,
+        )
+        .unwrap();
+        assert_eq!(response_framing(&r, false, true), Ok(Framing::Empty));
+        assert_eq!(response_framing(&r, false, false), Ok(Framing::Length(3)));
+    }
+}

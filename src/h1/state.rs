@@ -1,0 +1,1189 @@
+//! The HTTP/1.1 connection: every transition of both roles, in one place.
+//!
+//! A connection is a sequence of *exchanges* (one request and its response), each a
+//! stream with an odd id (1, 3, 5…). Each exchange has two halves that move on their own,
+//! which is what makes full duplex work (a server may stream its response while the
+//! request body still arrives):
+//!
+//! ```text
+//!   recv:  Head ──► Body(decoder) ──► Done            (Head: client awaiting a response)
+//!                         └──────────► Tunnel ──► Done (after 101 or 2xx to CONNECT)
+//!   send:  Idle ──► Undecided{head, chunks} ──► Body(encoder) ──► Done
+//!            └────────────────────────────────┘  (framing chosen at once when known)
+//! ```
+//!
+//! A server holds at most one exchange: the next pipelined request is parsed only once
+//! the current response is complete, so responses go out in request order and the
+//! buffered input stays under `max_buffered_input`. A client holds a queue: the front
+//! reads its response, the back writes its request (pipelining).
+//!
+//! Input is parsed lazily, in [`H1::poll_output`], one event at a time: input that
+//! cannot be consumed yet simply waits in the buffer.
+
+use super::body::{Decoded, Decoder, Encoder};
+use super::encode;
+use super::input::Input;
+use super::parse::{self, Framing, HeadError};
+use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
+use crate::event::{Event, Initiator};
+use crate::head::{Fields, Head, PartialRequest, Request, Response, Version};
+use crate::{Config, Output, Reason, Side, StreamId};
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::time::Instant;
+
+#[derive(Debug)]
+enum Recv {
+    /// Client: waiting for the (next) response head.
+    Head,
+    /// Reading a body.
+    Body(Decoder),
+    /// Raw tunnel bytes.
+    Tunnel,
+    /// Nothing more to read for this exchange.
+    Done,
+}
+
+#[derive(Debug)]
+enum Send {
+    /// Server: no final response yet (1xx may have gone out).
+    Idle,
+    /// A head whose framing waits on the body: if the body ends before the next
+    /// transmit, it gets a Content-Length; otherwise it is chunked (or close-delimited).
+    Undecided { head: Head, chunks: Vec<Bytes> },
+    /// Head written; body open.
+    Body(Encoder),
+    /// Message complete (or this side of a tunnel closed).
+    Done,
+}
+
+#[derive(Debug)]
+struct Exchange {
+    id: StreamId,
+    recv: Recv,
+    send: Send,
+    /// Whether the application has seen this stream (an `EarlyError` stream has not
+    /// been handed over as a request, but may be answered).
+    surfaced: bool,
+    /// Body bytes received so far, for `max_body`.
+    received: u64,
+    /// The request method is HEAD / CONNECT; the request asked to upgrade.
+    head_request: bool,
+    connect: bool,
+    upgrade: bool,
+    /// Server: the client speaks HTTP/1.0; it expects 100-continue; 100 was sent.
+    peer_http10: bool,
+    expect_continue: bool,
+    continue_sent: bool,
+    /// Whether the connection may carry another exchange after this one.
+    keep_alive: bool,
+}
+
+impl Exchange {
+    fn new(id: StreamId) -> Exchange {
+        Exchange {
+            id,
+            recv: Recv::Head,
+            send: Send::Idle,
+            surfaced: true,
+            received: 0,
+            head_request: false,
+            connect: false,
+            upgrade: false,
+            peer_http10: false,
+            expect_continue: false,
+            continue_sent: false,
+            keep_alive: true,
+        }
+    }
+
+    fn finished(&self) -> bool {
+        matches!(self.recv, Recv::Done) && matches!(self.send, Send::Done)
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Life {
+    Open,
+    /// Flushing the last bytes; then `Closed` is delivered.
+    Closing(Option<Error>),
+    Closed,
+}
+
+/// An HTTP/1.1 connection, either role.
+#[derive(Debug)]
+pub(crate) struct H1 {
+    side: Side,
+    config: Config,
+    input: Input,
+    /// The peer closed its side.
+    eof: bool,
+    /// Input is no longer read (after an error or a close decision).
+    input_closed: bool,
+    tx: Vec<u8>,
+    events: VecDeque<Event>,
+    exchanges: VecDeque<Exchange>,
+    next_id: u32,
+    now: Instant,
+    head_scanned: usize,
+    header_deadline: Option<Instant>,
+    idle_deadline: Option<Instant>,
+    /// Server: an `EarlyError` was delivered for this stream; if the application did not
+    /// answer it while handling the event, the proposed response goes out.
+    early: Option<(StreamId, Response)>,
+    /// This side closed its writing half (end of a tunnel, close-delimited body).
+    write_closed: bool,
+    life: Life,
+}
+
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+impl H1 {
+    pub(crate) fn new(side: Side, config: Config, now: Instant) -> H1 {
+        let idle_deadline = match side {
+            Side::Server => config.idle_timeout.map(|d| now + d),
+            Side::Client => None,
+        };
+        H1 {
+            side,
+            config,
+            input: Input::default(),
+            eof: false,
+            input_closed: false,
+            tx: Vec::new(),
+            events: VecDeque::new(),
+            exchanges: VecDeque::new(),
+            next_id: 1,
+            now,
+            head_scanned: 0,
+            header_deadline: None,
+            idle_deadline,
+            early: None,
+            write_closed: false,
+            life: Life::Open,
+        }
+    }
+
+    // ---- inputs -------------------------------------------------------------------
+
+    pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.now = now;
+        if self.life != Life::Open || self.input_closed || self.eof {
+            return;
+        }
+        self.input.push(bytes);
+    }
+
+    pub(crate) fn handle_eof(&mut self, now: Instant) {
+        self.now = now;
+        self.eof = true;
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        if self.life != Life::Open {
+            return;
+        }
+        if self.header_deadline.is_some_and(|d| now >= d) && self.exchanges.is_empty() {
+            self.header_deadline = None;
+            let offset = self.input.offset();
+            self.early_error(
+                HeadError {
+                    kind: Timeout::HeaderRead.into(),
+                    field: None,
+                    partial: PartialRequest::default(),
+                },
+                offset,
+            );
+        } else if self.idle_deadline.is_some_and(|d| now >= d)
+            && self.exchanges.is_empty()
+            && self.input.is_empty()
+        {
+            self.close(Some(Error::new(Timeout::Idle.into())));
+        }
+    }
+
+    // ---- outputs ------------------------------------------------------------------
+
+    pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
+        if let Some((stream, response)) = self.early.take() {
+            self.answer_early_error(stream, response);
+        }
+        if let Some(ev) = self.events.pop_front() {
+            return Output::Event(ev);
+        }
+        self.advance();
+        if let Some(ev) = self.events.pop_front() {
+            return Output::Event(ev);
+        }
+        self.flush_undecided();
+        if !self.tx.is_empty() {
+            if out.is_empty() {
+                std::mem::swap(out, &mut self.tx);
+            } else {
+                out.append(&mut self.tx);
+            }
+            return Output::Transmit;
+        }
+        if let Life::Closing(error) = &mut self.life {
+            let error = error.take();
+            self.life = Life::Closed;
+            return Output::Event(Event::Closed { error });
+        }
+        if self.life == Life::Closed {
+            return Output::Timeout(None);
+        }
+        Output::Timeout(match (self.header_deadline, self.idle_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.life == Life::Closed
+    }
+
+    pub(crate) fn is_write_closed(&self) -> bool {
+        self.write_closed || self.life == Life::Closed
+    }
+
+    pub(crate) fn wants_input(&self) -> bool {
+        self.life == Life::Open
+            && !self.input_closed
+            && !self.eof
+            && self.input.len() < self.config.max_buffered_input
+    }
+
+    // ---- parsing ------------------------------------------------------------------
+
+    /// Parses input until an event is queued or nothing more can be done now.
+    fn advance(&mut self) {
+        while self.events.is_empty() && self.life == Life::Open {
+            self.finish_exchanges();
+            if self.life != Life::Open {
+                return;
+            }
+            let progressed = match self.side {
+                Side::Server => self.step_server(),
+                Side::Client => self.step_client(),
+            };
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    /// Retires completed exchanges and decides what the connection does next.
+    fn finish_exchanges(&mut self) {
+        while self.exchanges.front().is_some_and(Exchange::finished) {
+            let ex = self.exchanges.pop_front().expect("checked above");
+            if !ex.keep_alive || self.eof && self.exchanges.is_empty() {
+                self.close(None);
+                return;
+            }
+            if self.side == Side::Server {
+                self.idle_deadline = self.config.idle_timeout.map(|d| self.now + d);
+            }
+        }
+    }
+
+    fn step_server(&mut self) -> bool {
+        if self.input_closed {
+            return false;
+        }
+        let Some(ex) = self.exchanges.front_mut() else {
+            return self.read_request_head();
+        };
+        match ex.recv {
+            Recv::Head => unreachable_state(),
+            Recv::Body(_) | Recv::Tunnel => self.read_body(0),
+            Recv::Done => {
+                // Paused until the response is complete: bound what may pile up meanwhile.
+                if self.input.len() > self.config.max_buffered_input {
+                    let id = ex.id;
+                    self.fail(Error::new(Limit::BufferedInput.into()).on(id));
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    fn step_client(&mut self) -> bool {
+        if self.input_closed {
+            return false;
+        }
+        let Some(ex) = self.exchanges.front() else {
+            if !self.input.is_empty() {
+                // RFC 9112 §9.3: a response the client did not ask for.
+                let offset = self.input.offset();
+                self.fail(Error::new(ProtocolError::UnexpectedInput.into()).at(offset));
+                return true;
+            }
+            if self.eof {
+                self.close(None);
+                return true;
+            }
+            return false;
+        };
+        match ex.recv {
+            Recv::Head => self.read_response_head(),
+            Recv::Body(_) | Recv::Tunnel => self.read_body(0),
+            Recv::Done => {
+                // The response is complete but the request is still being written: what
+                // follows waits until this exchange retires, within a bound.
+                if self.input.len() > self.config.max_buffered_input {
+                    let id = ex.id;
+                    self.fail(Error::new(Limit::BufferedInput.into()).on(id));
+                    return true;
+                }
+                false
+            }
+        }
+    }
+
+    fn read_request_head(&mut self) -> bool {
+        let bare_lf = self.config.allow_bare_lf == crate::Leniency::Allow;
+        let skip = parse::skip_leading_empty_lines(self.input.bytes(), bare_lf);
+        if skip > 0 {
+            self.input.skip(skip);
+            self.head_scanned = 0;
+        }
+        if self.input.is_empty() {
+            if self.eof {
+                self.close(None);
+                return true;
+            }
+            return false;
+        }
+        if self.header_deadline.is_none() {
+            self.header_deadline = self.config.header_read_timeout.map(|d| self.now + d);
+        }
+        self.idle_deadline = None;
+        let offset = self.input.offset();
+        let Some(len) = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf)
+        else {
+            if let Err(limit) = parse::check_partial_head(self.input.bytes(), &self.config, true) {
+                self.early_error(HeadError::new(limit), offset);
+                return true;
+            }
+            if self.eof {
+                // The peer half-closed mid-head: answer 400 in case it still reads.
+                let e = HeadError::new(ProtocolError::InvalidRequestLine);
+                self.early_error(e, offset);
+                return true;
+            }
+            return false;
+        };
+        self.head_scanned = 0;
+        self.header_deadline = None;
+        if len > self.config.max_head_bytes {
+            self.early_error(HeadError::new(Limit::HeadBytes), offset);
+            return true;
+        }
+        let line_len = self.input.find_byte(b'\n', 0).unwrap_or(len);
+        if line_len > self.config.max_request_line + 1 {
+            self.early_error(HeadError::new(Limit::RequestLine), offset);
+            return true;
+        }
+        {
+            let buf = self.input.bytes_mut();
+            let mut head = buf.split_to(len);
+            let prepared = parse::prepare_head(&mut head, &self.config);
+            parse::downgrade_minor_version(&mut head);
+            head.unsplit(buf.split());
+            *buf = head;
+            if let Err(p) = prepared {
+                self.early_error(HeadError::new(p), offset);
+                return true;
+            }
+        }
+        let src = self.input.take(len);
+        let req = match parse::parse_request(&src, &self.config) {
+            Ok(r) => r,
+            Err(e) => {
+                self.early_error(e, offset);
+                return true;
+            }
+        };
+        let info = match parse::check_request(&req) {
+            Ok(info) => info,
+            Err((kind, field)) => {
+                let mut e = HeadError::new(kind);
+                e.field = field;
+                e.partial = partial_of(req);
+                self.early_error(e, offset);
+                return true;
+            }
+        };
+        if let Framing::Length(n) = info.framing {
+            if n > self.config.max_body {
+                let mut e = HeadError::new(Limit::Body);
+                e.partial = partial_of(req);
+                self.early_error(e, offset);
+                return true;
+            }
+        }
+        let id = self.alloc_id();
+        let mut ex = Exchange::new(id);
+        ex.recv = if info.connect {
+            Recv::Done
+        } else {
+            Recv::Body(Decoder::new(info.framing))
+        };
+        if matches!(&ex.recv, Recv::Body(d) if d.is_done()) {
+            ex.recv = Recv::Done;
+        }
+        ex.head_request = info.head;
+        ex.connect = info.connect;
+        ex.upgrade = info.upgrade;
+        ex.peer_http10 = req.version == Version::Http10;
+        ex.expect_continue = info.expect_continue;
+        ex.keep_alive = info.keep_alive && self.next_id != 0;
+        let end_stream = matches!(ex.recv, Recv::Done);
+        self.exchanges.push_back(ex);
+        self.events.push_back(Event::Headers {
+            stream: id,
+            head: Head::Request(req),
+            end_stream,
+        });
+        true
+    }
+
+    fn read_response_head(&mut self) -> bool {
+        let bare_lf = self.config.allow_bare_lf == crate::Leniency::Allow;
+        let offset = self.input.offset();
+        let Some(len) = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf)
+        else {
+            if let Err(limit) = parse::check_partial_head(self.input.bytes(), &self.config, false) {
+                self.fail(Error::new(limit.into()).at(offset));
+                return true;
+            }
+            if self.eof {
+                self.fail(Error::new(ErrorKind::UnexpectedEof).at(offset));
+                return true;
+            }
+            return false;
+        };
+        self.head_scanned = 0;
+        if len > self.config.max_head_bytes {
+            self.fail(Error::new(Limit::HeadBytes.into()).at(offset));
+            return true;
+        }
+        {
+            let buf = self.input.bytes_mut();
+            let mut head = buf.split_to(len);
+            let prepared = parse::prepare_head(&mut head, &self.config);
+            head.unsplit(buf.split());
+            *buf = head;
+            if let Err(p) = prepared {
+                self.fail(Error::new(p.into()).at(offset));
+                return true;
+            }
+        }
+        let src = self.input.take(len);
+        let res = match parse::parse_response(&src, &self.config) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut err = Error::new(e.kind).at(offset);
+                err.field = e.field;
+                self.fail(err);
+                return true;
+            }
+        };
+        let ex = self.exchanges.front_mut().expect("caller checked");
+        let id = ex.id;
+        if res.is_informational() {
+            let tunnel = res.status == 101;
+            if tunnel && !ex.upgrade {
+                self.fail(
+                    Error::new(ProtocolError::InvalidStatus.into())
+                        .on(id)
+                        .at(offset),
+                );
+                return true;
+            }
+            self.events.push_back(Event::Headers {
+                stream: id,
+                head: Head::Response(res),
+                end_stream: false,
+            });
+            if tunnel {
+                self.open_tunnel(0);
+            }
+            return true;
+        }
+        let framing = match parse::response_framing(&res, ex.head_request, ex.connect) {
+            Ok(f) => f,
+            Err((p, field)) => {
+                let mut err = Error::new(p.into()).on(id).at(offset);
+                err.field = field;
+                self.fail(err);
+                return true;
+            }
+        };
+        if let Framing::Length(n) = framing {
+            if n > self.config.max_body {
+                self.fail(Error::new(Limit::Body.into()).on(id).at(offset));
+                return true;
+            }
+        }
+        let keep_alive = match res.version {
+            Version::Http10 => res.fields.has_token("connection", "keep-alive"),
+            _ => true,
+        } && !res.fields.has_token("connection", "close")
+            && framing != Framing::Close;
+        let tunnel = ex.connect && (200..300).contains(&res.status);
+        ex.keep_alive &= keep_alive;
+        if ex.connect && !tunnel {
+            // A refused CONNECT: RFC 9110 §9.3.6 leaves the connection's use open; the
+            // safe reading is to close it after this response.
+            ex.keep_alive = false;
+        }
+        ex.recv = Recv::Body(Decoder::new(framing));
+        let end_stream = matches!(&ex.recv, Recv::Body(d) if d.is_done());
+        if end_stream {
+            ex.recv = Recv::Done;
+        }
+        self.events.push_back(Event::Headers {
+            stream: id,
+            head: Head::Response(res),
+            end_stream: end_stream && !tunnel,
+        });
+        if tunnel {
+            self.open_tunnel(0);
+        }
+        true
+    }
+
+    /// Decodes one body item of exchange `index` into an event.
+    fn read_body(&mut self, index: usize) -> bool {
+        let ex = &mut self.exchanges[index];
+        let id = ex.id;
+        let offset = self.input.offset();
+        if let Recv::Tunnel = ex.recv {
+            if !self.input.is_empty() {
+                let n = self.input.len();
+                let data = self.input.take(n);
+                self.events.push_back(Event::Data {
+                    stream: id,
+                    data,
+                    end_stream: false,
+                });
+                return true;
+            }
+            if self.eof {
+                ex.recv = Recv::Done;
+                self.events.push_back(Event::Data {
+                    stream: id,
+                    data: Bytes::new(),
+                    end_stream: true,
+                });
+                return true;
+            }
+            return false;
+        }
+        let Recv::Body(decoder) = &mut ex.recv else {
+            return false;
+        };
+        match decoder.decode(&mut self.input, self.eof, &mut ex.received, &self.config) {
+            Ok(Some(item)) => {
+                let done = decoder.is_done();
+                if done {
+                    ex.recv = Recv::Done;
+                }
+                self.events.push_back(match item {
+                    Decoded::Data(data, end_stream) => Event::Data {
+                        stream: id,
+                        data,
+                        end_stream,
+                    },
+                    Decoded::Extension(extension) => Event::ChunkExtension {
+                        stream: id,
+                        extension,
+                    },
+                    Decoded::Trailers(fields) => Event::Trailers { stream: id, fields },
+                });
+                true
+            }
+            Ok(None) if self.eof => {
+                self.fail(Error::new(ErrorKind::UnexpectedEof).on(id).at(offset));
+                true
+            }
+            Ok(None) => false,
+            Err(kind) => {
+                self.fail(Error::new(kind).on(id).at(offset));
+                true
+            }
+        }
+    }
+
+    /// Turns the front exchange into a tunnel (after 101, or 2xx to CONNECT).
+    fn open_tunnel(&mut self, index: usize) {
+        let ex = &mut self.exchanges[index];
+        ex.recv = Recv::Tunnel;
+        ex.send = Send::Body(Encoder::Raw);
+        ex.keep_alive = false;
+        let id = ex.id;
+        self.events.push_back(Event::Tunnel { stream: id });
+    }
+
+    fn alloc_id(&mut self) -> StreamId {
+        let id = StreamId(self.next_id);
+        // After 2^31 streams the connection carries no more (next_id 0 means exhausted).
+        self.next_id = self.next_id.checked_add(2).unwrap_or(0);
+        id
+    }
+
+    // ---- errors and closing -------------------------------------------------------
+
+    /// A request failed before its head was complete: propose a response, let the
+    /// application replace it while it handles the event, then close.
+    fn early_error(&mut self, e: HeadError, offset: u64) {
+        let id = self.alloc_id();
+        let mut error = Error::new(e.kind).on(id).at(offset);
+        error.field = e.field;
+        let status = error.status().unwrap_or(400);
+        let response = Response::new(status)
+            .field("connection", "close")
+            .field("content-length", "0");
+        let mut ex = Exchange::new(id);
+        ex.recv = Recv::Done;
+        ex.surfaced = false;
+        ex.keep_alive = false;
+        ex.peer_http10 = e.partial.version == Some(Version::Http10);
+        ex.head_request = e.partial.method.as_deref() == Some(b"HEAD");
+        self.exchanges.push_back(ex);
+        self.input_closed = true;
+        self.header_deadline = None;
+        self.idle_deadline = None;
+        self.early = Some((id, response.clone()));
+        self.events.push_back(Event::EarlyError {
+            stream: id,
+            request: e.partial,
+            error,
+            response,
+        });
+    }
+
+    fn answer_early_error(&mut self, stream: StreamId, response: Response) {
+        let unanswered = self
+            .exchanges
+            .iter()
+            .any(|ex| ex.id == stream && matches!(ex.send, Send::Idle));
+        if unanswered {
+            self.send_response(stream, response, true)
+                .expect("the proposed response is always valid");
+        }
+    }
+
+    /// A peer error after a head was delivered: reset what is open, answer with the
+    /// error's status if no response has started (server), and close.
+    fn fail(&mut self, error: Error) {
+        let code = match error.kind {
+            ErrorKind::Protocol(_) => Reason::PROTOCOL_ERROR,
+            ErrorKind::Limit(_) => Reason::ENHANCE_YOUR_CALM,
+            _ => Reason::CANCEL,
+        };
+        for ex in self.exchanges.iter().filter(|ex| ex.surfaced) {
+            self.events.push_back(Event::StreamReset {
+                stream: ex.id,
+                code,
+                initiator: Initiator::Remote,
+            });
+        }
+        if self.side == Side::Server {
+            if let (Some(status), Some(ex)) = (error.status(), self.exchanges.front()) {
+                if matches!(ex.send, Send::Idle) {
+                    let res = Response::new(status)
+                        .field("connection", "close")
+                        .field("content-length", "0");
+                    encode::write_response(&mut self.tx, &res, &[]);
+                }
+            }
+        }
+        self.close(Some(error));
+    }
+
+    fn close(&mut self, error: Option<Error>) {
+        if self.life == Life::Open {
+            self.life = Life::Closing(error);
+        }
+        self.exchanges.clear();
+        self.input_closed = true;
+        self.header_deadline = None;
+        self.idle_deadline = None;
+    }
+
+    // ---- commands -----------------------------------------------------------------
+
+    fn exchange(&mut self, stream: StreamId) -> Result<&mut Exchange, Misuse> {
+        find_exchange(&self.life, &mut self.exchanges, stream)
+    }
+
+    pub(crate) fn send_request(
+        &mut self,
+        head: Request,
+        end_stream: bool,
+    ) -> Result<StreamId, Misuse> {
+        if self.side != Side::Client {
+            return Err(Misuse::WrongSide);
+        }
+        if self.life != Life::Open {
+            return Err(Misuse::Closed);
+        }
+        if self.next_id == 0 {
+            return Err(Misuse::State("the connection has used all its stream ids"));
+        }
+        if let Some(last) = self.exchanges.back() {
+            if !matches!(last.send, Send::Done) {
+                return Err(Misuse::State("the previous request is not finished"));
+            }
+            if last.connect || last.upgrade || !last.keep_alive {
+                return Err(Misuse::State(
+                    "no request may follow this one on the connection",
+                ));
+            }
+        }
+        encode::check_request(&head)?;
+        if head.version != Version::Http10 && !head.fields.contains("host") {
+            return Err(Misuse::InvalidHead(
+                "an HTTP/1.1 request needs a Host field",
+            ));
+        }
+        let connect = head.is_method("CONNECT");
+        let framing = if connect {
+            None
+        } else {
+            app_framing(&head.fields, head.version)?
+        };
+        let id = self.alloc_id();
+        let mut ex = Exchange::new(id);
+        ex.head_request = head.is_method("HEAD");
+        ex.connect = connect;
+        ex.upgrade = head.fields.contains("upgrade");
+        ex.keep_alive = !head.fields.has_token("connection", "close")
+            && (head.version != Version::Http10
+                || head.fields.has_token("connection", "keep-alive"));
+        ex.send = if connect {
+            encode::write_request(&mut self.tx, &head, &[]);
+            Send::Done
+        } else if let Some(framing) = framing {
+            encode::write_request(&mut self.tx, &head, &[]);
+            self.sent_framing(framing, end_stream)?
+        } else if end_stream {
+            // RFC 9110 §8.6: a user agent SHOULD send Content-Length when the method
+            // defines a meaning for content, even when it is empty.
+            let extra: &[(&str, &[u8])] = if matches!(&head.method[..], b"POST" | b"PUT" | b"PATCH")
+            {
+                &[("content-length", b"0")]
+            } else {
+                &[]
+            };
+            encode::write_request(&mut self.tx, &head, extra);
+            Send::Done
+        } else {
+            Send::Undecided {
+                head: Head::Request(head),
+                chunks: Vec::new(),
+            }
+        };
+        self.exchanges.push_back(ex);
+        Ok(id)
+    }
+
+    /// The send state for a head that carried its own framing.
+    fn sent_framing(&self, framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
+        let mut enc = match framing {
+            Framing::Length(n) => Encoder::Length(n),
+            Framing::Chunked => Encoder::Chunked,
+            Framing::Empty => Encoder::Length(0),
+            Framing::Close => Encoder::Raw,
+        };
+        if end_stream {
+            enc.data(&mut Vec::new(), &[], true)?;
+            return Ok(Send::Done);
+        }
+        Ok(Send::Body(enc))
+    }
+
+    pub(crate) fn send_response(
+        &mut self,
+        stream: StreamId,
+        head: Response,
+        end_stream: bool,
+    ) -> Result<(), Misuse> {
+        if self.side != Side::Server {
+            return Err(Misuse::WrongSide);
+        }
+        let ex = self.exchange(stream)?;
+        if !matches!(ex.send, Send::Idle) {
+            return Err(Misuse::State("a final response was already sent"));
+        }
+        encode::check_response(&head)?;
+        let status = head.status;
+        if head.is_informational() {
+            return self.send_informational(stream, head, end_stream);
+        }
+        let ex = self
+            .exchanges
+            .iter_mut()
+            .find(|e| e.id == stream)
+            .expect("found above");
+        let no_body = status == 204 || status == 304;
+        let tunnel = ex.connect && (200..300).contains(&status);
+        if (no_body || tunnel)
+            && (head.fields.contains("content-length") || head.fields.contains("transfer-encoding"))
+        {
+            // RFC 9110 §8.6, §9.3.6: no Content-Length or Transfer-Encoding in a 204, a
+            // 304 we cannot check, or a 2xx to CONNECT.
+            if status != 304 || head.fields.contains("transfer-encoding") {
+                return Err(Misuse::InvalidHead(
+                    "no framing fields allowed in this response",
+                ));
+            }
+        }
+        let framing = if tunnel || no_body || ex.head_request {
+            None
+        } else {
+            app_framing(
+                &head.fields,
+                if ex.peer_http10 {
+                    Version::Http10
+                } else {
+                    Version::Http11
+                },
+            )?
+        };
+        let mut keep_alive = ex.keep_alive && !head.fields.has_token("connection", "close");
+        if ex.expect_continue && !ex.continue_sent && !matches!(ex.recv, Recv::Done) {
+            // The client may never send the body it was waiting to be asked for.
+            keep_alive = false;
+        }
+        if ex.connect && !tunnel {
+            keep_alive = false;
+        }
+        if framing == Some(Framing::Close) {
+            keep_alive = false;
+        }
+        ex.keep_alive = keep_alive;
+        let mut extra: Vec<(&str, &[u8])> = Vec::with_capacity(2);
+        if !keep_alive && !head.fields.has_token("connection", "close") {
+            extra.push(("connection", b"close"));
+        } else if keep_alive && ex.peer_http10 && !head.fields.has_token("connection", "keep-alive")
+        {
+            extra.push(("connection", b"keep-alive"));
+        }
+        let peer_http10 = ex.peer_http10;
+        let head_request = ex.head_request;
+        let send = if tunnel {
+            encode::write_response(&mut self.tx, &head, &extra);
+            None
+        } else if no_body {
+            encode::write_response(&mut self.tx, &head, &extra);
+            Some(Send::Done)
+        } else if head_request {
+            encode::write_response(&mut self.tx, &head, &extra);
+            Some(if end_stream {
+                Send::Done
+            } else {
+                Send::Body(Encoder::Discard)
+            })
+        } else if let Some(framing) = framing {
+            encode::write_response(&mut self.tx, &head, &extra);
+            Some(self.sent_framing(framing, end_stream)?)
+        } else if end_stream {
+            extra.push(("content-length", b"0"));
+            encode::write_response(&mut self.tx, &head, &extra);
+            Some(Send::Done)
+        } else {
+            if peer_http10 {
+                // Close-delimited: decided now so that `connection: close` goes out.
+                let ex = self
+                    .exchanges
+                    .iter_mut()
+                    .find(|e| e.id == stream)
+                    .expect("found above");
+                ex.keep_alive = false;
+            }
+            Some(Send::Undecided {
+                head: Head::Response(head),
+                chunks: Vec::new(),
+            })
+        };
+        let ex = self
+            .exchanges
+            .iter_mut()
+            .find(|e| e.id == stream)
+            .expect("found above");
+        match send {
+            Some(send) => ex.send = send,
+            None => {
+                let index = self
+                    .exchanges
+                    .iter()
+                    .position(|e| e.id == stream)
+                    .expect("found above");
+                self.open_tunnel(index);
+            }
+        }
+        Ok(())
+    }
+
+    fn send_informational(
+        &mut self,
+        stream: StreamId,
+        head: Response,
+        end_stream: bool,
+    ) -> Result<(), Misuse> {
+        if end_stream {
+            return Err(Misuse::State(
+                "an informational response cannot end the stream",
+            ));
+        }
+        let ex = self
+            .exchanges
+            .iter_mut()
+            .find(|e| e.id == stream)
+            .expect("caller checked");
+        if head.fields.contains("content-length") || head.fields.contains("transfer-encoding") {
+            return Err(Misuse::InvalidHead(
+                "no framing fields allowed in a 1xx response",
+            ));
+        }
+        if head.status == 101 {
+            // RFC 9110 §15.2.2: only in answer to Upgrade; the tunnel starts after the
+            // request body, so it must be complete.
+            if !ex.upgrade {
+                return Err(Misuse::State("101 answers only a request with Upgrade"));
+            }
+            if !matches!(ex.recv, Recv::Done) {
+                return Err(Misuse::State("101 before the request body has ended"));
+            }
+            let extra: &[(&str, &[u8])] = if head.fields.has_token("connection", "upgrade") {
+                &[]
+            } else {
+                &[("connection", b"upgrade")]
+            };
+            encode::write_response(&mut self.tx, &head, extra);
+            let index = self
+                .exchanges
+                .iter()
+                .position(|e| e.id == stream)
+                .expect("found above");
+            self.open_tunnel(index);
+            return Ok(());
+        }
+        // RFC 9110 §15.2: a server MUST NOT send a 1xx response to an HTTP/1.0 client.
+        if ex.peer_http10 {
+            return Ok(());
+        }
+        if head.status == 100 {
+            if ex.continue_sent || !ex.expect_continue {
+                return Ok(());
+            }
+            ex.continue_sent = true;
+        }
+        encode::write_response(&mut self.tx, &head, &[]);
+        Ok(())
+    }
+
+    pub(crate) fn accept_body(&mut self, stream: StreamId) -> Result<(), Misuse> {
+        if self.side != Side::Server {
+            return Err(Misuse::WrongSide);
+        }
+        let ex = self.exchange(stream)?;
+        if ex.expect_continue
+            && !ex.continue_sent
+            && matches!(ex.send, Send::Idle)
+            && !matches!(ex.recv, Recv::Done)
+        {
+            ex.continue_sent = true;
+            self.tx.extend_from_slice(CONTINUE);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn send_data(
+        &mut self,
+        stream: StreamId,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(), Misuse> {
+        let side = self.side;
+        let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
+        if side == Side::Client && matches!(ex.send, Send::Done) && ex.connect {
+            return Err(Misuse::State(
+                "a CONNECT request carries no body; wait for the tunnel",
+            ));
+        }
+        match &mut ex.send {
+            Send::Idle => Err(Misuse::State("data before the head")),
+            Send::Done => Err(Misuse::State("data after the end of the stream")),
+            Send::Undecided { head, chunks } => {
+                if !end_stream {
+                    if !data.is_empty() {
+                        chunks.push(data);
+                    }
+                    return Ok(());
+                }
+                // The whole body is known before anything went out: Content-Length.
+                let total: usize = chunks.iter().map(Bytes::len).sum::<usize>() + data.len();
+                let len = total.to_string();
+                let extra: [(&str, &[u8]); 1] = [("content-length", len.as_bytes())];
+                match head {
+                    Head::Request(r) => encode::write_request(&mut self.tx, r, &extra),
+                    Head::Response(r) => encode::write_response(&mut self.tx, r, &extra),
+                }
+                for c in chunks.drain(..) {
+                    self.tx.extend_from_slice(&c);
+                }
+                self.tx.extend_from_slice(&data);
+                ex.send = Send::Done;
+                Ok(())
+            }
+            Send::Body(enc) => {
+                let raw = *enc == Encoder::Raw;
+                enc.data(&mut self.tx, &data, end_stream)?;
+                if end_stream {
+                    ex.send = Send::Done;
+                    if raw {
+                        self.write_closed = true;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
+        encode::check_fields(&fields)?;
+        self.flush_one(stream)?;
+        let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
+        match &mut ex.send {
+            Send::Body(enc) => {
+                let raw = *enc == Encoder::Raw;
+                enc.trailers(&mut self.tx, &fields)?;
+                ex.send = Send::Done;
+                if raw {
+                    self.write_closed = true;
+                }
+                Ok(())
+            }
+            Send::Idle => Err(Misuse::State("trailers before the head")),
+            _ => Err(Misuse::State("trailers after the end of the stream")),
+        }
+    }
+
+    pub(crate) fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
+        self.exchange(stream)?;
+        // HTTP/1.1 has no way to abort one message but to close the connection; the
+        // peer sees a message cut short.
+        self.events.push_back(Event::StreamReset {
+            stream,
+            code,
+            initiator: Initiator::Local,
+        });
+        let mut error = Error::new(ErrorKind::Reset).on(stream);
+        error.offset = None;
+        self.close(Some(error));
+        Ok(())
+    }
+
+    /// Writes heads whose framing was left open: the body did not end in time for a
+    /// Content-Length, so it streams (chunked, or close-delimited to an HTTP/1.0 client).
+    fn flush_undecided(&mut self) {
+        let ids: Vec<StreamId> = self
+            .exchanges
+            .iter()
+            .filter(|e| matches!(e.send, Send::Undecided { .. }))
+            .map(|e| e.id)
+            .collect();
+        for id in ids {
+            let _ = self.flush_one(id);
+        }
+    }
+
+    fn flush_one(&mut self, stream: StreamId) -> Result<(), Misuse> {
+        let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
+        let Send::Undecided { head, chunks } = &mut ex.send else {
+            return Ok(());
+        };
+        let (enc, extra): (Encoder, &[(&str, &[u8])]) = if ex.peer_http10 {
+            (Encoder::Raw, &[])
+        } else {
+            (Encoder::Chunked, &[("transfer-encoding", b"chunked")])
+        };
+        match head {
+            Head::Request(r) => encode::write_request(&mut self.tx, r, extra),
+            Head::Response(r) => encode::write_response(&mut self.tx, r, extra),
+        }
+        let mut enc = enc;
+        for c in chunks.drain(..) {
+            enc.data(&mut self.tx, &c, false)?;
+        }
+        ex.send = Send::Body(enc);
+        Ok(())
+    }
+}
+
+/// The open exchange `stream`; borrows only the exchanges, so `tx` stays free.
+fn find_exchange<'a>(
+    life: &Life,
+    exchanges: &'a mut VecDeque<Exchange>,
+    stream: StreamId,
+) -> Result<&'a mut Exchange, Misuse> {
+    if *life != Life::Open {
+        return Err(Misuse::Closed);
+    }
+    exchanges
+        .iter_mut()
+        .find(|ex| ex.id == stream)
+        .ok_or(Misuse::UnknownStream(stream))
+}
+
+/// The framing an application put in its own head, checked: `None` if it gave none.
+fn app_framing(fields: &Fields, peer: Version) -> Result<Option<Framing>, Misuse> {
+    if fields.contains("transfer-encoding") {
+        if fields.contains("content-length") {
+            return Err(Misuse::InvalidHead(
+                "both Transfer-Encoding and Content-Length",
+            ));
+        }
+        let chunked = fields
+            .get_all("transfer-encoding")
+            .flat_map(|v| crate::head::list_elements(v))
+            .map(|c| c.eq_ignore_ascii_case(b"chunked"))
+            .collect::<Vec<_>>();
+        if chunked != [true] {
+            return Err(Misuse::InvalidHead("Transfer-Encoding other than chunked"));
+        }
+        if peer == Version::Http10 {
+            return Err(Misuse::InvalidHead("an HTTP/1.0 peer cannot take chunked"));
+        }
+        return Ok(Some(Framing::Chunked));
+    }
+    let mut lengths = fields.get_all("content-length");
+    match (lengths.next(), lengths.next()) {
+        (None, _) => Ok(None),
+        (Some(v), None) => parse::parse_content_length(v)
+            .map(|n| Some(Framing::Length(n)))
+            .ok_or(Misuse::InvalidHead("Content-Length is not a number")),
+        _ => Err(Misuse::InvalidHead("more than one Content-Length")),
+    }
+}
+
+fn partial_of(req: Request) -> PartialRequest {
+    PartialRequest {
+        method: Some(req.method),
+        target: Some(req.target),
+        version: Some(req.version),
+        fields: req.fields,
+    }
+}
+
+#[cold]
+fn unreachable_state() -> bool {
+    // A server exchange never waits for a head; nothing to do.
+    false
+}

@@ -1,0 +1,105 @@
+//! # weir: sans-IO HTTP
+//!
+//! Pure, synchronous state machines that turn the bytes a peer sends into typed
+//! [`Event`]s, and the application's commands into bytes. weir owns no socket, timer,
+//! thread or runtime: the caller passes bytes and the current time in, and takes bytes,
+//! events and the next deadline out.
+//!
+//! ## The contract
+//!
+//! After every `handle_*` call and every command, drain [`Connection::poll_output`]
+//! until it returns [`Output::Timeout`]; then wait for one input (bytes, end of input,
+//! or the deadline) and start again. A blocking adapter:
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::Instant;
+//! use weir::{Config, Connection, Event, Output, Response, Side};
+//!
+//! fn serve(mut sock: TcpStream) -> std::io::Result<()> {
+//!     let mut conn = Connection::new(Side::Server, Config::default(), Instant::now());
+//!     let (mut out, mut buf) = (Vec::new(), vec![0; 16 * 1024]);
+//!     loop {
+//!         let deadline = loop {
+//!             match conn.poll_output(&mut out) {
+//!                 Output::Transmit => { sock.write_all(&out)?; out.clear(); }
+//!                 Output::Event(Event::Headers { stream, .. }) => {
+//!                     let _ = conn.send_response(stream, Response::new(204), true);
+//!                 }
+//!                 Output::Event(_) => {}
+//!                 Output::Timeout(t) => break t,
+//!             }
+//!         };
+//!         if conn.is_closed() { return Ok(()); }
+//!         let now = Instant::now();
+//!         sock.set_read_timeout(deadline.map(|t| t.saturating_duration_since(now).max(std::time::Duration::from_millis(1))))?;
+//!         match sock.read(&mut buf) {
+//!             Ok(0) => conn.handle_eof(Instant::now()),
+//!             Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
+//!             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+//!                 conn.handle_timeout(Instant::now())
+//!             }
+//!             Err(e) => return Err(e),
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! Peer errors never come back as `Err`: they are events (`EarlyError` before a request
+//! head was complete, `StreamReset`, then `Closed` with the error), with the right
+//! answer already queued for transmission. Application mistakes come back from the
+//! call that made them as [`Misuse`] and change nothing.
+//!
+//! ## Streams
+//!
+//! Every request/response pair is a stream, on HTTP/1.1 too (the n-th request of a
+//! connection is stream 2n−1, as client streams are numbered in HTTP/2), so that code
+//! written against events and commands does not care about the version.
+//!
+//! The [`testing`] module has a deterministic in-memory client/server [`Pair`](testing::Pair).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod command;
+mod config;
+mod conn;
+mod error;
+mod event;
+mod h1;
+mod head;
+pub mod testing;
+
+pub use command::Command;
+pub use config::{Config, ConfigError, Leniency};
+pub use conn::Connection;
+pub use error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Reason, Timeout};
+pub use event::{Event, Initiator};
+pub use head::{reason_phrase, Field, Fields, Head, PartialRequest, Request, Response, Version};
+
+use std::time::Instant;
+
+/// The role of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// Sends requests, receives responses.
+    Client,
+    /// Receives requests, sends responses.
+    Server,
+}
+
+/// A stream: one request and its response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId(pub u32);
+
+/// What [`Connection::poll_output`] has for the caller.
+#[derive(Debug)]
+pub enum Output {
+    /// Bytes were appended to the buffer: write them to the peer.
+    Transmit,
+    /// Something happened.
+    Event(Event),
+    /// Nothing more for now: wait for input or until this deadline (`None`: no deadline).
+    Timeout(Option<Instant>),
+}
