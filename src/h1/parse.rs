@@ -753,9 +753,9 @@ mod tests {
     #[test]
     fn partial_limits() {
         let mut c = Config::default();
-        c.max_request_line = 10;
+        c.max_request_line = 16;
         assert_eq!(
-            check_partial_head(b"GET /aaaaaaaaaa", &c, true),
+            check_partial_head(b"GET /aaaaaaaaaaaaaaa", &c, true),
             Err(Limit::RequestLine)
         );
         assert_eq!(
