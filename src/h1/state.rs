@@ -133,6 +133,9 @@ pub(crate) struct H1 {
     early: Option<(StreamId, Response)>,
     /// This side closed its writing half (end of a tunnel, close-delimited body).
     write_closed: bool,
+    /// The error that will close the connection once the current exchange is over
+    /// (an early error is answered first).
+    close_error: Option<Error>,
     life: Life,
 }
 
@@ -160,6 +163,7 @@ impl H1 {
             idle_deadline,
             early: None,
             write_closed: false,
+            close_error: None,
             life: Life::Open,
         }
     }
@@ -278,7 +282,8 @@ impl H1 {
         while self.exchanges.front().is_some_and(Exchange::finished) {
             let ex = self.exchanges.pop_front().expect("checked above");
             if !ex.keep_alive || self.eof && self.exchanges.is_empty() {
-                self.close(None);
+                let error = self.close_error.take();
+                self.close(error);
                 return;
             }
             if self.side == Side::Server {
@@ -658,6 +663,7 @@ impl H1 {
         self.header_deadline = None;
         self.idle_deadline = None;
         self.early = Some((id, response.clone()));
+        self.close_error = Some(error.clone());
         self.events.push_back(Event::EarlyError {
             stream: id,
             request: e.partial,
