@@ -71,10 +71,10 @@ impl Decoder {
         config: &Config,
     ) -> Result<Option<Decoded>, ErrorKind> {
         let take_data = |input: &mut Input, n: u64, received: &mut u64| {
-            *received += n;
-            if *received > config.max_body {
+            if *received + n > config.max_body {
                 return Err(ErrorKind::Limit(Limit::Body));
             }
+            *received += n;
             Ok(input.take(n as usize))
         };
         match self {
@@ -118,11 +118,13 @@ impl Decoder {
                         if lf > config.max_chunk_line {
                             return Err(Limit::ChunkLine.into());
                         }
-                        let raw = input.take(lf + 1);
-                        let line =
-                            strip_eol(&raw, bare_lf).ok_or(ProtocolError::InvalidChunkSize)?;
+                        // Parsed before it is consumed, so an error points at the line.
+                        let line = strip_eol(&input.bytes()[..=lf], bare_lf)
+                            .ok_or(ProtocolError::InvalidChunkSize)?;
                         let (size, ext_at) = parse_chunk_size(line)?;
-                        let ext = line.len() > ext_at;
+                        let (ext, line_len) = (line.len() > ext_at, line.len());
+                        let raw = input.take(lf + 1);
+                        let line = &raw[..line_len];
                         *state = if size == 0 {
                             Chunk::Trailers
                         } else {

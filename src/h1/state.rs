@@ -565,7 +565,6 @@ impl H1 {
     fn read_body(&mut self, index: usize) -> bool {
         let ex = &mut self.exchanges[index];
         let id = ex.id;
-        let offset = self.input.offset();
         if let Recv::Tunnel = ex.recv {
             if !self.input.is_empty() {
                 let n = self.input.len();
@@ -612,11 +611,14 @@ impl H1 {
                 true
             }
             Ok(None) if self.eof => {
+                let offset = self.input.offset() + self.input.len() as u64;
                 self.fail(Error::new(ErrorKind::UnexpectedEof).on(id).at(offset));
                 true
             }
             Ok(None) => false,
             Err(kind) => {
+                // The decoder consumes nothing it rejects: the offset is the culprit's.
+                let offset = self.input.offset();
                 self.fail(Error::new(kind).on(id).at(offset));
                 true
             }
@@ -873,14 +875,18 @@ impl H1 {
             keep_alive = false;
         }
         ex.keep_alive = keep_alive;
-        let mut extra: Vec<(&str, &[u8])> = Vec::with_capacity(2);
+        // The connection's decision goes into the head itself, so that it is written
+        // whichever way the framing is decided later.
+        // An HTTP/1.0 client keeps the connection only if the length is known, which
+        // for a deferred framing is decided later (see `send_data` and `flush_one`).
+        let deferred = framing.is_none() && !end_stream && !tunnel && !no_body && !ex.head_request;
+        let mut head = head;
         if !keep_alive && !head.fields.has_token("connection", "close") {
-            extra.push(("connection", b"close"));
-        } else if keep_alive && ex.peer_http10 && !head.fields.has_token("connection", "keep-alive")
-        {
-            extra.push(("connection", b"keep-alive"));
+            head.fields.append("connection", "close");
+        } else if keep_alive && ex.peer_http10 && !deferred {
+            head.fields.append_if_missing("connection", "keep-alive");
         }
-        let peer_http10 = ex.peer_http10;
+        let mut extra: Vec<(&str, &[u8])> = Vec::with_capacity(1);
         let head_request = ex.head_request;
         let send = if tunnel {
             encode::write_response(&mut self.tx, &head, &extra);
@@ -903,15 +909,6 @@ impl H1 {
             encode::write_response(&mut self.tx, &head, &extra);
             Some(Send::Done)
         } else {
-            if peer_http10 {
-                // Close-delimited: decided now so that `connection: close` goes out.
-                let ex = self
-                    .exchanges
-                    .iter_mut()
-                    .find(|e| e.id == stream)
-                    .expect("found above");
-                ex.keep_alive = false;
-            }
             Some(Send::Undecided {
                 head: Head::Response(head),
                 chunks: Vec::new(),
@@ -1034,6 +1031,11 @@ impl H1 {
                     return Ok(());
                 }
                 // The whole body is known before anything went out: Content-Length.
+                if let Head::Response(r) = head {
+                    if ex.peer_http10 && ex.keep_alive {
+                        r.fields.append_if_missing("connection", "keep-alive");
+                    }
+                }
                 let total: usize = chunks.iter().map(Bytes::len).sum::<usize>() + data.len();
                 let len = total.to_string();
                 let extra: [(&str, &[u8]); 1] = [("content-length", len.as_bytes())];
@@ -1116,6 +1118,13 @@ impl H1 {
             return Ok(());
         };
         let (enc, extra): (Encoder, &[(&str, &[u8])]) = if ex.peer_http10 {
+            // RFC 9112 §6.3: without chunked, an HTTP/1.0 client reads until close.
+            ex.keep_alive = false;
+            if let Head::Response(r) = head {
+                if !r.fields.has_token("connection", "close") {
+                    r.fields.append("connection", "close");
+                }
+            }
             (Encoder::Raw, &[])
         } else {
             (Encoder::Chunked, &[("transfer-encoding", b"chunked")])
