@@ -395,3 +395,16 @@ fn trailers_travel_from_client_to_server() {
     p.drive();
     assert!(matches!(p.server_events.last(), Some(Event::Trailers { fields, .. }) if *fields == t));
 }
+
+#[test]
+fn http10_requests_wait_for_their_length() {
+    let mut c = Client::new();
+    let req = Request::new("POST", "/").version(Version::Http10);
+    let id = c.conn.send_request(req, false).unwrap();
+    c.conn.send_data(id, "ab".into(), false).unwrap();
+    c.drain();
+    assert!(c.wire.is_empty(), "no chunked framing for HTTP/1.0");
+    c.conn.send_data(id, "c".into(), true).unwrap();
+    c.drain();
+    assert_eq!(c.wire(), "POST / HTTP/1.0\r\ncontent-length: 3\r\n\r\nabc");
+}

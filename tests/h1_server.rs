@@ -724,3 +724,42 @@ fn leniencies_are_off_by_default_and_named() {
     assert_eq!(heads.len(), 1, "the second waits for the first response");
     assert_eq!(heads[0].fields.get("x").unwrap(), "a   b");
 }
+
+#[test]
+fn a_408_can_be_rewritten_too() {
+    let mut p = Pair::new(Config::default(), Config::default(), Instant::now());
+    p.server.handle_input(p.now, b"GET / HTT");
+    p.drive();
+    p.now += Duration::from_secs(31);
+    p.server.handle_timeout(p.now);
+    p.run(|side, ev, conn| {
+        if let (
+            Side::Server,
+            Event::EarlyError {
+                stream, response, ..
+            },
+        ) = (side, ev)
+        {
+            assert_eq!(response.status, 408);
+            conn.send_response(*stream, Response::new(408).field("retry-after", "1"), true)
+                .unwrap();
+        }
+    });
+    assert_eq!(
+        String::from_utf8_lossy(&p.wire_to_client),
+        "HTTP/1.1 408 Request Timeout\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    );
+}
+
+#[test]
+fn pipelined_requests_before_eof_are_all_served() {
+    let mut s = Raw::new(Config::default());
+    s.conn.handle_input(
+        s.now,
+        b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    s.conn.handle_eof(s.now);
+    s.drain(&mut hello());
+    assert_eq!(s.wire(), format!("{OK_2}{OK_2}"));
+    assert_eq!(s.closed_with(), Some(None));
+}

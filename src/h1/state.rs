@@ -213,11 +213,11 @@ impl H1 {
         if let Some((stream, response)) = self.early.take() {
             self.answer_early_error(stream, response);
         }
-        if let Some(ev) = self.events.pop_front() {
+        if let Some(ev) = self.next_event() {
             return Output::Event(ev);
         }
         self.advance();
-        if let Some(ev) = self.events.pop_front() {
+        if let Some(ev) = self.next_event() {
             return Output::Event(ev);
         }
         self.flush_undecided();
@@ -241,6 +241,19 @@ impl H1 {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         })
+    }
+
+    /// Delivers the next event. Once an `EarlyError` is delivered, the application has
+    /// until the next `poll_output` to answer it before the proposed response goes out.
+    fn next_event(&mut self) -> Option<Event> {
+        let ev = self.events.pop_front()?;
+        if let Event::EarlyError {
+            stream, response, ..
+        } = &ev
+        {
+            self.early = Some((*stream, response.clone()));
+        }
+        Some(ev)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -281,7 +294,9 @@ impl H1 {
     fn finish_exchanges(&mut self) {
         while self.exchanges.front().is_some_and(Exchange::finished) {
             let ex = self.exchanges.pop_front().expect("checked above");
-            if !ex.keep_alive || self.eof && self.exchanges.is_empty() {
+            // After the peer's EOF, pipelined requests already received are still served;
+            // the connection closes when the input runs dry (see `read_request_head`).
+            if !ex.keep_alive {
                 let error = self.close_error.take();
                 self.close(error);
                 return;
@@ -664,7 +679,6 @@ impl H1 {
         self.input_closed = true;
         self.header_deadline = None;
         self.idle_deadline = None;
-        self.early = Some((id, response.clone()));
         self.close_error = Some(error.clone());
         self.events.push_back(Event::EarlyError {
             stream: id,
@@ -1117,6 +1131,11 @@ impl H1 {
         let Send::Undecided { head, chunks } = &mut ex.send else {
             return Ok(());
         };
+        if matches!(head, Head::Request(r) if r.version == Version::Http10) {
+            // HTTP/1.0 has neither chunked requests nor close-delimited ones: the body
+            // waits for its end and goes out with a Content-Length.
+            return Ok(());
+        }
         let (enc, extra): (Encoder, &[(&str, &[u8])]) = if ex.peer_http10 {
             // RFC 9112 §6.3: without chunked, an HTTP/1.0 client reads until close.
             ex.keep_alive = false;
