@@ -763,3 +763,21 @@ fn pipelined_requests_before_eof_are_all_served() {
     assert_eq!(s.wire(), format!("{OK_2}{OK_2}"));
     assert_eq!(s.closed_with(), Some(None));
 }
+
+#[test]
+fn a_refused_head_writes_nothing() {
+    let mut s = Raw::new(Config::default());
+    s.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &mut |_, _| {});
+    let declared = Response::new(200).field("content-length", "5");
+    assert_eq!(
+        s.conn.send_response(StreamId(1), declared, true),
+        Err(Misuse::ContentLength)
+    );
+    s.drain(&mut |_, _| {});
+    assert!(s.wire.is_empty());
+    s.conn
+        .send_response(StreamId(1), Response::new(204), true)
+        .unwrap();
+    s.drain(&mut |_, _| {});
+    assert_eq!(s.wire(), "HTTP/1.1 204 No Content\r\n\r\n");
+}

@@ -791,8 +791,10 @@ impl H1 {
             encode::write_request(&mut self.tx, &head, &[]);
             Send::Done
         } else if let Some(framing) = framing {
+            // Checked before anything is written: a misuse changes nothing.
+            let send = sent_framing(framing, end_stream)?;
             encode::write_request(&mut self.tx, &head, &[]);
-            self.sent_framing(framing, end_stream)?
+            send
         } else if end_stream {
             // RFC 9110 §8.6: a user agent SHOULD send Content-Length when the method
             // defines a meaning for content, even when it is empty.
@@ -812,21 +814,6 @@ impl H1 {
         };
         self.exchanges.push_back(ex);
         Ok(id)
-    }
-
-    /// The send state for a head that carried its own framing.
-    fn sent_framing(&self, framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
-        let mut enc = match framing {
-            Framing::Length(n) => Encoder::Length(n),
-            Framing::Chunked => Encoder::Chunked,
-            Framing::Empty => Encoder::Length(0),
-            Framing::Close => Encoder::Raw,
-        };
-        if end_stream {
-            enc.data(&mut Vec::new(), &[], true)?;
-            return Ok(Send::Done);
-        }
-        Ok(Send::Body(enc))
     }
 
     pub(crate) fn send_response(
@@ -916,8 +903,9 @@ impl H1 {
                 Send::Body(Encoder::Discard)
             })
         } else if let Some(framing) = framing {
+            let send = sent_framing(framing, end_stream)?;
             encode::write_response(&mut self.tx, &head, &extra);
-            Some(self.sent_framing(framing, end_stream)?)
+            Some(send)
         } else if end_stream {
             extra.push(("content-length", b"0"));
             encode::write_response(&mut self.tx, &head, &extra);
@@ -1174,6 +1162,21 @@ fn find_exchange<'a>(
         .iter_mut()
         .find(|ex| ex.id == stream)
         .ok_or(Misuse::UnknownStream(stream))
+}
+
+/// The send state for a head that carried its own framing.
+fn sent_framing(framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
+    let mut enc = match framing {
+        Framing::Length(n) => Encoder::Length(n),
+        Framing::Chunked => Encoder::Chunked,
+        Framing::Empty => Encoder::Length(0),
+        Framing::Close => Encoder::Raw,
+    };
+    if end_stream {
+        enc.data(&mut Vec::new(), &[], true)?;
+        return Ok(Send::Done);
+    }
+    Ok(Send::Body(enc))
 }
 
 /// The framing an application put in its own head, checked: `None` if it gave none.
