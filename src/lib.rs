@@ -94,6 +94,8 @@ pub enum Side {
 pub struct StreamId(pub u32);
 
 /// What [`Connection::poll_output`] has for the caller.
+// Events are moved out once each; boxing them would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Output {
     /// Bytes were appended to the buffer: write them to the peer.

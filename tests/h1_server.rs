@@ -141,8 +141,10 @@ fn pipelined_requests_are_answered_in_order_one_at_a_time() {
 
 #[test]
 fn pipelined_input_is_bounded_while_a_response_is_pending() {
-    let mut config = Config::default();
-    config.max_buffered_input = 1024;
+    let config = Config {
+        max_buffered_input: 1024,
+        ..Config::default()
+    };
     let mut s = Raw::new(config);
     s.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &mut |_, _| {});
     assert!(s.conn.wants_input());
@@ -535,11 +537,13 @@ fn chunked_body_error_after_the_head_resets_and_closes() {
 
 #[test]
 fn limits_answer_with_their_status() {
-    let mut c = Config::default();
-    c.max_request_line = 64;
-    c.max_fields = 4;
-    c.max_head_bytes = 512;
-    c.max_body = 10;
+    let c = Config {
+        max_request_line: 64,
+        max_fields: 4,
+        max_head_bytes: 512,
+        max_body: 10,
+        ..Config::default()
+    };
     let long_target = format!("GET /{} HTTP/1.1\r\n", "a".repeat(100));
     let many = "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n".to_string();
     let big = format!(
@@ -706,10 +710,12 @@ fn leniencies_are_off_by_default_and_named() {
     let mut s = Raw::new(Config::default());
     s.feed(folded, &mut |_, _| {});
     assert!(s.wire().starts_with("HTTP/1.1 400 "));
-    let mut c = Config::default();
-    c.allow_obs_fold = Leniency::Allow;
-    c.allow_bare_lf = Leniency::Allow;
-    c.allow_multiple_spaces = Leniency::Allow;
+    let c = Config {
+        allow_obs_fold: Leniency::Allow,
+        allow_bare_lf: Leniency::Allow,
+        allow_multiple_spaces: Leniency::Allow,
+        ..Config::default()
+    };
     let mut s = Raw::new(c);
     s.feed(folded, &mut |_, _| {});
     s.feed(b"GET  /b  HTTP/1.1\nHost: x\n\n", &mut |_, _| {});

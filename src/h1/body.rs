@@ -483,16 +483,20 @@ mod tests {
 
     #[test]
     fn bare_lf_when_allowed() {
-        let mut c = Config::default();
-        c.allow_bare_lf = Leniency::Allow;
+        let c = Config {
+            allow_bare_lf: Leniency::Allow,
+            ..Config::default()
+        };
         let out = decode_all(Framing::Chunked, b"3\nabc\n0\n\n", &c).unwrap();
         assert_eq!(out, vec![data("abc", false), data("", true)]);
     }
 
     #[test]
     fn limits() {
-        let mut c = Config::default();
-        c.max_chunk_line = 8;
+        let mut c = Config {
+            max_chunk_line: 8,
+            ..Config::default()
+        };
         assert_eq!(
             decode_all(Framing::Chunked, b"3;aaaaaaaaaaa", &c),
             Err(Limit::ChunkLine.into())

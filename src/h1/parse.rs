@@ -7,7 +7,7 @@ use crate::error::{ErrorKind, Limit, ProtocolError};
 use crate::head::{
     list_elements, trim_ows, Field, Fields, PartialRequest, Request, Response, Version,
 };
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 /// Headers parsed on the stack up to this many; beyond, on the heap.
 const STACK_FIELDS: usize = 128;
@@ -17,7 +17,8 @@ const STACK_FIELDS: usize = 128;
 pub(crate) struct HeadError {
     pub kind: ErrorKind,
     pub field: Option<Bytes>,
-    pub partial: PartialRequest,
+    /// Boxed: errors are rare, and the `Ok` path should not pay for their size.
+    pub partial: Box<PartialRequest>,
 }
 
 impl HeadError {
@@ -25,7 +26,7 @@ impl HeadError {
         HeadError {
             kind: kind.into(),
             field: None,
-            partial: PartialRequest::default(),
+            partial: Box::default(),
         }
     }
 }
@@ -84,7 +85,7 @@ pub(crate) fn check_partial_head(buf: &[u8], config: &Config, request: bool) -> 
 
 /// Prepares a complete head in place before `httparse` sees it: rejects bare LF or
 /// obs-fold unless allowed, and replaces each allowed obs-fold by spaces.
-pub(crate) fn prepare_head(head: &mut BytesMut, config: &Config) -> Result<(), ProtocolError> {
+pub(crate) fn prepare_head(head: &mut [u8], config: &Config) -> Result<(), ProtocolError> {
     let allow_lf = config.allow_bare_lf == Leniency::Allow;
     let allow_fold = config.allow_obs_fold == Leniency::Allow;
     let mut i = 0;
@@ -187,17 +188,17 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
             Ok(httparse::Status::Complete(_)) => {}
             Ok(httparse::Status::Partial) => {
                 let mut e = HeadError::new(ProtocolError::InvalidRequestLine);
-                e.partial = partial();
+                e.partial = Box::new(partial());
                 return Err(e);
             }
             Err(httparse::Error::Version) => {
                 let mut e = HeadError::new(version_error(src));
-                e.partial = partial();
+                e.partial = Box::new(partial());
                 return Err(e);
             }
             Err(e) => {
                 let mut e = HeadError::new(map_httparse(e));
-                e.partial = partial();
+                e.partial = Box::new(partial());
                 return Err(e);
             }
         }
@@ -234,7 +235,7 @@ fn version_error(src: &[u8]) -> ErrorKind {
 /// If the request line names a later HTTP/1 minor version (`HTTP/1.2`…), rewrites it in
 /// place to `HTTP/1.1` so that it is served as HTTP/1.1 (RFC 9110 §6.2). Returns whether
 /// it did.
-pub(crate) fn downgrade_minor_version(head: &mut BytesMut) -> bool {
+pub(crate) fn downgrade_minor_version(head: &mut [u8]) -> bool {
     let Some(line_end) = head.iter().position(|&b| b == b'\n') else {
         return false;
     };
@@ -626,6 +627,7 @@ pub(crate) fn response_framing(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
 
     fn req(src: &'static [u8]) -> Result<Request, HeadError> {
         parse_request(&Bytes::from_static(src), &Config::default())
@@ -752,8 +754,10 @@ mod tests {
 
     #[test]
     fn partial_limits() {
-        let mut c = Config::default();
-        c.max_request_line = 16;
+        let mut c = Config {
+            max_request_line: 16,
+            ..Config::default()
+        };
         assert_eq!(
             check_partial_head(b"GET /aaaaaaaaaaaaaaa", &c, true),
             Err(Limit::RequestLine)

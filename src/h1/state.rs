@@ -191,14 +191,7 @@ impl H1 {
         if self.header_deadline.is_some_and(|d| now >= d) && self.exchanges.is_empty() {
             self.header_deadline = None;
             let offset = self.input.offset();
-            self.early_error(
-                HeadError {
-                    kind: Timeout::HeaderRead.into(),
-                    field: None,
-                    partial: PartialRequest::default(),
-                },
-                offset,
-            );
+            self.early_error(HeadError::new(Timeout::HeaderRead), offset);
         } else if self.idle_deadline.is_some_and(|d| now >= d)
             && self.exchanges.is_empty()
             && self.input.is_empty()
@@ -406,17 +399,12 @@ impl H1 {
             self.early_error(HeadError::new(Limit::RequestLine), offset);
             return true;
         }
-        {
-            let buf = self.input.bytes_mut();
-            let mut head = buf.split_to(len);
-            let prepared = parse::prepare_head(&mut head, &self.config);
-            parse::downgrade_minor_version(&mut head);
-            head.unsplit(buf.split());
-            *buf = head;
-            if let Err(p) = prepared {
-                self.early_error(HeadError::new(p), offset);
-                return true;
-            }
+        let head = &mut self.input.bytes_mut()[..len];
+        let prepared = parse::prepare_head(head, &self.config);
+        parse::downgrade_minor_version(head);
+        if let Err(p) = prepared {
+            self.early_error(HeadError::new(p), offset);
+            return true;
         }
         let src = self.input.take(len);
         let req = match parse::parse_request(&src, &self.config) {
@@ -431,7 +419,7 @@ impl H1 {
             Err((kind, field)) => {
                 let mut e = HeadError::new(kind);
                 e.field = field;
-                e.partial = partial_of(req);
+                e.partial = Box::new(partial_of(req));
                 self.early_error(e, offset);
                 return true;
             }
@@ -439,7 +427,7 @@ impl H1 {
         if let Framing::Length(n) = info.framing {
             if n > self.config.max_body {
                 let mut e = HeadError::new(Limit::Body);
-                e.partial = partial_of(req);
+                e.partial = Box::new(partial_of(req));
                 self.early_error(e, offset);
                 return true;
             }
@@ -490,16 +478,9 @@ impl H1 {
             self.fail(Error::new(Limit::HeadBytes.into()).at(offset));
             return true;
         }
-        {
-            let buf = self.input.bytes_mut();
-            let mut head = buf.split_to(len);
-            let prepared = parse::prepare_head(&mut head, &self.config);
-            head.unsplit(buf.split());
-            *buf = head;
-            if let Err(p) = prepared {
-                self.fail(Error::new(p.into()).at(offset));
-                return true;
-            }
+        if let Err(p) = parse::prepare_head(&mut self.input.bytes_mut()[..len], &self.config) {
+            self.fail(Error::new(p.into()).at(offset));
+            return true;
         }
         let src = self.input.take(len);
         let res = match parse::parse_response(&src, &self.config) {
@@ -682,7 +663,7 @@ impl H1 {
         self.close_error = Some(error.clone());
         self.events.push_back(Event::EarlyError {
             stream: id,
-            request: e.partial,
+            request: *e.partial,
             error,
             response,
         });
