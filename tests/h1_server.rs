@@ -787,3 +787,28 @@ fn a_refused_head_writes_nothing() {
     s.drain(&mut |_, _| {});
     assert_eq!(s.wire(), "HTTP/1.1 204 No Content\r\n\r\n");
 }
+
+#[test]
+fn a_response_without_continue_does_not_wait_for_the_body() {
+    let mut s = Raw::new(Config::default());
+    s.feed(
+        b"GET /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+        &mut |ev, conn| {
+            if let Event::Headers { stream, .. } = ev {
+                conn.send_response(
+                    *stream,
+                    Response::new(200).field("content-length", "2"),
+                    false,
+                )
+                .unwrap();
+                conn.send_data(*stream, "ok".into(), true).unwrap();
+            }
+        },
+    );
+    assert_eq!(
+        s.wire(),
+        "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+    );
+    assert_eq!(s.closed_with(), Some(None));
+    assert!(s.conn.is_closed());
+}

@@ -285,6 +285,18 @@ impl H1 {
 
     /// Retires completed exchanges and decides what the connection does next.
     fn finish_exchanges(&mut self) {
+        // A server whose response is complete on a connection it will not keep does
+        // not need the rest of the request body (which a client waiting for
+        // `100 Continue` may never send): the exchange is over.
+        if let Some(ex) = self.exchanges.front_mut() {
+            if self.side == Side::Server
+                && !ex.keep_alive
+                && matches!(ex.send, Send::Done)
+                && matches!(ex.recv, Recv::Body(_))
+            {
+                ex.recv = Recv::Done;
+            }
+        }
         while self.exchanges.front().is_some_and(Exchange::finished) {
             let ex = self.exchanges.pop_front().expect("checked above");
             // After the peer's EOF, pipelined requests already received are still served;
