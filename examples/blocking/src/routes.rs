@@ -1,0 +1,349 @@
+//! The routes of the example servers (see `EXAMPLE-SERVERS.md`), as an [`Application`]
+//! written against events and commands only.
+
+use crate::generate::{Generator, Kind, MAX_GENERATED};
+use crate::server::{Application, ShutdownHandle};
+use bytes::Bytes;
+use std::collections::HashMap;
+use weir::{Connection, Event, Fields, Head, Misuse, Request, Response, StreamId};
+
+/// The body of `GET /` and of every request no other route takes.
+pub const HELLO: &str = "Hello, World!\n";
+
+/// The body of `GET /push` on HTTP/1.1.
+pub const PUSH_NEEDS_H2: &str = "push needs HTTP/2\n";
+
+/// The example routes, for one connection.
+///
+/// | request | response |
+/// |---|---|
+/// | `GET /`, `HEAD /`, anything else | after the whole request body: 200 `Hello, World!\n`, `x-body-length: N` |
+/// | `POST` / `PUT /echo` | 200, the request body echoed piece by piece as it arrives |
+/// | `GET /bytes/N`, `GET /text/N` | 200, N pseudo-random bytes / N bytes of text |
+/// | `GET /push` | 200 `push needs HTTP/2\n` |
+/// | `GET /trailers` | 200, chunked `body\n`, trailer `x-checksum: done` |
+/// | `Upgrade: echo`, `CONNECT` | 101 / 200, then every byte echoed until the peer closes |
+///
+/// `HEAD` gets the head `GET` would get. Once the server shuts down, responses carry
+/// `connection: close`.
+#[derive(Debug, Default)]
+pub struct Routes {
+    /// The streams whose response is not complete yet.
+    streams: HashMap<StreamId, State>,
+    shutdown: Option<ShutdownHandle>,
+}
+
+/// Where a stream's response stands.
+#[derive(Debug)]
+enum State {
+    /// Counting the request body; the answer goes out at its end.
+    Hello { received: u64, head_only: bool },
+    /// An `Upgrade: echo` request with a body: 101 once the body has ended.
+    UpgradeAfterBody,
+    /// Echoing the request body (the response head went out).
+    Echo,
+    /// A tunnel: echoing raw bytes until the peer closes its side.
+    Tunnel,
+    /// Sending a generated body, piece by piece.
+    Generate(Generator),
+}
+
+impl Routes {
+    /// Routes for a connection of a server that is never shut down.
+    pub fn new() -> Routes {
+        Routes::default()
+    }
+
+    /// Routes whose responses say `connection: close` once `shutdown` is triggered.
+    pub fn with_shutdown(shutdown: ShutdownHandle) -> Routes {
+        Routes {
+            streams: HashMap::new(),
+            shutdown: Some(shutdown),
+        }
+    }
+
+    fn on_request(&mut self, conn: &mut Connection, stream: StreamId, req: &Request, end: bool) {
+        let head_only = req.is_method("HEAD");
+        let get = req.is_method("GET") || head_only;
+        if req.is_method("CONNECT") {
+            // Any authority: the tunnel leads back to us.
+            report(conn.send_response(stream, Response::new(200), false));
+            self.streams.insert(stream, State::Tunnel);
+            return;
+        }
+        if req.fields.has_token("upgrade", "echo") && req.fields.has_token("connection", "upgrade")
+        {
+            if end {
+                self.switch_to_echo(conn, stream);
+            } else {
+                report(conn.accept_body(stream));
+                self.streams.insert(stream, State::UpgradeAfterBody);
+            }
+            return;
+        }
+        let path = path_of(&req.target);
+        if path == b"/echo" && (req.is_method("POST") || req.is_method("PUT")) {
+            report(conn.accept_body(stream));
+            let head = self
+                .final_head(200)
+                .field("content-type", "application/octet-stream");
+            report(conn.send_response(stream, head, end));
+            if !end {
+                self.streams.insert(stream, State::Echo);
+            }
+            return;
+        }
+        if get {
+            let generated = [(&b"/bytes/"[..], Kind::Bytes), (b"/text/", Kind::Text)]
+                .into_iter()
+                .find_map(|(prefix, kind)| Some((path.strip_prefix(prefix)?, kind)));
+            if let Some((n, kind)) = generated.filter(|(n, _)| is_digits(n)) {
+                return self.generated(conn, stream, kind, n, head_only);
+            }
+            match path {
+                b"/push" => return self.fixed(conn, stream, head_only, 200, PUSH_NEEDS_H2),
+                b"/trailers" => return self.trailers(conn, stream, head_only),
+                _ => {}
+            }
+        }
+        if end {
+            self.hello(conn, stream, 0, head_only);
+        } else {
+            report(conn.accept_body(stream));
+            let state = State::Hello {
+                received: 0,
+                head_only,
+            };
+            self.streams.insert(stream, state);
+        }
+    }
+
+    /// Request body bytes (`end`: the body is over).
+    fn on_body(&mut self, conn: &mut Connection, stream: StreamId, data: Bytes, end: bool) {
+        let Some(state) = self.streams.get_mut(&stream) else {
+            // The response is complete; the rest of the request body does not matter.
+            return;
+        };
+        match state {
+            State::Hello {
+                received,
+                head_only,
+            } => {
+                *received += data.len() as u64;
+                if end {
+                    let (received, head_only) = (*received, *head_only);
+                    self.streams.remove(&stream);
+                    self.hello(conn, stream, received, head_only);
+                }
+            }
+            State::UpgradeAfterBody => {
+                if end {
+                    self.streams.remove(&stream);
+                    self.switch_to_echo(conn, stream);
+                }
+            }
+            State::Echo | State::Tunnel => {
+                // Echoed as it arrives: this is what makes the exchange full duplex.
+                if !data.is_empty() || end {
+                    report(conn.send_data(stream, data, end));
+                }
+                if end {
+                    self.streams.remove(&stream);
+                }
+            }
+            State::Generate(_) => {}
+        }
+    }
+
+    /// A final response head, with `connection: close` once the server shuts down.
+    fn final_head(&self, status: u16) -> Response {
+        let head = Response::new(status);
+        match &self.shutdown {
+            Some(s) if s.is_triggered() => head.field("connection", "close"),
+            _ => head,
+        }
+    }
+
+    fn hello(&mut self, conn: &mut Connection, stream: StreamId, received: u64, head_only: bool) {
+        let head = self
+            .final_head(200)
+            .field("content-type", "text/plain")
+            .field("x-body-length", received.to_string());
+        send_fixed(conn, stream, head, head_only, HELLO);
+    }
+
+    fn fixed(
+        &mut self,
+        conn: &mut Connection,
+        stream: StreamId,
+        head_only: bool,
+        status: u16,
+        body: impl Into<Bytes>,
+    ) {
+        let head = self.final_head(status).field("content-type", "text/plain");
+        send_fixed(conn, stream, head, head_only, body);
+    }
+
+    fn switch_to_echo(&mut self, conn: &mut Connection, stream: StreamId) {
+        let head = Response::new(101)
+            .field("upgrade", "echo")
+            .field("connection", "upgrade");
+        report(conn.send_response(stream, head, false));
+        self.streams.insert(stream, State::Tunnel);
+    }
+
+    fn generated(
+        &mut self,
+        conn: &mut Connection,
+        stream: StreamId,
+        kind: Kind,
+        digits: &[u8],
+        head_only: bool,
+    ) {
+        let len = std::str::from_utf8(digits)
+            .ok()
+            .and_then(|n| n.parse::<u64>().ok())
+            .filter(|&n| n <= MAX_GENERATED);
+        let Some(len) = len else {
+            let body = format!("N is too large: the largest is {MAX_GENERATED}\n");
+            return self.fixed(conn, stream, head_only, 400, body);
+        };
+        let content_type = match kind {
+            Kind::Bytes => "application/octet-stream",
+            Kind::Text => "text/plain",
+        };
+        let head = self
+            .final_head(200)
+            .field("content-type", content_type)
+            .field("content-length", len.to_string());
+        let end = head_only || len == 0;
+        report(conn.send_response(stream, head, end));
+        if !end {
+            self.streams
+                .insert(stream, State::Generate(Generator::new(kind, len)));
+        }
+    }
+
+    fn trailers(&mut self, conn: &mut Connection, stream: StreamId, head_only: bool) {
+        let head = self
+            .final_head(200)
+            .field("content-type", "text/plain")
+            .field("trailer", "x-checksum");
+        if head_only {
+            return report(conn.send_response(stream, head, true));
+        }
+        // No Content-Length and a body that does not end with its data: chunked.
+        report(conn.send_response(stream, head, false));
+        report(conn.send_data(stream, Bytes::from_static(b"body\n"), false));
+        let mut trailers = Fields::new();
+        trailers.append("x-checksum", "done");
+        report(conn.send_trailers(stream, trailers));
+    }
+}
+
+impl Application for Routes {
+    fn on_event(&mut self, conn: &mut Connection, event: Event) {
+        match event {
+            Event::Headers {
+                stream,
+                head: Head::Request(req),
+                end_stream,
+            } => self.on_request(conn, stream, &req, end_stream),
+            Event::Data {
+                stream,
+                data,
+                end_stream,
+            } => self.on_body(conn, stream, data, end_stream),
+            // Trailers end the request body; they are not echoed.
+            Event::Trailers { stream, .. } => self.on_body(conn, stream, Bytes::new(), true),
+            Event::StreamReset { stream, .. } => {
+                self.streams.remove(&stream);
+            }
+            Event::Closed { .. } => self.streams.clear(),
+            // EarlyError: the connection sends its proposed response and closes.
+            // Tunnel: the stream is already echoing.
+            _ => {}
+        }
+    }
+
+    fn produce(&mut self, conn: &mut Connection) -> bool {
+        let Some((&stream, generator)) = self.streams.iter_mut().find_map(|(id, s)| match s {
+            State::Generate(g) => Some((id, g)),
+            _ => None,
+        }) else {
+            return false;
+        };
+        let piece = generator.next_piece();
+        let end = generator.remaining() == 0;
+        let sent = conn.send_data(stream, piece, end);
+        if end || sent.is_err() {
+            self.streams.remove(&stream);
+        }
+        let ok = sent.is_ok();
+        report(sent);
+        ok
+    }
+
+    fn is_idle(&self) -> bool {
+        self.streams.is_empty()
+    }
+}
+
+/// Sends a response with a body known in full; `HEAD` gets the head alone, with the
+/// Content-Length the body would have.
+fn send_fixed(
+    conn: &mut Connection,
+    stream: StreamId,
+    head: Response,
+    head_only: bool,
+    body: impl Into<Bytes>,
+) {
+    let body = body.into();
+    let head = head.field("content-length", body.len().to_string());
+    report(conn.send_response(stream, head, head_only));
+    if !head_only {
+        report(conn.send_data(stream, body, true));
+    }
+}
+
+/// A command refused by the connection is a mistake of these routes, except on a
+/// connection that has closed under them (the peer left).
+fn report(result: Result<(), Misuse>) {
+    if let Err(e) = result {
+        if !matches!(e, Misuse::Closed) {
+            eprintln!("routes: command refused: {e}");
+        }
+    }
+}
+
+/// The path of a request target: without the scheme and authority of the absolute form,
+/// and without the query.
+fn path_of(target: &[u8]) -> &[u8] {
+    let mut path = target;
+    if let Some(at) = target.windows(3).position(|w| w == b"://") {
+        let rest = &target[at + 3..];
+        path = rest
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(&b"/"[..], |slash| &rest[slash..]);
+    }
+    let end = path.iter().position(|&b| b == b'?').unwrap_or(path.len());
+    &path[..end]
+}
+
+fn is_digits(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(path_of(b"/bytes/10?x=1"), b"/bytes/10");
+        assert_eq!(path_of(b"http://a:80/echo"), b"/echo");
+        assert_eq!(path_of(b"http://a"), b"/");
+        assert_eq!(path_of(b"*"), b"*");
+    }
+}
