@@ -174,7 +174,7 @@ impl Decoder {
                             *self = Decoder::Done;
                             return Ok(Some(Decoded::Data(Bytes::new(), true)));
                         }
-                        let Some(len) = find_head_end(buf, scanned, bare_lf) else {
+                        let Some(len) = find_head_end(buf, scanned, bare_lf)? else {
                             if buf.len() > config.max_trailer_bytes {
                                 return Err(Limit::TrailerBytes.into());
                             }
@@ -183,8 +183,18 @@ impl Decoder {
                         if len > config.max_trailer_bytes {
                             return Err(Limit::TrailerBytes.into());
                         }
+                        super::parse::prepare_head(&mut input.bytes_mut()[..len], config)
+                            .map_err(|_| ProtocolError::InvalidTrailers)?;
+                        // Parsed before it is consumed, so an error points at the section.
+                        let ranges = parse_trailers(&input.bytes()[..len], config)?;
                         let section = input.take(len);
-                        let fields = parse_trailers(&section, config)?;
+                        let fields = ranges
+                            .into_iter()
+                            .map(|(n, v)| Field {
+                                name: section.slice(n),
+                                value: section.slice(v),
+                            })
+                            .collect();
                         *self = Decoder::Done;
                         Ok(Some(Decoded::Trailers(fields)))
                     }
@@ -288,20 +298,27 @@ fn valid_extensions(mut s: &[u8]) -> bool {
     true
 }
 
-fn parse_trailers(section: &Bytes, config: &Config) -> Result<Fields, ErrorKind> {
+/// Parses a trailer section (`section` is exactly the section, empty line included)
+/// into the byte ranges of each field's name and value.
+fn parse_trailers(section: &[u8], config: &Config) -> Result<Vec<(Range, Range)>, ErrorKind> {
     let mut headers = vec![httparse::EMPTY_HEADER; config.max_fields.min(section.len() / 3 + 1)];
+    let range = |sub: &[u8]| {
+        let start = sub.as_ptr() as usize - section.as_ptr() as usize;
+        start..start + sub.len()
+    };
     match httparse::parse_headers(section, &mut headers) {
-        Ok(httparse::Status::Complete((_, parsed))) => Ok(parsed
+        // The parser must consume exactly the section we delimited, or the two disagree
+        // about where the message ends.
+        Ok(httparse::Status::Complete((n, parsed))) if n == section.len() => Ok(parsed
             .iter()
-            .map(|h| Field {
-                name: section.slice_ref(h.name.as_bytes()),
-                value: section.slice_ref(trim_ows(h.value)),
-            })
+            .map(|h| (range(h.name.as_bytes()), range(trim_ows(h.value))))
             .collect()),
         Err(httparse::Error::TooManyHeaders) => Err(Limit::FieldCount.into()),
         _ => Err(ProtocolError::InvalidTrailers.into()),
     }
 }
+
+type Range = std::ops::Range<usize>;
 
 /// Encodes one outgoing body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,26 +31,38 @@ impl HeadError {
     }
 }
 
-/// Scans `buf` for the empty line that ends a head, starting at `*scanned` (bytes before
-/// it were already scanned). Returns the head's length including the empty line.
+/// Scans `buf` for the empty line that ends a head (or a trailer section), starting at
+/// `*scanned` (bytes before it were already scanned). Returns the section's length,
+/// empty line included.
 ///
-/// Leading empty lines must have been skipped (see [`skip_leading_empty_lines`]).
-pub(crate) fn find_head_end(buf: &[u8], scanned: &mut usize, bare_lf: bool) -> Option<usize> {
+/// Unless bare LF is allowed, a LF without its CR is an error as soon as it is seen
+/// (RFC 9112 §2.2): waiting for a CRLF CRLF that never comes would let a peer that
+/// ends lines with LF alone hold the connection, and reading past a bare-LF end is how
+/// a trailer section could swallow a smuggled request.
+pub(crate) fn find_head_end(
+    buf: &[u8],
+    scanned: &mut usize,
+    bare_lf: bool,
+) -> Result<Option<usize>, ProtocolError> {
     // Restart a little before the previous end so a terminator split across reads is found.
     let mut i = scanned.saturating_sub(3);
     while let Some(off) = buf[i..].iter().position(|&b| b == b'\n') {
         let lf = i + off;
+        let after_cr = lf >= 1 && buf[lf - 1] == b'\r';
+        if !after_cr && !bare_lf {
+            return Err(ProtocolError::BareLf);
+        }
         // `\n\r\n` or (lenient) `\n\n`: the line that ends at `lf` is empty.
-        if lf >= 2 && buf[lf - 1] == b'\r' && buf[lf - 2] == b'\n' {
-            return Some(lf + 1);
+        if after_cr && lf >= 2 && buf[lf - 2] == b'\n' {
+            return Ok(Some(lf + 1));
         }
         if bare_lf && lf >= 1 && buf[lf - 1] == b'\n' {
-            return Some(lf + 1);
+            return Ok(Some(lf + 1));
         }
         i = lf + 1;
     }
     *scanned = buf.len();
-    None
+    Ok(None)
 }
 
 /// Drops empty lines before a request line (RFC 9112 §2.2: a server SHOULD ignore at
@@ -192,7 +204,7 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
                 return Err(e);
             }
             Err(httparse::Error::Version) => {
-                let mut e = HeadError::new(version_error(src));
+                let mut e = HeadError::new(version_error(src, true));
                 e.partial = Box::new(partial());
                 return Err(e);
             }
@@ -219,12 +231,19 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
 }
 
 /// `httparse` only knows HTTP/1.0 and HTTP/1.1; tell a future version (505) from junk (400).
-fn version_error(src: &[u8]) -> ErrorKind {
+fn version_error(src: &[u8], request: bool) -> ErrorKind {
     let line_end = src.iter().position(|&b| b == b'\n').unwrap_or(src.len());
     let line = src[..line_end]
         .strip_suffix(b"\r")
         .unwrap_or(&src[..line_end]);
-    let version = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
+    // Only a line of exactly three parts names a version; anything else (a space in
+    // the target, a doubled space) is a malformed request line (RFC 9112 §3: 400).
+    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    let version = match (request, &parts[..]) {
+        (true, [_, _, version]) => version,
+        (false, [version, ..]) => version,
+        _ => return ProtocolError::InvalidRequestLine.into(),
+    };
     match classify_version(version) {
         // A later HTTP/1 minor version: httparse refuses it, we read it as HTTP/1.1.
         Ok(()) => ErrorKind::Protocol(ProtocolError::UnsupportedVersion),
@@ -277,7 +296,7 @@ pub(crate) fn parse_response(src: &Bytes, config: &Config) -> Result<Response, H
             Ok(httparse::Status::Partial) => {
                 return Err(HeadError::new(ProtocolError::InvalidStatus))
             }
-            Err(httparse::Error::Version) => return Err(HeadError::new(version_error(src))),
+            Err(httparse::Error::Version) => return Err(HeadError::new(version_error(src, false))),
             Err(e) => return Err(HeadError::new(map_httparse(e))),
         }
         let status = res.code.unwrap_or_default();
@@ -312,12 +331,15 @@ pub(crate) enum Framing {
 
 /// A single Content-Length value: one or more digits that fit in 64 bits.
 pub(crate) fn parse_content_length(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || value.len() > 19 {
-        // 19 digits always fit in u64; 20 may not, and nobody needs 10 EB.
+    if value.is_empty() {
         return None;
     }
+    // 1*DIGIT: leading zeros are valid, so the length of the text is no bound.
     value.iter().try_fold(0u64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
     })
 }
 
@@ -456,7 +478,8 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
         !fields.has_token("connection", "close")
     };
     let mut expect_continue = false;
-    for value in fields.get_all("expect") {
+    // Empty list elements are ignored (RFC 9110 §5.6.1.2).
+    for value in fields.get_all("expect").flat_map(|v| list_elements(v)) {
         // RFC 9110 §10.1.1: the only expectation defined is 100-continue (case-insensitive);
         // a server MUST ignore it in an HTTP/1.0 request, and MAY answer others with 417.
         if value.eq_ignore_ascii_case(b"100-continue") {
@@ -469,7 +492,8 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
         framing,
         keep_alive,
         expect_continue: expect_continue && framing != Framing::Empty,
-        upgrade: fields.contains("upgrade") && fields.has_token("connection", "upgrade"),
+        // RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0 request.
+        upgrade: !http10 && fields.contains("upgrade") && fields.has_token("connection", "upgrade"),
         connect,
         head: req.is_method("HEAD"),
     })
@@ -485,7 +509,8 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
     if req.is_method("CONNECT") {
         // RFC 9112 §3.2.3: authority-form, `host:port`, only for CONNECT.
         return match split_port(t) {
-            Some((host, Some(port))) if valid_host(host) && !port.is_empty() => Ok(()),
+            // RFC 9110 §9.3.6: a server MUST reject an empty or invalid port.
+            Some((host, Some(port))) if valid_host(host) && valid_port(port) => Ok(()),
             _ => Err(ProtocolError::InvalidTarget),
         };
     }
@@ -496,6 +521,10 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
         } else {
             Err(ProtocolError::InvalidTarget)
         };
+    }
+    // A fragment is not part of any request-target (RFC 9112 §3.2).
+    if t.contains(&b'#') {
+        return Err(ProtocolError::InvalidTarget);
     }
     if t[0] == b'/' {
         return Ok(());
@@ -509,10 +538,45 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
         {
+            let scheme = &t[..n];
+            if scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https") {
+                check_http_authority(&t[n + 1..])
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(ProtocolError::InvalidTarget),
+    }
+}
+
+/// The authority of an `http` or `https` absolute-form target. RFC 9110 §4.2.1: a
+/// recipient MUST reject an http URI with an empty host; §4.2.4: userinfo SHOULD be
+/// treated as an error.
+fn check_http_authority(rest: &[u8]) -> Result<(), ProtocolError> {
+    let Some(rest) = rest.strip_prefix(b"//") else {
+        return Err(ProtocolError::InvalidTarget);
+    };
+    let end = rest
+        .iter()
+        .position(|&b| b == b'/' || b == b'?')
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains(&b'@') {
+        return Err(ProtocolError::InvalidTarget);
+    }
+    match split_port(authority) {
+        Some((host, port))
+            if valid_host(host) && port.is_none_or(|p| p.is_empty() || valid_port(p)) =>
+        {
             Ok(())
         }
         _ => Err(ProtocolError::InvalidTarget),
     }
+}
+
+/// A port number, 1 to 65535.
+fn valid_port(port: &[u8]) -> bool {
+    parse_content_length(port).is_some_and(|p| (1..=65535).contains(&p))
 }
 
 /// RFC 9112 §3.2: an HTTP/1.1 request MUST have exactly one Host; a server MUST answer
@@ -642,14 +706,20 @@ mod tests {
         let buf = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nrest";
         for split in 0..buf.len() {
             let mut scanned = 0;
-            let first = find_head_end(&buf[..split], &mut scanned, false);
-            let found = first.or_else(|| find_head_end(buf, &mut scanned, false));
+            let first = find_head_end(&buf[..split], &mut scanned, false).unwrap();
+            let found = first.or_else(|| find_head_end(buf, &mut scanned, false).unwrap());
             assert_eq!(found, Some(27), "split at {split}");
         }
         let mut s = 0;
-        assert_eq!(find_head_end(b"GET / HTTP/1.1\n\n", &mut s, false), None);
+        assert_eq!(
+            find_head_end(b"GET / HTTP/1.1\n\n", &mut s, false),
+            Err(ProtocolError::BareLf)
+        );
         let mut s = 0;
-        assert_eq!(find_head_end(b"GET / HTTP/1.1\n\n", &mut s, true), Some(16));
+        assert_eq!(
+            find_head_end(b"GET / HTTP/1.1\n\n", &mut s, true),
+            Ok(Some(16))
+        );
     }
 
     #[test]

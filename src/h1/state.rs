@@ -386,8 +386,15 @@ impl H1 {
         }
         self.idle_deadline = None;
         let offset = self.input.offset();
-        let Some(len) = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf)
-        else {
+        let found = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf);
+        let found = match found {
+            Ok(found) => found,
+            Err(p) => {
+                self.early_error(HeadError::new(p), offset);
+                return true;
+            }
+        };
+        let Some(len) = found else {
             if let Err(limit) = parse::check_partial_head(self.input.bytes(), &self.config, true) {
                 self.early_error(HeadError::new(limit), offset);
                 return true;
@@ -473,8 +480,15 @@ impl H1 {
     fn read_response_head(&mut self) -> bool {
         let bare_lf = self.config.allow_bare_lf == crate::Leniency::Allow;
         let offset = self.input.offset();
-        let Some(len) = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf)
-        else {
+        let found = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf);
+        let found = match found {
+            Ok(found) => found,
+            Err(p) => {
+                self.fail(Error::new(p.into()).at(offset));
+                return true;
+            }
+        };
+        let Some(len) = found else {
             if let Err(limit) = parse::check_partial_head(self.input.bytes(), &self.config, false) {
                 self.fail(Error::new(limit.into()).at(offset));
                 return true;
@@ -948,6 +962,11 @@ impl H1 {
             return Err(Misuse::InvalidHead(
                 "no framing fields allowed in a 1xx response",
             ));
+        }
+        // RFC 9110 §15.2: a server MUST NOT send a 1xx response to an HTTP/1.0 client;
+        // a 101 cannot be dropped silently like the others, since a tunnel would follow.
+        if head.status == 101 && ex.peer_http10 {
+            return Err(Misuse::State("101 cannot be sent to an HTTP/1.0 client"));
         }
         if head.status == 101 {
             // RFC 9110 §15.2.2: only in answer to Upgrade; the tunnel starts after the

@@ -71,7 +71,10 @@ impl Routes {
             self.streams.insert(stream, State::Tunnel);
             return;
         }
-        if req.fields.has_token("upgrade", "echo") && req.fields.has_token("connection", "upgrade")
+        // RFC 9110 §7.8: Upgrade in an HTTP/1.0 request is ignored.
+        if req.version != weir::Version::Http10
+            && req.fields.has_token("upgrade", "echo")
+            && req.fields.has_token("connection", "upgrade")
         {
             if end {
                 self.switch_to_echo(conn, stream);
