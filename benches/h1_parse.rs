@@ -1,1 +1,171 @@
-fn main() {}
+//! Parsing a realistic browser request: weir's whole server path (input buffer, head
+//! parsing, checks, events, the response) side by side with bare `httparse`, which weir
+//! uses underneath. Before the measurements it prints the allocations per request.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use criterion::{criterion_group, Criterion, Throughput};
+use weir::{Config, Connection, Event, Output, Response, Side};
+
+/// Counts every allocation (and reallocation) made by the process.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc_zeroed(layout)
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// A Chrome navigation request as it appears on the wire (about 400 bytes).
+const REQUEST: &[u8] = b"GET /search?q=sans-io HTTP/1.1\r\n\
+Host: www.example.com\r\n\
+Connection: keep-alive\r\n\
+User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n\
+Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n\
+Sec-Fetch-Site: none\r\n\
+Sec-Fetch-Mode: navigate\r\n\
+Sec-Fetch-Dest: document\r\n\
+Accept-Encoding: gzip, deflate, br\r\n\
+Accept-Language: en-US,en;q=0.9\r\n\
+Cookie: sid=4f2a9c81e0; theme=dark\r\n\
+\r\n";
+
+const PIPELINED: usize = 16;
+
+/// Bare httparse, as a baseline: the least any HTTP/1.1 parser built on it can cost.
+fn httparse_once(bytes: &[u8]) -> usize {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(bytes) {
+        Ok(httparse::Status::Complete(n)) => n + req.headers.len(),
+        other => panic!("the benchmark request does not parse: {other:?}"),
+    }
+}
+
+/// A server connection that answers every request with an empty 204.
+struct Server {
+    conn: Connection,
+    now: Instant,
+    out: Vec<u8>,
+}
+
+impl Server {
+    fn new(now: Instant) -> Server {
+        Server {
+            conn: Connection::new(Side::Server, Config::default(), now),
+            now,
+            out: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Feeds `bytes` and drains the connection, answering each request; returns how
+    /// many requests it saw.
+    fn serve(&mut self, bytes: &[u8]) -> usize {
+        self.conn.handle_input(self.now, bytes);
+        let mut requests = 0;
+        loop {
+            match self.conn.poll_output(&mut self.out) {
+                Output::Event(Event::Headers { stream, head, .. }) => {
+                    black_box(&head);
+                    requests += 1;
+                    self.conn
+                        .send_response(stream, Response::new(204), true)
+                        .expect("a 204 is always valid here");
+                }
+                Output::Event(other) => panic!("unexpected event {other:?}"),
+                Output::Transmit => self.out.clear(),
+                Output::Timeout(_) => return requests,
+            }
+        }
+    }
+}
+
+/// Allocations per request over `n` requests after a warm-up, so that buffers that
+/// only grow once are not counted.
+fn allocations_per_request(n: u64, mut run: impl FnMut() -> u64) -> f64 {
+    for _ in 0..100 {
+        run();
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut requests = 0;
+    while requests < n {
+        requests += run();
+    }
+    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / requests as f64
+}
+
+fn report_allocations() {
+    let now = Instant::now();
+    let pipelined = REQUEST.repeat(PIPELINED);
+    let mut keep_alive = Server::new(now);
+    let weir = allocations_per_request(10_000, || keep_alive.serve(REQUEST) as u64);
+    let mut batch = Server::new(now);
+    let weir_pipelined = allocations_per_request(10_000, || batch.serve(&pipelined) as u64);
+    let parse = allocations_per_request(10_000, || {
+        black_box(httparse_once(black_box(REQUEST)));
+        1
+    });
+    println!(
+        "allocations per request: weir keep-alive {weir:.2}, weir pipelined {weir_pipelined:.2}, \
+         httparse {parse:.2} ({} request bytes)",
+        REQUEST.len()
+    );
+}
+
+fn h1_parse(c: &mut Criterion) {
+    let now = Instant::now();
+    let mut group = c.benchmark_group("h1_parse");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("httparse", |b| b.iter(|| httparse_once(black_box(REQUEST))));
+    let mut server = Server::new(now);
+    group.bench_function("weir_keep_alive", |b| {
+        b.iter(|| server.serve(black_box(REQUEST)))
+    });
+    group.bench_function("weir_fresh_connection", |b| {
+        b.iter(|| Server::new(now).serve(black_box(REQUEST)))
+    });
+    let pipelined = REQUEST.repeat(PIPELINED);
+    group.throughput(Throughput::Elements(PIPELINED as u64));
+    let mut server = Server::new(now);
+    group.bench_function("weir_pipelined_16", |b| {
+        b.iter(|| {
+            let served = server.serve(black_box(&pipelined));
+            assert_eq!(served, PIPELINED);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, h1_parse);
+
+fn main() {
+    // Sanity first: the request must be answered, or the numbers mean nothing.
+    assert_eq!(Server::new(Instant::now()).serve(REQUEST), 1);
+    report_allocations();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
