@@ -408,3 +408,21 @@ fn http10_requests_wait_for_their_length() {
     c.drain();
     assert_eq!(c.wire(), "POST / HTTP/1.0\r\ncontent-length: 3\r\n\r\nabc");
 }
+
+#[test]
+fn pipelined_requests_behind_a_closing_response_are_refused() {
+    let mut c = Client::new();
+    let a = c.get("GET", "/1");
+    let b = c.get("GET", "/2");
+    c.feed(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    assert_eq!(c.body(a), (vec![], true));
+    assert!(
+        c.events.iter().any(|e| matches!(
+            e,
+            Event::StreamReset { stream, code: Reason::REFUSED_STREAM, initiator: Initiator::Remote } if *stream == b
+        )),
+        "the unanswered request may be retried: {:?}",
+        c.events
+    );
+    assert_eq!(c.closed_with(), Some(None));
+}

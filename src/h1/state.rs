@@ -288,13 +288,14 @@ impl H1 {
         // A server whose response is complete on a connection it will not keep does
         // not need the rest of the request body (which a client waiting for
         // `100 Continue` may never send): the exchange is over.
-        if let Some(ex) = self.exchanges.front_mut() {
+        if let Some(ex) = self.exchanges.front() {
             if self.side == Side::Server
                 && !ex.keep_alive
                 && matches!(ex.send, Send::Done)
                 && matches!(ex.recv, Recv::Body(_))
             {
-                ex.recv = Recv::Done;
+                self.close(None);
+                return;
             }
         }
         while self.exchanges.front().is_some_and(Exchange::finished) {
@@ -709,18 +710,6 @@ impl H1 {
     /// A peer error after a head was delivered: reset what is open, answer with the
     /// error's status if no response has started (server), and close.
     fn fail(&mut self, error: Error) {
-        let code = match error.kind {
-            ErrorKind::Protocol(_) => Reason::PROTOCOL_ERROR,
-            ErrorKind::Limit(_) => Reason::ENHANCE_YOUR_CALM,
-            _ => Reason::CANCEL,
-        };
-        for ex in self.exchanges.iter().filter(|ex| ex.surfaced) {
-            self.events.push_back(Event::StreamReset {
-                stream: ex.id,
-                code,
-                initiator: Initiator::Remote,
-            });
-        }
         if self.side == Side::Server {
             if let (Some(status), Some(ex)) = (error.status(), self.exchanges.front()) {
                 if matches!(ex.send, Send::Idle) {
@@ -734,11 +723,53 @@ impl H1 {
         self.close(Some(error));
     }
 
+    /// Closes the connection once what is queued is transmitted. Every stream the
+    /// application has seen that is not finished is reset, so that no stream is left
+    /// hanging: `REFUSED_STREAM` if its response had not started (a client may retry it,
+    /// RFC 9112 §9.3.2), `NO_ERROR` if only the request body is cut short after a
+    /// complete response, otherwise the error's code.
     fn close(&mut self, error: Option<Error>) {
+        let from_error = error.as_ref().map(|e| match e.kind {
+            ErrorKind::Protocol(_) => (Reason::PROTOCOL_ERROR, Initiator::Remote),
+            ErrorKind::Limit(_) => (Reason::ENHANCE_YOUR_CALM, Initiator::Remote),
+            ErrorKind::UnexpectedEof => (Reason::CANCEL, Initiator::Remote),
+            _ => (Reason::CANCEL, Initiator::Local),
+        });
+        // Without an error, the side that decided to close is the server.
+        let closer = match self.side {
+            Side::Server => Initiator::Local,
+            Side::Client => Initiator::Remote,
+        };
+        for ex in self.exchanges.drain(..) {
+            if !ex.surfaced || ex.finished() {
+                continue;
+            }
+            let (started, responded) = match self.side {
+                Side::Server => (
+                    !matches!(ex.send, Send::Idle),
+                    matches!(ex.send, Send::Done),
+                ),
+                Side::Client => (
+                    !matches!(ex.recv, Recv::Head),
+                    matches!(ex.recv, Recv::Done),
+                ),
+            };
+            let (code, initiator) = from_error.unwrap_or(if !started {
+                (Reason::REFUSED_STREAM, closer)
+            } else if responded {
+                (Reason::NO_ERROR, closer)
+            } else {
+                (Reason::CANCEL, closer)
+            });
+            self.events.push_back(Event::StreamReset {
+                stream: ex.id,
+                code,
+                initiator,
+            });
+        }
         if self.life == Life::Open {
             self.life = Life::Closing(error);
         }
-        self.exchanges.clear();
         self.input_closed = true;
         self.header_deadline = None;
         self.idle_deadline = None;
@@ -1100,7 +1131,8 @@ impl H1 {
     pub(crate) fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
         self.exchange(stream)?;
         // HTTP/1.1 has no way to abort one message but to close the connection; the
-        // peer sees a message cut short.
+        // peer sees a message cut short, and other pipelined streams are cancelled.
+        self.exchanges.retain(|ex| ex.id != stream);
         self.events.push_back(Event::StreamReset {
             stream,
             code,
