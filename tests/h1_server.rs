@@ -812,6 +812,15 @@ fn a_response_without_continue_does_not_wait_for_the_body() {
         s.wire(),
         "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
     );
+    // The request body is abandoned after a complete response: the stream says so.
+    assert!(s.events.iter().any(|e| matches!(
+        e,
+        Event::StreamReset {
+            stream: StreamId(1),
+            code: Reason::NO_ERROR,
+            initiator: Initiator::Local
+        }
+    )));
     assert_eq!(s.closed_with(), Some(None));
     assert!(s.conn.is_closed());
 }
