@@ -47,6 +47,9 @@ pub struct Config {
     /// Time allowed for a request head once its first byte has arrived (over it: 408
     /// and close): the slowloris defence. `None` disables it.
     pub header_read_timeout: Option<Duration>,
+    /// Longest silence from the peer while a request body is expected (over it: 408
+    /// if no response has started, and close). `None` disables it.
+    pub body_read_timeout: Option<Duration>,
     /// Time a keep-alive connection may stay idle between messages before it is closed.
     /// `None` disables it.
     pub idle_timeout: Option<Duration>,
@@ -75,6 +78,7 @@ impl Default for Config {
             max_chunk_line: 4 * 1024,
             max_buffered_input: 256 * 1024,
             header_read_timeout: Some(Duration::from_secs(30)),
+            body_read_timeout: Some(Duration::from_secs(60)),
             idle_timeout: Some(Duration::from_secs(60)),
             allow_obs_fold: Leniency::Reject,
             allow_space_before_colon: Leniency::Reject,
@@ -138,6 +142,7 @@ impl Config {
             "max_chunk_line" => self.max_chunk_line = size()?,
             "max_buffered_input" => self.max_buffered_input = size()?,
             "header_read_timeout" => self.header_read_timeout = secs()?,
+            "body_read_timeout" => self.body_read_timeout = secs()?,
             "idle_timeout" => self.idle_timeout = secs()?,
             "allow_obs_fold" => self.allow_obs_fold = leniency()?,
             "allow_space_before_colon" => self.allow_space_before_colon = leniency()?,

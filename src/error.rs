@@ -108,7 +108,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Protocol(p) => p.status(),
             ErrorKind::Limit(l) => Some(l.status()),
-            ErrorKind::Timeout(Timeout::HeaderRead) => Some(408),
+            ErrorKind::Timeout(Timeout::HeaderRead | Timeout::BodyRead) => Some(408),
             ErrorKind::Timeout(Timeout::Idle) => None,
             ErrorKind::UnexpectedEof | ErrorKind::Reset => None,
         }
@@ -119,7 +119,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Protocol(p) => p.rfc(),
             ErrorKind::Limit(l) => l.rfc(),
-            ErrorKind::Timeout(Timeout::HeaderRead) => "RFC 9110 §15.5.9",
+            ErrorKind::Timeout(Timeout::HeaderRead | Timeout::BodyRead) => "RFC 9110 §15.5.9",
             ErrorKind::Timeout(Timeout::Idle) => "RFC 9112 §9.5",
             ErrorKind::UnexpectedEof => "RFC 9112 §8",
             ErrorKind::Reset => "RFC 9112 §9.6",
@@ -133,6 +133,9 @@ pub enum Timeout {
     /// A request head took longer than `Config::header_read_timeout` (slowloris).
     #[error("request head not complete in time")]
     HeaderRead,
+    /// A request body stalled longer than `Config::body_read_timeout`.
+    #[error("request body stalled")]
+    BodyRead,
     /// A keep-alive connection stayed idle longer than `Config::idle_timeout`.
     #[error("idle connection")]
     Idle,

@@ -824,3 +824,33 @@ fn a_response_without_continue_does_not_wait_for_the_body() {
     assert_eq!(s.closed_with(), Some(None));
     assert!(s.conn.is_closed());
 }
+
+#[test]
+fn a_stalled_request_body_times_out() {
+    let mut p = Pair::new(Config::default(), Config::default(), Instant::now());
+    p.server.handle_input(
+        p.now,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+    );
+    p.drive();
+    p.advance(Duration::from_secs(59));
+    assert!(!p.server.is_closed());
+    p.server.handle_input(p.now, b"def");
+    p.advance(Duration::from_secs(59));
+    assert!(!p.server.is_closed(), "each arrival restarts the clock");
+    p.advance(Duration::from_secs(1));
+    assert_eq!(
+        String::from_utf8_lossy(&p.wire_to_client),
+        "HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    );
+    assert!(p.server.is_closed());
+    assert!(matches!(
+        p.server_events.last(),
+        Some(Event::Closed {
+            error: Some(Error {
+                kind: ErrorKind::Timeout(Timeout::BodyRead),
+                ..
+            })
+        })
+    ));
+}

@@ -125,6 +125,8 @@ pub(crate) struct H1 {
     exchanges: VecDeque<Exchange>,
     next_id: u32,
     now: Instant,
+    /// When bytes last arrived (for `body_read_timeout`).
+    last_input: Instant,
     head_scanned: usize,
     header_deadline: Option<Instant>,
     idle_deadline: Option<Instant>,
@@ -158,6 +160,7 @@ impl H1 {
             exchanges: VecDeque::new(),
             next_id: 1,
             now,
+            last_input: now,
             head_scanned: 0,
             header_deadline: None,
             idle_deadline,
@@ -175,6 +178,9 @@ impl H1 {
         if self.life != Life::Open || self.input_closed || self.eof {
             return;
         }
+        if !bytes.is_empty() {
+            self.last_input = now;
+        }
         self.input.push(bytes);
     }
 
@@ -188,7 +194,12 @@ impl H1 {
         if self.life != Life::Open {
             return;
         }
-        if self.header_deadline.is_some_and(|d| now >= d) && self.exchanges.is_empty() {
+        if self.body_deadline().is_some_and(|d| now >= d) {
+            let id = self.exchanges.front().map(|ex| ex.id);
+            let mut error = Error::new(Timeout::BodyRead.into());
+            error.stream = id;
+            self.fail(error);
+        } else if self.header_deadline.is_some_and(|d| now >= d) && self.exchanges.is_empty() {
             self.header_deadline = None;
             let offset = self.input.offset();
             self.early_error(HeadError::new(Timeout::HeaderRead), offset);
@@ -230,10 +241,23 @@ impl H1 {
         if self.life == Life::Closed {
             return Output::Timeout(None);
         }
-        Output::Timeout(match (self.header_deadline, self.idle_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        })
+        let deadlines = [
+            self.header_deadline,
+            self.idle_deadline,
+            self.body_deadline(),
+        ];
+        Output::Timeout(deadlines.into_iter().flatten().min())
+    }
+
+    /// A server waiting for request body bytes gives up after `body_read_timeout` of
+    /// silence: a peer that stops sending mid-body must not hold the connection.
+    fn body_deadline(&self) -> Option<Instant> {
+        let ex = self.exchanges.front()?;
+        let waiting = self.side == Side::Server
+            && matches!(ex.recv, Recv::Body(_))
+            && self.input.is_empty()
+            && !self.eof;
+        waiting.then(|| self.config.body_read_timeout.map(|t| self.last_input + t))?
     }
 
     /// Delivers the next event. Once an `EarlyError` is delivered, the application has
