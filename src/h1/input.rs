@@ -51,9 +51,12 @@ impl Input {
     /// The position of the first `byte` at or after `from`.
     pub(crate) fn find_byte(&self, byte: u8, from: usize) -> Option<usize> {
         let from = from.min(self.buf.len());
-        self.buf[from..]
-            .iter()
-            .position(|&b| b == byte)
-            .map(|i| i + from)
+        let rest = &self.buf[from..];
+        let found = if byte == b'\n' {
+            super::parse::find_lf(rest)
+        } else {
+            rest.iter().position(|&b| b == byte)
+        };
+        found.map(|i| i + from)
     }
 }

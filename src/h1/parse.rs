@@ -8,6 +8,7 @@ use crate::head::{
     list_elements, trim_ows, Field, Fields, PartialRequest, Request, Response, Version,
 };
 use bytes::Bytes;
+use std::mem::MaybeUninit;
 
 /// Headers parsed on the stack up to this many; beyond, on the heap.
 const STACK_FIELDS: usize = 128;
@@ -46,7 +47,7 @@ pub(crate) fn find_head_end(
 ) -> Result<Option<usize>, ProtocolError> {
     // Restart a little before the previous end so a terminator split across reads is found.
     let mut i = scanned.saturating_sub(3);
-    while let Some(off) = buf[i..].iter().position(|&b| b == b'\n') {
+    while let Some(off) = find_lf(&buf[i..]) {
         let lf = i + off;
         let after_cr = lf >= 1 && buf[lf - 1] == b'\r';
         if !after_cr && !bare_lf {
@@ -63,6 +64,32 @@ pub(crate) fn find_head_end(
     }
     *scanned = buf.len();
     Ok(None)
+}
+
+/// The position of the first LF in `buf`, eight bytes at a time (SWAR): heads are
+/// scanned for line ends before anything else, so this is the hottest loop of parsing.
+pub(crate) fn find_lf(buf: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut chunks = buf.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // A zero byte of `x` is a LF of the chunk; the lowest flagged byte is exact.
+        let x = u64::from_le_bytes(word) ^ LFS;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| at + p)
 }
 
 /// Drops empty lines before a request line (RFC 9112 §2.2: a server SHOULD ignore at
@@ -164,13 +191,16 @@ fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
     fields
 }
 
-/// Runs `f` with a header array of `max` entries (on the stack when small).
-fn with_headers<'b, R>(max: usize, f: impl FnOnce(&mut [httparse::Header<'b>]) -> R) -> R {
+type Slot<'b> = MaybeUninit<httparse::Header<'b>>;
+
+/// Runs `f` with room for `max` headers, on the stack when small, left uninitialized:
+/// zeroing a few KiB for every head would cost more than parsing it.
+fn with_headers<'b, R>(max: usize, f: impl FnOnce(&mut [Slot<'b>]) -> R) -> R {
     if max <= STACK_FIELDS {
-        let mut arr = [httparse::EMPTY_HEADER; STACK_FIELDS];
+        let mut arr: [Slot<'b>; STACK_FIELDS] = [const { MaybeUninit::uninit() }; STACK_FIELDS];
         f(&mut arr[..max])
     } else {
-        let mut v = vec![httparse::EMPTY_HEADER; max];
+        let mut v: Vec<Slot<'b>> = (0..max).map(|_| MaybeUninit::uninit()).collect();
         f(&mut v)
     }
 }
@@ -182,8 +212,8 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
         config.allow_multiple_spaces == Leniency::Allow,
     );
     with_headers(config.max_fields, |headers| {
-        let mut req = httparse::Request::new(headers);
-        let result = parser.parse_request(&mut req, src);
+        let mut req = httparse::Request::new(&mut []);
+        let result = parser.parse_request_with_uninit_headers(&mut req, src, headers);
         let partial = || PartialRequest {
             method: req.method.map(|m| src.slice_ref(m.as_bytes())),
             target: req.path.map(|p| src.slice_ref(p.as_bytes())),
@@ -209,7 +239,13 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
                 return Err(e);
             }
             Err(e) => {
-                let mut e = HeadError::new(map_httparse(e));
+                let kind = match e {
+                    // Strict parsing leaves folded lines to httparse, which sees a field
+                    // name starting with whitespace; name it for what it is.
+                    httparse::Error::HeaderName if is_folded(src) => ProtocolError::ObsFold.into(),
+                    e => map_httparse(e),
+                };
+                let mut e = HeadError::new(kind);
                 e.partial = Box::new(partial());
                 return Err(e);
             }
@@ -251,27 +287,26 @@ fn version_error(src: &[u8], request: bool) -> ErrorKind {
     }
 }
 
+/// Whether a field line of `head` starts with whitespace (obs-fold, RFC 9112 §5.2).
+fn is_folded(head: &[u8]) -> bool {
+    head.windows(2)
+        .any(|w| w[0] == b'\n' && (w[1] == b' ' || w[1] == b'\t'))
+}
+
 /// If the request line names a later HTTP/1 minor version (`HTTP/1.2`…), rewrites it in
 /// place to `HTTP/1.1` so that it is served as HTTP/1.1 (RFC 9110 §6.2). Returns whether
 /// it did.
-pub(crate) fn downgrade_minor_version(head: &mut [u8]) -> bool {
-    let Some(line_end) = head.iter().position(|&b| b == b'\n') else {
-        return false;
-    };
+pub(crate) fn downgrade_minor_version(head: &mut [u8], line_end: usize) -> bool {
     let end = if line_end > 0 && head[line_end - 1] == b'\r' {
         line_end - 1
     } else {
         line_end
     };
-    if end < 8 {
+    if end < 9 || &head[end - 8..end] == b"HTTP/1.1" {
         return false;
     }
-    let v = &head[end - 8..end];
-    if v.starts_with(b"HTTP/1.")
-        && v[7].is_ascii_digit()
-        && v[7] > b'1'
-        && head[..end - 8].ends_with(b" ")
-    {
+    let v = &head[end - 9..end];
+    if v.starts_with(b" HTTP/1.") && v[8].is_ascii_digit() && v[8] > b'1' {
         head[end - 1] = b'1';
         return true;
     }
@@ -290,8 +325,8 @@ pub(crate) fn parse_response(src: &Bytes, config: &Config) -> Result<Response, H
             config.allow_multiple_spaces == Leniency::Allow,
         );
     with_headers(config.max_fields, |headers| {
-        let mut res = httparse::Response::new(headers);
-        match parser.parse_response(&mut res, src) {
+        let mut res = httparse::Response::new(&mut []);
+        match parser.parse_response_with_uninit_headers(&mut res, src, headers) {
             Ok(httparse::Status::Complete(_)) => {}
             Ok(httparse::Status::Partial) => {
                 return Err(HeadError::new(ProtocolError::InvalidStatus))
@@ -361,6 +396,21 @@ fn content_length(fields: &Fields) -> Result<Option<u64>, (ProtocolError, Bytes)
         }
     }
     Ok(found.map(|(n, _)| n))
+}
+
+/// The Content-Length of a request, from the first two Content-Length fields found.
+fn content_length_of(lengths: [Option<&Field>; 2]) -> Result<Option<u64>, (ProtocolError, Bytes)> {
+    match lengths {
+        [None, _] => Ok(None),
+        [Some(_), Some(dup)] => Err((ProtocolError::DuplicateContentLength, dup.name.clone())),
+        [Some(f), None] => match parse_content_length(&f.value) {
+            Some(n) => Ok(Some(n)),
+            None if f.value.contains(&b',') => {
+                Err((ProtocolError::DuplicateContentLength, f.name.clone()))
+            }
+            None => Err((ProtocolError::InvalidContentLength, f.name.clone())),
+        },
+    }
 }
 
 /// The transfer codings of a message, checked: `Ok(true)` if they are exactly one final
@@ -440,63 +490,95 @@ pub(crate) struct RequestInfo {
 
 /// Checks a parsed request and works out its framing (RFC 9112 §3.2, §6, RFC 9110 §7.2).
 pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
-    let fields = &req.fields;
     let http10 = req.version == Version::Http10;
     let connect = req.is_method("CONNECT");
+    // One pass over the fields finds everything the checks below need; names are
+    // compared only when their length matches.
+    let mut hosts: [Option<&Field>; 2] = [None, None];
+    let mut lengths: [Option<&Field>; 2] = [None, None];
+    let mut te: Option<&Field> = None;
+    let (mut close, mut keep_alive_token, mut upgrade_token, mut upgrade) =
+        (false, false, false, false);
+    let mut expect_continue = false;
+    let mut expect_other = false;
+
+    for f in req.fields.iter() {
+        match f.name.len() {
+            4 if f.is("host") => first_two(&mut hosts, f),
+            6 if f.is("expect") => {
+                // RFC 9110 §10.1.1: the only expectation defined is 100-continue
+                // (case-insensitive); empty list elements are ignored (§5.6.1.2).
+                for e in list_elements(&f.value) {
+                    if e.eq_ignore_ascii_case(b"100-continue") {
+                        expect_continue = true;
+                    } else {
+                        expect_other = true;
+                    }
+                }
+            }
+            7 if f.is("upgrade") => upgrade = true,
+            10 if f.is("connection") => {
+                for token in list_elements(&f.value) {
+                    close |= token.eq_ignore_ascii_case(b"close");
+                    keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
+                    upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
+                }
+            }
+            14 if f.is("content-length") => first_two(&mut lengths, f),
+            17 if f.is("transfer-encoding") => {
+                te.get_or_insert(f);
+            }
+            _ => {}
+        }
+    }
     check_target(req).map_err(|p| (p.into(), None))?;
-    check_host(req).map_err(|(p, f)| (p.into(), f))?;
-    let has_te = fields.contains("transfer-encoding");
-    let framing = if has_te {
-        let name = || {
-            fields
-                .iter()
-                .find(|f| f.is("transfer-encoding"))
-                .map(|f| f.name.clone())
-        };
+    check_host(req.version, hosts).map_err(|(p, f)| (p.into(), f))?;
+    let framing = if let Some(te) = te {
+        let name = Some(te.name.clone());
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         if http10 {
-            return Err((ProtocolError::TransferEncodingOnHttp10.into(), name()));
+            return Err((ProtocolError::TransferEncodingOnHttp10.into(), name));
         }
         // RFC 9112 §6.1: a server MAY reject a request with both, and MUST then close.
-        if fields.contains("content-length") {
+        if lengths[0].is_some() {
             return Err((
                 ProtocolError::TransferEncodingWithContentLength.into(),
-                name(),
+                name,
             ));
         }
-        transfer_coding_is_chunked(fields).map_err(|(p, f)| (p.into(), Some(f)))?;
+        transfer_coding_is_chunked(&req.fields).map_err(|(p, f)| (p.into(), Some(f)))?;
         Framing::Chunked
     } else {
-        match content_length(fields).map_err(|(p, f)| (p.into(), Some(f)))? {
+        match content_length_of(lengths).map_err(|(p, f)| (p.into(), Some(f)))? {
             Some(0) | None => Framing::Empty,
             Some(n) => Framing::Length(n),
         }
     };
     let keep_alive = if http10 {
-        fields.has_token("connection", "keep-alive") && !fields.has_token("connection", "close")
+        keep_alive_token && !close
     } else {
-        !fields.has_token("connection", "close")
+        !close
     };
-    let mut expect_continue = false;
-    // Empty list elements are ignored (RFC 9110 §5.6.1.2).
-    for value in fields.get_all("expect").flat_map(|v| list_elements(v)) {
-        // RFC 9110 §10.1.1: the only expectation defined is 100-continue (case-insensitive);
-        // a server MUST ignore it in an HTTP/1.0 request, and MAY answer others with 417.
-        if value.eq_ignore_ascii_case(b"100-continue") {
-            expect_continue = !http10;
-        } else {
-            return Err((ProtocolError::UnsupportedExpectation.into(), None));
-        }
+    // A server MAY answer other expectations with 417.
+    if expect_other {
+        return Err((ProtocolError::UnsupportedExpectation.into(), None));
     }
     Ok(RequestInfo {
         framing,
         keep_alive,
-        expect_continue: expect_continue && framing != Framing::Empty,
+        // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
+        expect_continue: expect_continue && !http10 && framing != Framing::Empty,
         // RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0 request.
-        upgrade: !http10 && fields.contains("upgrade") && fields.has_token("connection", "upgrade"),
+        upgrade: !http10 && upgrade && upgrade_token,
         connect,
         head: req.is_method("HEAD"),
     })
+}
+
+/// Keeps the first two fields of one name: the second is only needed to name a duplicate.
+fn first_two<'a>(slot: &mut [Option<&'a Field>; 2], f: &'a Field) {
+    let i = usize::from(slot[0].is_some());
+    slot[i].get_or_insert(f);
 }
 
 /// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.
@@ -581,14 +663,15 @@ fn valid_port(port: &[u8]) -> bool {
 
 /// RFC 9112 §3.2: an HTTP/1.1 request MUST have exactly one Host; a server MUST answer
 /// 400 to a request without one, with more than one, or with an invalid value.
-fn check_host(req: &Request) -> Result<(), (ProtocolError, Option<Bytes>)> {
-    let mut hosts = req.fields.iter().filter(|f| f.is("host"));
-    let first = hosts.next();
-    if let Some(dup) = hosts.next() {
+fn check_host(
+    version: Version,
+    hosts: [Option<&Field>; 2],
+) -> Result<(), (ProtocolError, Option<Bytes>)> {
+    if let Some(dup) = hosts[1] {
         return Err((ProtocolError::DuplicateHost, Some(dup.name.clone())));
     }
-    match first {
-        None if req.version == Version::Http10 => Ok(()),
+    match hosts[0] {
+        None if version == Version::Http10 => Ok(()),
         None => Err((ProtocolError::MissingHost, None)),
         // An empty Host is how a client says the target has no authority.
         Some(f) if f.value.is_empty() => Ok(()),
@@ -699,6 +782,26 @@ mod tests {
 
     fn check(src: &'static [u8]) -> Result<RequestInfo, ErrorKind> {
         check_request(&req(src).map_err(|e| e.kind)?).map_err(|(k, _)| k)
+    }
+
+    #[test]
+    fn find_lf_matches_a_plain_search() {
+        let mut buf = vec![b'a'; 40];
+        assert_eq!(find_lf(&buf), None);
+        for at in 0..40 {
+            buf[at] = b'\n';
+            for start in 0..=at {
+                assert_eq!(
+                    find_lf(&buf[start..]),
+                    Some(at - start),
+                    "lf at {at} from {start}"
+                );
+            }
+            buf[at] = 0x8a; // a byte that differs from LF only in its high bit
+            assert_eq!(find_lf(&buf), None);
+            buf[at] = b'a';
+        }
+        assert_eq!(find_lf(b"\x0b\x09\n"), Some(2));
     }
 
     #[test]
@@ -846,7 +949,7 @@ mod tests {
     #[test]
     fn minor_versions() {
         let mut h = BytesMut::from(&b"GET / HTTP/1.7\r\nHost: a\r\n\r\n"[..]);
-        assert!(downgrade_minor_version(&mut h));
+        assert!(downgrade_minor_version(&mut h, 15));
         assert_eq!(
             parse_request(&h.freeze(), &Config::default())
                 .unwrap()

@@ -444,8 +444,14 @@ impl H1 {
             return true;
         }
         let head = &mut self.input.bytes_mut()[..len];
-        let prepared = parse::prepare_head(head, &self.config);
-        parse::downgrade_minor_version(head);
+        // In strict mode the scan for the end already refused bare LF, and httparse
+        // refuses folded lines: only a leniency needs the head rewritten.
+        let prepared = if self.config.allow_obs_fold == crate::Leniency::Allow || bare_lf {
+            parse::prepare_head(head, &self.config)
+        } else {
+            Ok(())
+        };
+        parse::downgrade_minor_version(head, line_len);
         if let Err(p) = prepared {
             self.early_error(HeadError::new(p), offset);
             return true;
@@ -949,28 +955,22 @@ impl H1 {
         } else if keep_alive && ex.peer_http10 && !deferred {
             head.fields.append_if_missing("connection", "keep-alive");
         }
-        let mut extra: Vec<(&str, &[u8])> = Vec::with_capacity(1);
         let head_request = ex.head_request;
-        let send = if tunnel {
-            encode::write_response(&mut self.tx, &head, &extra);
-            None
-        } else if no_body {
-            encode::write_response(&mut self.tx, &head, &extra);
-            Some(Send::Done)
-        } else if head_request {
-            encode::write_response(&mut self.tx, &head, &extra);
-            Some(if end_stream {
-                Send::Done
+        let send = if tunnel || no_body || head_request {
+            encode::write_response(&mut self.tx, &head, &[]);
+            if tunnel {
+                None
+            } else if head_request && !end_stream {
+                Some(Send::Body(Encoder::Discard))
             } else {
-                Send::Body(Encoder::Discard)
-            })
+                Some(Send::Done)
+            }
         } else if let Some(framing) = framing {
             let send = sent_framing(framing, end_stream)?;
-            encode::write_response(&mut self.tx, &head, &extra);
+            encode::write_response(&mut self.tx, &head, &[]);
             Some(send)
         } else if end_stream {
-            extra.push(("content-length", b"0"));
-            encode::write_response(&mut self.tx, &head, &extra);
+            encode::write_response(&mut self.tx, &head, &[("content-length", b"0")]);
             Some(Send::Done)
         } else {
             Some(Send::Undecided {
