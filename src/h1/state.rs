@@ -344,18 +344,11 @@ impl H1 {
         let Some(ex) = self.exchanges.front_mut() else {
             return self.read_request_head();
         };
+        let id = ex.id;
         match ex.recv {
-            Recv::Head => unreachable_state(),
             Recv::Body(_) | Recv::Tunnel => self.read_body(0),
-            Recv::Done => {
-                // Paused until the response is complete: bound what may pile up meanwhile.
-                if self.input.len() > self.config.max_buffered_input {
-                    let id = ex.id;
-                    self.fail(Error::new(Limit::BufferedInput.into()).on(id));
-                    return true;
-                }
-                false
-            }
+            // Paused until the response is complete (a server never awaits a head here).
+            Recv::Head | Recv::Done => self.paused(id),
         }
     }
 
@@ -376,20 +369,23 @@ impl H1 {
             }
             return false;
         };
+        let id = ex.id;
         match ex.recv {
             Recv::Head => self.read_response_head(),
             Recv::Body(_) | Recv::Tunnel => self.read_body(0),
-            Recv::Done => {
-                // The response is complete but the request is still being written: what
-                // follows waits until this exchange retires, within a bound.
-                if self.input.len() > self.config.max_buffered_input {
-                    let id = ex.id;
-                    self.fail(Error::new(Limit::BufferedInput.into()).on(id));
-                    return true;
-                }
-                false
-            }
+            // The response is complete but the request is still being written.
+            Recv::Done => self.paused(id),
         }
+    }
+
+    /// Input waits while the front exchange `id` finishes; what piles up meanwhile is
+    /// bounded by `max_buffered_input`.
+    fn paused(&mut self, id: StreamId) -> bool {
+        if self.input.len() > self.config.max_buffered_input {
+            self.fail(Error::new(Limit::BufferedInput.into()).on(id));
+            return true;
+        }
+        false
     }
 
     fn read_request_head(&mut self) -> bool {
@@ -1285,10 +1281,4 @@ fn partial_of(req: Request) -> PartialRequest {
         version: Some(req.version),
         fields: req.fields,
     }
-}
-
-#[cold]
-fn unreachable_state() -> bool {
-    // A server exchange never waits for a head; nothing to do.
-    false
 }
