@@ -88,6 +88,16 @@ fn hello() -> impl FnMut(&Event, &mut Connection) {
     }
 }
 
+/// Answers every request head with a body-less `status`.
+fn answer(status: u16) -> impl FnMut(&Event, &mut Connection) {
+    move |ev, conn| {
+        if let Event::Headers { stream, .. } = ev {
+            conn.send_response(*stream, Response::new(status), true)
+                .unwrap();
+        }
+    }
+}
+
 const OK_2: &str = "HTTP/1.1 200 OK\r\nx-body-length: 0\r\ncontent-length: 2\r\n\r\nhi";
 
 #[test]
@@ -304,12 +314,7 @@ fn final_response_without_continue_closes_the_connection() {
     let mut s = Raw::new(Config::default());
     s.feed(
         b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
-        &mut |ev, conn| {
-            if let Event::Headers { stream, .. } = ev {
-                conn.send_response(*stream, Response::new(417), true)
-                    .unwrap();
-            }
-        },
+        &mut answer(417),
     );
     assert_eq!(
         s.wire(),
@@ -401,12 +406,7 @@ fn connect_tunnel_and_refused_connect() {
     let mut s = Raw::new(Config::default());
     s.feed(
         b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nGET / HTTP/1.1\r\n",
-        &mut |ev, conn| {
-            if let Event::Headers { stream, .. } = ev {
-                conn.send_response(*stream, Response::new(403), true)
-                    .unwrap();
-            }
-        },
+        &mut answer(403),
     );
     assert_eq!(
         s.wire(),
