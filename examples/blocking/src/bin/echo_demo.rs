@@ -128,8 +128,18 @@ fn next_head(client: &mut Client) -> io::Result<u16> {
 
 /// Reads `n` bytes of `stream`'s body, however the server splits them.
 fn read_exactly(client: &mut Client, stream: StreamId, n: usize) -> io::Result<Vec<u8>> {
+    read_body(client, stream, Some(n))
+}
+
+/// Reads the rest of `stream`'s body until it ends.
+fn read_to_end(client: &mut Client, stream: StreamId) -> io::Result<Vec<u8>> {
+    read_body(client, stream, None)
+}
+
+/// Reads `stream`'s body until `limit` bytes have come or it ends.
+fn read_body(client: &mut Client, stream: StreamId, limit: Option<usize>) -> io::Result<Vec<u8>> {
     let mut got = Vec::new();
-    while got.len() < n {
+    while limit.is_none_or(|n| got.len() < n) {
         match client.next_event()? {
             Some(Event::Data {
                 stream: s,
@@ -149,30 +159,6 @@ fn read_exactly(client: &mut Client, stream: StreamId, n: usize) -> io::Result<V
         }
     }
     Ok(got)
-}
-
-/// Reads the rest of `stream`'s body until it ends.
-fn read_to_end(client: &mut Client, stream: StreamId) -> io::Result<Vec<u8>> {
-    let mut got = Vec::new();
-    loop {
-        match client.next_event()? {
-            Some(Event::Data {
-                stream: s,
-                data,
-                end_stream,
-            }) if s == stream => {
-                got.extend_from_slice(&data);
-                if end_stream {
-                    return Ok(got);
-                }
-            }
-            other => {
-                return Err(io::Error::other(format!(
-                    "expected the end of the echo, got {other:?}"
-                )))
-            }
-        }
-    }
 }
 
 fn mismatch(label: &str, expected: String, got: String) -> io::Error {
