@@ -727,9 +727,10 @@ impl H1 {
             .exchanges
             .iter()
             .any(|ex| ex.id == stream && matches!(ex.send, Send::Idle));
-        if unanswered {
-            self.send_response(stream, response, true)
-                .expect("the proposed response is always valid");
+        // The proposed response is valid for the stream; should it ever be refused, the
+        // connection still closes, without an answer rather than with a panic.
+        if unanswered && self.send_response(stream, response, true).is_err() {
+            self.close(self.close_error.clone());
         }
     }
 
