@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use criterion::{criterion_group, Criterion, Throughput};
+use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use weir::{Config, Connection, Event, Output, Response, Side};
 
 /// Counts every allocation (and reallocation) made by the process.
@@ -141,6 +141,22 @@ fn h1_parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("h1_parse");
     group.throughput(Throughput::Elements(1));
     group.bench_function("httparse", |b| b.iter(|| httparse_once(black_box(REQUEST))));
+    // Exactly what bare httparse does: bytes in, a parsed head out, on a connection
+    // that is ready for its next request (built outside the timed part).
+    group.bench_function("weir_to_headers", |b| {
+        b.iter_batched(
+            || Connection::new(Side::Server, Config::default(), now),
+            |mut conn| {
+                let mut out = Vec::new();
+                conn.handle_input(now, black_box(REQUEST));
+                match conn.poll_output(&mut out) {
+                    Output::Event(ev @ Event::Headers { .. }) => (conn, ev),
+                    other => panic!("expected the request head, got {other:?}"),
+                }
+            },
+            BatchSize::SmallInput,
+        )
+    });
     let mut server = Server::new(now);
     group.bench_function("weir_keep_alive", |b| {
         b.iter(|| server.serve(black_box(REQUEST)))

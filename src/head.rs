@@ -29,24 +29,21 @@ impl Version {
     }
 }
 
-/// One header or trailer field: a name and a value, both kept byte for byte.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Field {
+/// One header or trailer field, borrowed from its [`Fields`]: a name and a value, both
+/// kept byte for byte.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Field<'a> {
     /// The name as it appeared on the wire (case preserved).
-    pub name: Bytes,
+    pub name: &'a [u8],
     /// The value, without leading and trailing whitespace (RFC 9110 §5.5).
-    pub value: Bytes,
+    pub value: &'a [u8],
+    /// Whether the field must never enter a compression table (HPACK's never-indexed
+    /// representation, RFC 7541 §6.2.3): set by the peer, or by the application for
+    /// secrets it sends.
+    pub sensitive: bool,
 }
 
-impl Field {
-    /// A field from anything that converts to [`Bytes`] (`&'static str`, `String`, `Vec<u8>`…).
-    pub fn new(name: impl Into<Bytes>, value: impl Into<Bytes>) -> Field {
-        Field {
-            name: name.into(),
-            value: value.into(),
-        }
-    }
-
+impl Field<'_> {
     /// Whether the name equals `name`, ignoring ASCII case (field names are
     /// case-insensitive, RFC 9110 §5.1).
     pub fn is(&self, name: &str) -> bool {
@@ -54,21 +51,27 @@ impl Field {
     }
 }
 
-impl fmt::Debug for Field {
+impl fmt::Debug for Field<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{}: {}",
-            String::from_utf8_lossy(&self.name),
-            String::from_utf8_lossy(&self.value)
-        )
+            String::from_utf8_lossy(self.name),
+            String::from_utf8_lossy(self.value)
+        )?;
+        if self.sensitive {
+            f.write_str(" (sensitive)")?;
+        }
+        Ok(())
     }
 }
 
 /// An ordered list of fields: a header section or a trailer section.
 ///
 /// Lookups ignore ASCII case; iteration gives the fields in wire order with their
-/// original bytes.
+/// original bytes. A received section keeps its bytes in one shared buffer (a slice of
+/// the connection's input), so that parsing it costs no copy and no reference count per
+/// field; [`Fields::get_bytes`] hands out a zero-copy [`Bytes`] when one is needed.
 ///
 /// ```
 /// use weir::Fields;
@@ -76,122 +79,319 @@ impl fmt::Debug for Field {
 /// fields.append("Content-Type", "text/plain");
 /// fields.append("X-Trace", "a");
 /// fields.append("x-trace", "b");
-/// assert_eq!(fields.get("content-type").unwrap(), "text/plain");
+/// assert_eq!(fields.get("content-type").unwrap(), b"text/plain");
 /// assert_eq!(fields.get_all("X-TRACE").count(), 2);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Fields(Vec<Field>);
+#[derive(Clone, Default)]
+pub struct Fields {
+    store: Store,
+    entries: Vec<Entry>,
+}
+
+/// Where the bytes of the fields live.
+#[derive(Clone)]
+enum Store {
+    /// Received: a slice of the input, shared with the connection's other heads.
+    Shared(Bytes),
+    /// Built or changed by the application.
+    Owned(Vec<u8>),
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store::Owned(Vec::new())
+    }
+}
+
+impl Store {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Store::Shared(b) => b,
+            Store::Owned(v) => v,
+        }
+    }
+
+    /// The owned buffer, copying the shared one on the first change.
+    fn owned(&mut self) -> &mut Vec<u8> {
+        if let Store::Shared(b) = self {
+            *self = Store::Owned(b.to_vec());
+        }
+        match self {
+            Store::Owned(v) => v,
+            Store::Shared(_) => unreachable!("converted just above"),
+        }
+    }
+}
+
+/// Offsets into the store: u32 keeps an entry at 20 bytes, and no head comes near 4 GiB
+/// (the limits in `Config` are far below).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    name: u32,
+    name_len: u32,
+    value: u32,
+    value_len: u32,
+    sensitive: bool,
+}
+
+impl Entry {
+    fn name_range(&self) -> std::ops::Range<usize> {
+        self.name as usize..(self.name + self.name_len) as usize
+    }
+
+    fn value_range(&self) -> std::ops::Range<usize> {
+        self.value as usize..(self.value + self.value_len) as usize
+    }
+}
+
+/// `n` as a store offset. Stores are bounded by the head limits in `Config`, but the
+/// application can build anything, so this refuses rather than wraps.
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("a field section larger than 4 GiB")
+}
 
 impl Fields {
     /// An empty field list.
     pub fn new() -> Fields {
-        Fields(Vec::new())
+        Fields::default()
     }
 
     /// An empty field list with room for `n` fields.
     pub fn with_capacity(n: usize) -> Fields {
-        Fields(Vec::with_capacity(n))
+        Fields {
+            store: Store::default(),
+            entries: Vec::with_capacity(n),
+        }
+    }
+
+    /// A received section: `store` holds the bytes, each field is added with
+    /// [`Fields::push_span`].
+    pub(crate) fn shared(store: Bytes, capacity: usize) -> Fields {
+        Fields {
+            store: Store::Shared(store),
+            entries: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Adds a field whose name and value are sub-slices of the shared store (as
+    /// returned by a parser over that store).
+    pub(crate) fn push_span(&mut self, name: &[u8], value: &[u8]) {
+        let base = self.store.bytes().as_ptr() as usize;
+        let at = |s: &[u8]| offset(s.as_ptr() as usize - base);
+        debug_assert!(
+            (name.as_ptr() as usize) >= base && (value.as_ptr() as usize) >= base,
+            "spans must point into the store"
+        );
+        self.entries.push(Entry {
+            name: at(name),
+            name_len: offset(name.len()),
+            value: at(value),
+            value_len: offset(value.len()),
+            sensitive: false,
+        });
+    }
+
+    fn field(&self, e: &Entry) -> Field<'_> {
+        let bytes = self.store.bytes();
+        Field {
+            name: &bytes[e.name_range()],
+            value: &bytes[e.value_range()],
+            sensitive: e.sensitive,
+        }
+    }
+
+    fn push(&mut self, name: &[u8], value: &[u8], sensitive: bool) {
+        let buf = self.store.owned();
+        let name_at = offset(buf.len());
+        buf.extend_from_slice(name);
+        let value_at = offset(buf.len());
+        buf.extend_from_slice(value);
+        self.entries.push(Entry {
+            name: name_at,
+            name_len: offset(name.len()),
+            value: value_at,
+            value_len: offset(value.len()),
+            sensitive,
+        });
     }
 
     /// Adds a field at the end, keeping any others of the same name.
-    pub fn append(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
-        self.0.push(Field::new(name, value));
+    ///
+    /// # Panics
+    ///
+    /// If the section grows beyond 4 GiB.
+    pub fn append(&mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.push(name.as_ref(), value.as_ref(), false);
+    }
+
+    /// Adds a field that must never be indexed by header compression (RFC 7541 §7.1.3):
+    /// a secret such as a token that an attacker could otherwise guess byte by byte.
+    pub fn append_sensitive(&mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.push(name.as_ref(), value.as_ref(), true);
     }
 
     /// Adds a field unless one of that name is already present.
-    pub fn append_if_missing(&mut self, name: &'static str, value: impl Into<Bytes>) {
+    pub fn append_if_missing(&mut self, name: &str, value: impl AsRef<[u8]>) {
         if !self.contains(name) {
             self.append(name, value);
         }
     }
 
     /// Replaces every field named `name` with one field (placed where the first was).
-    pub fn set(&mut self, name: &'static str, value: impl Into<Bytes>) {
-        let value = value.into();
-        match self.0.iter().position(|f| f.is(name)) {
-            Some(i) => {
-                self.0[i].value = value;
-                let mut seen = 0usize;
-                self.0.retain(|f| {
-                    if f.is(name) {
-                        seen += 1;
-                        seen == 1
-                    } else {
-                        true
-                    }
-                });
+    pub fn set(&mut self, name: &str, value: impl AsRef<[u8]>) {
+        let Some(first) = self.position(name) else {
+            self.append(name, value);
+            return;
+        };
+        let value = value.as_ref();
+        let buf = self.store.owned();
+        let value_at = offset(buf.len());
+        buf.extend_from_slice(value);
+        let e = &mut self.entries[first];
+        e.value = value_at;
+        e.value_len = offset(value.len());
+        let mut i = first + 1;
+        while i < self.entries.len() {
+            if self.field(&self.entries[i]).is(name) {
+                self.entries.remove(i);
+            } else {
+                i += 1;
             }
-            None => self.append(name, value),
         }
     }
 
     /// Removes every field named `name`; returns how many were removed.
     pub fn remove(&mut self, name: &str) -> usize {
-        let before = self.0.len();
-        self.0.retain(|f| !f.is(name));
-        before - self.0.len()
+        let before = self.entries.len();
+        let store = &self.store;
+        self.entries
+            .retain(|e| !store.bytes()[e.name_range()].eq_ignore_ascii_case(name.as_bytes()));
+        before - self.entries.len()
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.iter().position(|f| f.is(name))
     }
 
     /// The value of the first field named `name`.
-    pub fn get(&self, name: &str) -> Option<&Bytes> {
-        self.0.iter().find(|f| f.is(name)).map(|f| &f.value)
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.iter().find(|f| f.is(name)).map(|f| f.value)
+    }
+
+    /// The value of the first field named `name` as [`Bytes`]: a zero-copy slice of
+    /// the input for a received section, a copy otherwise.
+    pub fn get_bytes(&self, name: &str) -> Option<Bytes> {
+        let e = &self.entries[self.position(name)?];
+        Some(match &self.store {
+            Store::Shared(b) => b.slice(e.value_range()),
+            Store::Owned(v) => Bytes::copy_from_slice(&v[e.value_range()]),
+        })
     }
 
     /// The values of every field named `name`, in order.
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Bytes> + 'a {
-        self.0.iter().filter(move |f| f.is(name)).map(|f| &f.value)
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter().filter(move |f| f.is(name)).map(|f| f.value)
     }
 
     /// Whether a field named `name` is present.
     pub fn contains(&self, name: &str) -> bool {
-        self.0.iter().any(|f| f.is(name))
+        self.position(name).is_some()
     }
 
     /// Whether any comma-separated element of any `name` field equals `token`,
     /// ignoring ASCII case (for list fields such as `Connection`, RFC 9110 §5.6.1).
     pub fn has_token(&self, name: &str, token: &str) -> bool {
         self.get_all(name)
-            .flat_map(|v| list_elements(v))
+            .flat_map(list_elements)
             .any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
     }
 
     /// The fields in wire order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Field> {
-        self.0.iter()
+    pub fn iter(&self) -> FieldIter<'_> {
+        FieldIter {
+            fields: self,
+            entries: self.entries.iter(),
+        }
     }
 
     /// The number of fields.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
+    }
+}
+
+/// The fields of a [`Fields`], in order (see [`Fields::iter`]).
+#[derive(Clone)]
+pub struct FieldIter<'a> {
+    fields: &'a Fields,
+    entries: std::slice::Iter<'a, Entry>,
+}
+
+impl<'a> Iterator for FieldIter<'a> {
+    type Item = Field<'a>;
+
+    fn next(&mut self) -> Option<Field<'a>> {
+        self.entries.next().map(|e| self.fields.field(e))
     }
 
-    pub(crate) fn push(&mut self, field: Field) {
-        self.0.push(field);
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.entries.size_hint()
+    }
+}
+
+impl ExactSizeIterator for FieldIter<'_> {}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = Field<'a>;
+    type IntoIter = FieldIter<'a>;
+    fn into_iter(self) -> FieldIter<'a> {
+        self.iter()
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Fields {}
+
+impl std::hash::Hash for Fields {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.len());
+        for f in self {
+            f.hash(state);
+        }
     }
 }
 
 impl fmt::Debug for Fields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
-impl<'a> IntoIterator for &'a Fields {
-    type Item = &'a Field;
-    type IntoIter = std::slice::Iter<'a, Field>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+impl<N: AsRef<[u8]>, V: AsRef<[u8]>> FromIterator<(N, V)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Fields {
+        let mut fields = Fields::new();
+        for (n, v) in iter {
+            fields.append(n, v);
+        }
+        fields
     }
 }
 
-impl FromIterator<Field> for Fields {
-    fn from_iter<I: IntoIterator<Item = Field>>(iter: I) -> Fields {
-        Fields(iter.into_iter().collect())
+impl<N: AsRef<[u8]>, V: AsRef<[u8]>> Extend<(N, V)> for Fields {
+    fn extend<I: IntoIterator<Item = (N, V)>>(&mut self, iter: I) {
+        for (n, v) in iter {
+            self.append(n, v);
+        }
     }
 }
 
@@ -220,7 +420,7 @@ pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
 /// use weir::Request;
 /// let req = Request::new("GET", "/index.html").field("Host", "example.com");
 /// assert_eq!(req.method, "GET");
-/// assert_eq!(req.fields.get("host").unwrap(), "example.com");
+/// assert_eq!(req.fields.get("host").unwrap(), b"example.com");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Request {
@@ -246,7 +446,7 @@ impl Request {
     }
 
     /// Adds a field (builder style).
-    pub fn field(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Request {
+    pub fn field(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Request {
         self.fields.append(name, value);
         self
     }
@@ -306,7 +506,7 @@ impl Response {
     }
 
     /// Adds a field (builder style).
-    pub fn field(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Response {
+    pub fn field(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Response {
         self.fields.append(name, value);
         self
     }
@@ -438,9 +638,9 @@ mod tests {
         f.append("X-A", "1");
         f.append("x-b", "2");
         f.append("X-a", "3");
-        let names: Vec<_> = f.iter().map(|f| f.name.clone()).collect();
-        assert_eq!(names, vec!["X-A", "x-b", "X-a"]);
-        assert_eq!(f.get_all("x-a").collect::<Vec<_>>(), vec!["1", "3"]);
+        let names: Vec<_> = f.iter().map(|f| f.name).collect();
+        assert_eq!(names, [&b"X-A"[..], b"x-b", b"X-a"]);
+        assert_eq!(f.get_all("x-a").collect::<Vec<_>>(), [b"1", b"3"]);
     }
 
     #[test]
@@ -453,6 +653,38 @@ mod tests {
         assert_eq!(format!("{f:?}"), "[a: 1, B: 9]");
         assert_eq!(f.remove("A"), 1);
         assert_eq!(f.len(), 1);
+    }
+
+    #[test]
+    fn received_fields_share_the_input_until_changed() {
+        let input = Bytes::from_static(b"Host: a\r\nX-Long: value\r\n");
+        let mut f = Fields::shared(input.clone(), 2);
+        f.push_span(&input[0..4], &input[6..7]);
+        f.push_span(&input[9..15], &input[17..22]);
+        let value = f.get_bytes("x-long").unwrap();
+        assert_eq!(value, "value");
+        // Zero-copy: the value points into the input.
+        assert_eq!(value.as_ptr(), input[17..].as_ptr());
+        f.append_sensitive("Authorization", "secret");
+        f.set("host", "b");
+        assert_eq!(
+            format!("{f:?}"),
+            "[Host: b, X-Long: value, Authorization: secret (sensitive)]"
+        );
+        assert!(f.iter().nth(2).unwrap().sensitive);
+        assert_eq!(f.get_bytes("x-long").unwrap(), "value");
+    }
+
+    #[test]
+    fn equality_ignores_where_bytes_live() {
+        let input = Bytes::from_static(b"a: 1");
+        let mut shared = Fields::shared(input.clone(), 1);
+        shared.push_span(&input[0..1], &input[3..4]);
+        let built: Fields = [("a", "1")].into_iter().collect();
+        assert_eq!(shared, built);
+        let mut sensitive = Fields::new();
+        sensitive.append_sensitive("a", "1");
+        assert_ne!(sensitive, built);
     }
 
     #[test]

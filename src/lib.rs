@@ -76,7 +76,9 @@ pub use config::{Config, ConfigError, Leniency};
 pub use conn::Connection;
 pub use error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Reason, Timeout};
 pub use event::{Event, Initiator};
-pub use head::{reason_phrase, Field, Fields, Head, PartialRequest, Request, Response, Version};
+pub use head::{
+    reason_phrase, Field, FieldIter, Fields, Head, PartialRequest, Request, Response, Version,
+};
 
 use std::time::Instant;
 

@@ -731,7 +731,7 @@ fn leniencies_are_off_by_default_and_named() {
         })
         .collect();
     assert_eq!(heads.len(), 1, "the second waits for the first response");
-    assert_eq!(heads[0].fields.get("x").unwrap(), "a   b");
+    assert_eq!(heads[0].fields.get("x").unwrap(), b"a   b");
 }
 
 #[test]

@@ -569,7 +569,7 @@ impl Mirror {
                 };
                 mirrored = mirrored.version(req.version);
                 for value in req.fields.get_all("connection") {
-                    mirrored = mirrored.field("Connection", value.clone());
+                    mirrored = mirrored.field("Connection", value);
                 }
                 if req.version != Version::Http10 && req.fields.contains("upgrade") {
                     mirrored = mirrored.field("Upgrade", "x");

@@ -5,7 +5,7 @@ use super::input::Input;
 use super::parse::{find_head_end, Framing};
 use crate::config::{Config, Leniency};
 use crate::error::{ErrorKind, Limit, Misuse, ProtocolError};
-use crate::head::{trim_ows, Field, Fields};
+use crate::head::{trim_ows, Fields};
 use bytes::Bytes;
 
 /// One step of decoding.
@@ -188,13 +188,10 @@ impl Decoder {
                         // Parsed before it is consumed, so an error points at the section.
                         let ranges = parse_trailers(&input.bytes()[..len], config)?;
                         let section = input.take(len);
-                        let fields = ranges
-                            .into_iter()
-                            .map(|(n, v)| Field {
-                                name: section.slice(n),
-                                value: section.slice(v),
-                            })
-                            .collect();
+                        let mut fields = Fields::shared(section.clone(), ranges.len());
+                        for (n, v) in ranges {
+                            fields.push_span(&section[n], &section[v]);
+                        }
                         *self = Decoder::Done;
                         Ok(Some(Decoded::Trailers(fields)))
                     }
@@ -435,7 +432,7 @@ mod tests {
         let Decoded::Trailers(t) = &out[2] else {
             panic!("{out:?}")
         };
-        assert_eq!(t.get("x-sum").unwrap(), "1");
+        assert_eq!(t.get("x-sum").unwrap(), b"1");
     }
 
     #[test]

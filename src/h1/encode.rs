@@ -8,7 +8,7 @@ use crate::head::{Fields, Request, Response};
 /// value with CR, LF or NUL (which would let a value inject fields or a second message).
 pub(crate) fn check_fields(fields: &Fields) -> Result<(), Misuse> {
     for f in fields {
-        if !is_token(&f.name) {
+        if !is_token(f.name) {
             return Err(Misuse::InvalidHead("field name is not a token"));
         }
         if f.value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
@@ -46,9 +46,9 @@ pub(crate) fn check_response(res: &Response) -> Result<(), Misuse> {
 
 pub(crate) fn write_fields(tx: &mut Vec<u8>, fields: &Fields) {
     for f in fields {
-        tx.extend_from_slice(&f.name);
+        tx.extend_from_slice(f.name);
         tx.extend_from_slice(b": ");
-        tx.extend_from_slice(&f.value);
+        tx.extend_from_slice(f.value);
         tx.extend_from_slice(b"\r\n");
     }
 }

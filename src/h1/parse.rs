@@ -181,12 +181,9 @@ fn classify_version(version: &[u8]) -> Result<(), ProtocolError> {
 }
 
 fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
-    let mut fields = Fields::with_capacity(headers.len());
+    let mut fields = Fields::shared(src.clone(), headers.len());
     for h in headers {
-        fields.push(Field {
-            name: src.slice_ref(h.name.as_bytes()),
-            value: src.slice_ref(trim_ows(h.value)),
-        });
+        fields.push_span(h.name.as_bytes(), trim_ows(h.value));
     }
     fields
 }
@@ -382,33 +379,53 @@ pub(crate) fn parse_content_length(value: &[u8]) -> Option<u64> {
 /// equal one, is refused: RFC 9110 §8.6 lets a recipient reject it, and smuggling
 /// attacks rely on recipients that disagree about which one counts.
 fn content_length(fields: &Fields) -> Result<Option<u64>, (ProtocolError, Bytes)> {
-    let mut found: Option<(u64, &Field)> = None;
+    let mut found: Option<(u64, Field<'_>)> = None;
     for f in fields.iter().filter(|f| f.is("content-length")) {
         if found.is_some() {
-            return Err((ProtocolError::DuplicateContentLength, f.name.clone()));
+            return Err((
+                ProtocolError::DuplicateContentLength,
+                Bytes::copy_from_slice(f.name),
+            ));
         }
-        match parse_content_length(&f.value) {
+        match parse_content_length(f.value) {
             Some(n) => found = Some((n, f)),
             None if f.value.contains(&b',') => {
-                return Err((ProtocolError::DuplicateContentLength, f.name.clone()))
+                return Err((
+                    ProtocolError::DuplicateContentLength,
+                    Bytes::copy_from_slice(f.name),
+                ))
             }
-            None => return Err((ProtocolError::InvalidContentLength, f.name.clone())),
+            None => {
+                return Err((
+                    ProtocolError::InvalidContentLength,
+                    Bytes::copy_from_slice(f.name),
+                ))
+            }
         }
     }
     Ok(found.map(|(n, _)| n))
 }
 
 /// The Content-Length of a request, from the first two Content-Length fields found.
-fn content_length_of(lengths: [Option<&Field>; 2]) -> Result<Option<u64>, (ProtocolError, Bytes)> {
+fn content_length_of(
+    lengths: [Option<Field<'_>>; 2],
+) -> Result<Option<u64>, (ProtocolError, Bytes)> {
     match lengths {
         [None, _] => Ok(None),
-        [Some(_), Some(dup)] => Err((ProtocolError::DuplicateContentLength, dup.name.clone())),
-        [Some(f), None] => match parse_content_length(&f.value) {
+        [Some(_), Some(dup)] => Err((
+            ProtocolError::DuplicateContentLength,
+            Bytes::copy_from_slice(dup.name),
+        )),
+        [Some(f), None] => match parse_content_length(f.value) {
             Some(n) => Ok(Some(n)),
-            None if f.value.contains(&b',') => {
-                Err((ProtocolError::DuplicateContentLength, f.name.clone()))
-            }
-            None => Err((ProtocolError::InvalidContentLength, f.name.clone())),
+            None if f.value.contains(&b',') => Err((
+                ProtocolError::DuplicateContentLength,
+                Bytes::copy_from_slice(f.name),
+            )),
+            None => Err((
+                ProtocolError::InvalidContentLength,
+                Bytes::copy_from_slice(f.name),
+            )),
         },
     }
 }
@@ -420,19 +437,25 @@ fn transfer_coding_is_chunked(fields: &Fields) -> Result<(), (ProtocolError, Byt
     let mut chunked_last = false;
     let mut unsupported = None;
     for f in fields.iter().filter(|f| f.is("transfer-encoding")) {
-        for coding in list_elements(&f.value) {
+        for coding in list_elements(f.value) {
             codings += 1;
             if chunked_last {
                 // Something after chunked, including a second chunked (RFC 9112 §6.1:
                 // a sender MUST NOT apply chunked more than once).
-                return Err((ProtocolError::ChunkedNotFinal, f.name.clone()));
+                return Err((
+                    ProtocolError::ChunkedNotFinal,
+                    Bytes::copy_from_slice(f.name),
+                ));
             }
             if coding.eq_ignore_ascii_case(b"chunked") {
                 chunked_last = true;
             } else if is_token(coding_name(coding)) {
-                unsupported.get_or_insert(f.name.clone());
+                unsupported.get_or_insert(Bytes::copy_from_slice(f.name));
             } else {
-                return Err((ProtocolError::ChunkedNotFinal, f.name.clone()));
+                return Err((
+                    ProtocolError::ChunkedNotFinal,
+                    Bytes::copy_from_slice(f.name),
+                ));
             }
         }
     }
@@ -441,7 +464,7 @@ fn transfer_coding_is_chunked(fields: &Fields) -> Result<(), (ProtocolError, Byt
         let name = fields
             .iter()
             .find(|f| f.is("transfer-encoding"))
-            .map(|f| f.name.clone());
+            .map(|f| Bytes::copy_from_slice(f.name));
         return Err((ProtocolError::ChunkedNotFinal, name.unwrap_or_default()));
     }
     if !chunked_last {
@@ -494,9 +517,9 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
     let connect = req.is_method("CONNECT");
     // One pass over the fields finds everything the checks below need; names are
     // compared only when their length matches.
-    let mut hosts: [Option<&Field>; 2] = [None, None];
-    let mut lengths: [Option<&Field>; 2] = [None, None];
-    let mut te: Option<&Field> = None;
+    let mut hosts: [Option<Field<'_>>; 2] = [None, None];
+    let mut lengths: [Option<Field<'_>>; 2] = [None, None];
+    let mut te: Option<Field<'_>> = None;
     let (mut close, mut keep_alive_token, mut upgrade_token, mut upgrade) =
         (false, false, false, false);
     let mut expect_continue = false;
@@ -508,7 +531,7 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
             6 if f.is("expect") => {
                 // RFC 9110 §10.1.1: the only expectation defined is 100-continue
                 // (case-insensitive); empty list elements are ignored (§5.6.1.2).
-                for e in list_elements(&f.value) {
+                for e in list_elements(f.value) {
                     if e.eq_ignore_ascii_case(b"100-continue") {
                         expect_continue = true;
                     } else {
@@ -518,7 +541,7 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
             }
             7 if f.is("upgrade") => upgrade = true,
             10 if f.is("connection") => {
-                for token in list_elements(&f.value) {
+                for token in list_elements(f.value) {
                     close |= token.eq_ignore_ascii_case(b"close");
                     keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
                     upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
@@ -534,7 +557,7 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
     check_target(req).map_err(|p| (p.into(), None))?;
     check_host(req.version, hosts).map_err(|(p, f)| (p.into(), f))?;
     let framing = if let Some(te) = te {
-        let name = Some(te.name.clone());
+        let name = Some(Bytes::copy_from_slice(te.name));
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         if http10 {
             return Err((ProtocolError::TransferEncodingOnHttp10.into(), name));
@@ -576,7 +599,7 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
 }
 
 /// Keeps the first two fields of one name: the second is only needed to name a duplicate.
-fn first_two<'a>(slot: &mut [Option<&'a Field>; 2], f: &'a Field) {
+fn first_two<'a>(slot: &mut [Option<Field<'a>>; 2], f: Field<'a>) {
     let i = usize::from(slot[0].is_some());
     slot[i].get_or_insert(f);
 }
@@ -665,23 +688,29 @@ fn valid_port(port: &[u8]) -> bool {
 /// 400 to a request without one, with more than one, or with an invalid value.
 fn check_host(
     version: Version,
-    hosts: [Option<&Field>; 2],
+    hosts: [Option<Field<'_>>; 2],
 ) -> Result<(), (ProtocolError, Option<Bytes>)> {
     if let Some(dup) = hosts[1] {
-        return Err((ProtocolError::DuplicateHost, Some(dup.name.clone())));
+        return Err((
+            ProtocolError::DuplicateHost,
+            Some(Bytes::copy_from_slice(dup.name)),
+        ));
     }
     match hosts[0] {
         None if version == Version::Http10 => Ok(()),
         None => Err((ProtocolError::MissingHost, None)),
         // An empty Host is how a client says the target has no authority.
         Some(f) if f.value.is_empty() => Ok(()),
-        Some(f) => match split_port(&f.value) {
+        Some(f) => match split_port(f.value) {
             Some((host, port))
                 if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)) =>
             {
                 Ok(())
             }
-            _ => Err((ProtocolError::InvalidHost, Some(f.name.clone()))),
+            _ => Err((
+                ProtocolError::InvalidHost,
+                Some(Bytes::copy_from_slice(f.name)),
+            )),
         },
     }
 }
@@ -831,9 +860,9 @@ mod tests {
         assert_eq!(r.method, "GET");
         assert_eq!(r.target, "/a?b");
         assert_eq!(r.version, Version::Http11);
-        let names: Vec<_> = r.fields.iter().map(|f| &f.name[..]).collect();
+        let names: Vec<_> = r.fields.iter().map(|f| f.name).collect();
         assert_eq!(names, [&b"HoST"[..], b"X-Y"]);
-        assert_eq!(r.fields.get("host").unwrap(), "example.com");
+        assert_eq!(r.fields.get("host").unwrap(), b"example.com");
     }
 
     /// One table for the request checks: input, then the expected status (0 = accepted).
@@ -922,7 +951,7 @@ mod tests {
         lenient.allow_obs_fold = Leniency::Allow;
         prepare_head(&mut h, &lenient).unwrap();
         let r = parse_request(&h.freeze(), &lenient).unwrap();
-        assert_eq!(r.fields.get("x").unwrap(), "a   b");
+        assert_eq!(r.fields.get("x").unwrap(), b"a   b");
     }
 
     #[test]

@@ -1254,7 +1254,7 @@ fn app_framing(fields: &Fields, peer: Version) -> Result<Option<Framing>, Misuse
         }
         let chunked = fields
             .get_all("transfer-encoding")
-            .flat_map(|v| crate::head::list_elements(v))
+            .flat_map(crate::head::list_elements)
             .map(|c| c.eq_ignore_ascii_case(b"chunked"))
             .collect::<Vec<_>>();
         if chunked != [true] {

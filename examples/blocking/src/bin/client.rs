@@ -154,8 +154,8 @@ fn print_fields(fields: &Fields) {
     for field in fields {
         eprintln!(
             "{}: {}",
-            String::from_utf8_lossy(&field.name),
-            String::from_utf8_lossy(&field.value)
+            String::from_utf8_lossy(field.name),
+            String::from_utf8_lossy(field.value)
         );
     }
 }

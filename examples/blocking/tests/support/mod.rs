@@ -345,11 +345,11 @@ impl Reply {
     }
 }
 
-fn text(value: Option<&Bytes>) -> Option<String> {
+fn text(value: Option<&[u8]>) -> Option<String> {
     value.map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
 /// A request with a Host field for `authority`.
 pub fn request(method: &str, target: &str, authority: &str) -> Request {
-    Request::new(method.to_string(), target.to_string()).field("Host", authority.to_string())
+    Request::new(method.to_string(), target.to_string()).field("Host", authority)
 }
