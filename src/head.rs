@@ -191,6 +191,21 @@ impl Fields {
         });
     }
 
+    /// Makes room for `fields` more fields holding `bytes` more bytes, so that a decoder
+    /// that knows the sizes up front allocates once.
+    pub(crate) fn reserve(&mut self, fields: usize, bytes: usize) {
+        self.entries.reserve(fields);
+        self.store.owned().reserve(bytes);
+    }
+
+    /// Freezes a built section so that [`Fields::get_bytes`] and clones share its bytes
+    /// instead of copying them (no copy is made here).
+    pub(crate) fn share(&mut self) {
+        if let Store::Owned(v) = &mut self.store {
+            self.store = Store::Shared(Bytes::from(std::mem::take(v)));
+        }
+    }
+
     fn field(&self, e: &Entry) -> Field<'_> {
         let bytes = self.store.bytes();
         Field {
@@ -685,6 +700,10 @@ mod tests {
         let mut sensitive = Fields::new();
         sensitive.append_sensitive("a", "1");
         assert_ne!(sensitive, built);
+        let mut frozen = built.clone();
+        frozen.share();
+        assert_eq!(frozen, built);
+        assert_eq!(frozen.get_bytes("a").unwrap(), "1");
     }
 
     #[test]
