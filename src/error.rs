@@ -100,6 +100,9 @@ pub enum ErrorKind {
     /// The application reset the stream (HTTP/1.1 can only do that by closing).
     #[error("stream reset by the application")]
     Reset,
+    /// The peer broke HTTP/2 (RFC 9113) or HPACK (RFC 7541).
+    #[error("HTTP/2 error: {0}")]
+    Http2(#[from] Http2Error),
 }
 
 impl ErrorKind {
@@ -111,6 +114,18 @@ impl ErrorKind {
             ErrorKind::Timeout(Timeout::HeaderRead | Timeout::BodyRead) => Some(408),
             ErrorKind::Timeout(Timeout::Idle) => None,
             ErrorKind::UnexpectedEof | ErrorKind::Reset => None,
+            ErrorKind::Http2(h) => h.status(),
+        }
+    }
+
+    /// The HTTP/2 error code to answer with (RST_STREAM or GOAWAY).
+    pub fn reason(&self) -> Reason {
+        match self {
+            ErrorKind::Http2(h) => h.reason(),
+            ErrorKind::Limit(l) => l.reason(),
+            ErrorKind::Protocol(_) => Reason::PROTOCOL_ERROR,
+            ErrorKind::Timeout(_) | ErrorKind::UnexpectedEof => Reason::CANCEL,
+            ErrorKind::Reset => Reason::CANCEL,
         }
     }
 
@@ -123,6 +138,7 @@ impl ErrorKind {
             ErrorKind::Timeout(Timeout::Idle) => "RFC 9112 §9.5",
             ErrorKind::UnexpectedEof => "RFC 9112 §8",
             ErrorKind::Reset => "RFC 9112 §9.6",
+            ErrorKind::Http2(h) => h.rfc(),
         }
     }
 }
@@ -189,6 +205,14 @@ impl Limit {
             Limit::Body => "RFC 9110 §15.5.14",
             Limit::ChunkLine => "RFC 9112 §7.1.1",
             Limit::BufferedInput => "RFC 9112 §9.3.2",
+        }
+    }
+
+    /// The HTTP/2 error code that answers it.
+    pub fn reason(self) -> Reason {
+        match self {
+            Limit::HeadBytes | Limit::FieldCount | Limit::TrailerBytes => Reason::PROTOCOL_ERROR,
+            _ => Reason::ENHANCE_YOUR_CALM,
         }
     }
 }
@@ -307,6 +331,148 @@ impl ProtocolError {
             InvalidTrailers => "RFC 9112 §7.1.2",
             UnexpectedInput => "RFC 9112 §6.3",
             UnsupportedExpectation => "RFC 9110 §10.1.1",
+        }
+    }
+}
+
+/// Ways a peer breaks HTTP/2 (RFC 9113) or its header compression (RFC 7541).
+///
+/// Each maps to the error code the RFC names ([`Http2Error::reason`]); whether it ends
+/// one stream or the connection is said by the event that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Http2Error {
+    /// The connection did not start with the client preface.
+    #[error("invalid connection preface")]
+    Preface,
+    /// A frame longer than SETTINGS_MAX_FRAME_SIZE, or of the wrong size for its type.
+    #[error("frame size error")]
+    FrameSize,
+    /// Padding as long as the payload, or no room for the Pad Length octet.
+    #[error("invalid padding")]
+    Padding,
+    /// A frame of this type on stream 0, where it needs a stream.
+    #[error("frame type {0:#x} on stream 0")]
+    StreamZero(u8),
+    /// A frame of this type on a stream, where it must be on stream 0.
+    #[error("frame type {0:#x} on a stream")]
+    StreamNonZero(u8),
+    /// A setting with a value outside its range.
+    #[error("invalid value for setting {0:#x}")]
+    SettingValue(u16),
+    /// SETTINGS_INITIAL_WINDOW_SIZE above 2^31−1.
+    #[error("initial window size too large")]
+    WindowTooLarge,
+    /// A WINDOW_UPDATE of 0.
+    #[error("window increment of 0")]
+    ZeroWindowIncrement,
+    /// A window grew above 2^31−1.
+    #[error("flow-control window overflow")]
+    WindowOverflow,
+    /// The peer sent more DATA than the window allowed.
+    #[error("data beyond the flow-control window")]
+    FlowControl,
+    /// A stream made to depend on itself.
+    #[error("stream depends on itself")]
+    SelfDependency,
+    /// Another frame arrived where a CONTINUATION was due.
+    #[error("CONTINUATION expected")]
+    ExpectedContinuation,
+    /// A CONTINUATION that does not follow an unfinished field block.
+    #[error("unexpected CONTINUATION")]
+    UnexpectedContinuation,
+    /// A new stream id that is not larger than the previous ones, or of the wrong parity.
+    #[error("invalid stream identifier")]
+    StreamId,
+    /// A frame of this type on a stream that was never opened.
+    #[error("frame type {0:#x} on an idle stream")]
+    IdleStream(u8),
+    /// A frame on a stream that is closed (or half-closed on the peer's side).
+    #[error("frame on a closed stream")]
+    StreamClosed,
+    /// The field block could not be decompressed.
+    #[error("header compression error")]
+    Compression,
+    /// A pseudo-header that is missing, repeated, unknown, misplaced or empty.
+    #[error("invalid pseudo-header")]
+    PseudoHeader,
+    /// A field name with uppercase letters or bytes not allowed in a name.
+    #[error("invalid field name")]
+    FieldName,
+    /// A field value with NUL, CR, LF, or whitespace at either end.
+    #[error("invalid field value")]
+    FieldValue,
+    /// A connection-specific field (Connection, Keep-Alive, Transfer-Encoding…), or TE
+    /// other than `trailers`.
+    #[error("connection-specific field")]
+    ConnectionField,
+    /// DATA that does not add up to the Content-Length.
+    #[error("body length does not match Content-Length")]
+    ContentLength,
+    /// A trailer section without END_STREAM, or a second header block.
+    #[error("unexpected field block")]
+    UnexpectedHeaders,
+    /// A push the peer may not make (from a client, disabled by SETTINGS_ENABLE_PUSH, or
+    /// on a stream that cannot carry it).
+    #[error("invalid server push")]
+    Push,
+    /// Our SETTINGS were not acknowledged in time.
+    #[error("SETTINGS not acknowledged in time")]
+    SettingsTimeout,
+    /// The peer opened more streams than SETTINGS_MAX_CONCURRENT_STREAMS allows.
+    #[error("too many concurrent streams")]
+    Refused,
+}
+
+impl Http2Error {
+    /// The error code RFC 9113 names for it.
+    pub fn reason(self) -> Reason {
+        use Http2Error::*;
+        match self {
+            FrameSize => Reason::FRAME_SIZE_ERROR,
+            WindowTooLarge | WindowOverflow | FlowControl => Reason::FLOW_CONTROL_ERROR,
+            StreamClosed => Reason::STREAM_CLOSED,
+            Compression => Reason::COMPRESSION_ERROR,
+            SettingsTimeout => Reason::SETTINGS_TIMEOUT,
+            Refused => Reason::REFUSED_STREAM,
+            _ => Reason::PROTOCOL_ERROR,
+        }
+    }
+
+    /// The status for a malformed request (RFC 9113 §8.1.1 allows a 400 before the
+    /// reset), if one applies.
+    pub fn status(self) -> Option<u16> {
+        use Http2Error::*;
+        match self {
+            PseudoHeader | FieldName | FieldValue | ConnectionField | ContentLength => Some(400),
+            _ => None,
+        }
+    }
+
+    /// The RFC section that the peer broke.
+    pub fn rfc(self) -> &'static str {
+        use Http2Error::*;
+        match self {
+            Preface => "RFC 9113 §3.4",
+            FrameSize => "RFC 9113 §4.2",
+            Padding => "RFC 9113 §6.1",
+            StreamZero(_) | StreamNonZero(_) => "RFC 9113 §6",
+            SettingValue(_) | WindowTooLarge => "RFC 9113 §6.5.2",
+            ZeroWindowIncrement => "RFC 9113 §6.9",
+            WindowOverflow | FlowControl => "RFC 9113 §6.9.1",
+            SelfDependency => "RFC 9113 §5.3.1",
+            ExpectedContinuation | UnexpectedContinuation => "RFC 9113 §6.10",
+            StreamId => "RFC 9113 §5.1.1",
+            IdleStream(_) | StreamClosed => "RFC 9113 §5.1",
+            Compression => "RFC 9113 §4.3",
+            PseudoHeader => "RFC 9113 §8.3",
+            FieldName | FieldValue => "RFC 9113 §8.2.1",
+            ConnectionField => "RFC 9113 §8.2.2",
+            ContentLength => "RFC 9113 §8.1.1",
+            UnexpectedHeaders => "RFC 9113 §8.1",
+            Push => "RFC 9113 §8.4",
+            SettingsTimeout => "RFC 9113 §6.5.3",
+            Refused => "RFC 9113 §5.1.2",
         }
     }
 }

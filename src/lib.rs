@@ -68,13 +68,14 @@ mod conn;
 mod error;
 mod event;
 mod h1;
+mod h2;
 mod head;
 pub mod testing;
 
 pub use command::Command;
 pub use config::{Config, ConfigError, Leniency};
 pub use conn::Connection;
-pub use error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Reason, Timeout};
+pub use error::{Error, ErrorKind, Http2Error, Limit, Misuse, ProtocolError, Reason, Timeout};
 pub use event::{Event, Initiator};
 pub use head::{
     reason_phrase, Field, FieldIter, Fields, Head, PartialRequest, Request, Response, Version,
