@@ -296,7 +296,12 @@ impl Fields {
     /// The value of the first field named `name` as [`Bytes`]: a zero-copy slice of
     /// the input for a received section, a copy otherwise.
     pub fn get_bytes(&self, name: &str) -> Option<Bytes> {
-        let e = &self.entries[self.position(name)?];
+        self.value_bytes(self.position(name)?)
+    }
+
+    /// The value of the `i`-th field as [`Bytes`] (zero-copy when received).
+    pub(crate) fn value_bytes(&self, i: usize) -> Option<Bytes> {
+        let e = self.entries.get(i)?;
         Some(match &self.store {
             Store::Shared(b) => b.slice(e.value_range()),
             Store::Owned(v) => Bytes::copy_from_slice(&v[e.value_range()]),
@@ -337,6 +342,12 @@ impl Fields {
     /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Drops the first `n` fields (the pseudo-headers of an HTTP/2 block, which become
+    /// the head's own fields), without copying the rest.
+    pub(crate) fn drop_first(&mut self, n: usize) {
+        self.entries.drain(..n.min(self.entries.len()));
     }
 }
 
@@ -447,6 +458,14 @@ pub struct Request {
     pub version: Version,
     /// The header fields, in wire order.
     pub fields: Fields,
+    /// HTTP/2's `:scheme`. `None` on HTTP/1.1; when sending over HTTP/2, `None` means
+    /// `http` (or the scheme of an absolute-form target).
+    pub scheme: Option<Bytes>,
+    /// HTTP/2's `:authority`. HTTP/1.1 carries it in `Host`; when sending over HTTP/2,
+    /// `None` means the `Host` field's value (sent as `:authority` instead).
+    pub authority: Option<Bytes>,
+    /// The protocol of an extended CONNECT (RFC 8441 `:protocol`, e.g. `websocket`).
+    pub protocol: Option<Bytes>,
 }
 
 impl Request {
@@ -457,6 +476,9 @@ impl Request {
             target: target.into(),
             version: Version::Http11,
             fields: Fields::new(),
+            scheme: None,
+            authority: None,
+            protocol: None,
         }
     }
 
@@ -485,6 +507,9 @@ impl fmt::Debug for Request {
             .field("target", &String::from_utf8_lossy(&self.target))
             .field("version", &self.version)
             .field("fields", &self.fields)
+            .field("scheme", &self.scheme)
+            .field("authority", &self.authority)
+            .field("protocol", &self.protocol)
             .finish()
     }
 }

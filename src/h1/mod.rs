@@ -4,7 +4,7 @@
 mod body;
 mod encode;
 mod input;
-mod parse;
+pub(crate) mod parse;
 mod state;
 
 pub(crate) use state::H1;

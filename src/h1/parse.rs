@@ -259,6 +259,9 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
             target,
             version,
             fields: collect_fields(src, req.headers),
+            scheme: None,
+            authority: None,
+            protocol: None,
         })
     })
 }

@@ -1,3 +1,5 @@
 //! HTTP/2 (RFC 9113).
 
+pub(crate) mod fields;
 pub(crate) mod frame;
+pub(crate) mod stream;

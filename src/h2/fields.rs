@@ -1,0 +1,454 @@
+//! Heads to and from HTTP/2 field blocks: pseudo-headers and the rules of RFC 9113
+//! §8.2–§8.3.
+
+use crate::error::Http2Error;
+use crate::h1::parse::{is_tchar, parse_content_length};
+use crate::head::list_elements;
+use crate::{Field, Fields, Request, Response, Version};
+use bytes::Bytes;
+
+/// A field that only means something to one HTTP/1.1 connection (RFC 9113 §8.2.2).
+fn is_connection_specific(name: &[u8]) -> bool {
+    const NAMES: [&str; 6] = [
+        "connection",
+        "proxy-connection",
+        "keep-alive",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    ];
+    NAMES
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+}
+
+/// The fields of a head as they go into an HTTP/2 block: HTTP/1.1's connection-specific
+/// fields and Host (sent as `:authority`) are left out, and TE keeps only `trailers`
+/// (RFC 9113 §8.2.2), so that a head written for HTTP/1.1 goes out unchanged.
+fn regular(fields: &Fields) -> impl Iterator<Item = Field<'_>> {
+    fields.iter().filter(|f| {
+        if f.name.eq_ignore_ascii_case(b"te") {
+            return f.value.eq_ignore_ascii_case(b"trailers");
+        }
+        !is_connection_specific(f.name)
+    })
+}
+
+fn pseudo<'a>(name: &'static str, value: &'a [u8]) -> Field<'a> {
+    Field {
+        name: name.as_bytes(),
+        value,
+        sensitive: false,
+    }
+}
+
+/// Splits an absolute-form target (`http://host/path`) into scheme, authority and path.
+fn split_absolute(target: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let colon = target.iter().position(|&b| b == b':')?;
+    let rest = target[colon..].strip_prefix(b"://")?;
+    let slash = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+    let path = if slash == rest.len() {
+        &b"/"[..]
+    } else {
+        &rest[slash..]
+    };
+    Some((&target[..colon], &rest[..slash], path))
+}
+
+/// The fields of a request block: pseudo-headers (RFC 9113 §8.3.1) then the rest.
+pub(crate) fn request_fields(req: &Request) -> Vec<Field<'_>> {
+    let connect = req.method.as_ref() == b"CONNECT";
+    let absolute = if connect {
+        None
+    } else {
+        split_absolute(&req.target)
+    };
+    let authority = req
+        .authority
+        .as_deref()
+        .or(absolute.map(|a| a.1))
+        .or_else(|| req.fields.get("host"));
+    let mut out = Vec::with_capacity(5 + req.fields.len());
+    out.push(pseudo(":method", &req.method));
+    if connect && req.protocol.is_none() {
+        // §8.5: CONNECT carries only :method and :authority (the target).
+        out.push(pseudo(":authority", authority.unwrap_or(&req.target)));
+    } else {
+        let scheme = req
+            .scheme
+            .as_deref()
+            .or(absolute.map(|a| a.0))
+            .unwrap_or(b"http");
+        out.push(pseudo(":scheme", scheme));
+        if let Some(a) = authority {
+            out.push(pseudo(":authority", a));
+        }
+        out.push(pseudo(":path", absolute.map_or(&req.target[..], |a| a.2)));
+        if let Some(p) = &req.protocol {
+            out.push(pseudo(":protocol", p));
+        }
+    }
+    out.extend(regular(&req.fields));
+    out
+}
+
+/// The fields of a response block.
+pub(crate) fn response_fields<'a>(res: &'a Response, status: &'a [u8; 3]) -> Vec<Field<'a>> {
+    let mut out = Vec::with_capacity(1 + res.fields.len());
+    out.push(pseudo(":status", status));
+    out.extend(regular(&res.fields));
+    out
+}
+
+/// The fields of a trailer block.
+pub(crate) fn trailer_fields(fields: &Fields) -> impl Iterator<Item = Field<'_>> {
+    regular(fields)
+}
+
+/// `status` as three ASCII digits.
+pub(crate) fn status_digits(status: u16) -> [u8; 3] {
+    let s = status.min(999);
+    [
+        b'0' + (s / 100) as u8,
+        b'0' + (s / 10 % 10) as u8,
+        b'0' + (s % 10) as u8,
+    ]
+}
+
+/// Checks one regular field (RFC 9113 §8.2.1, §8.2.2).
+fn check_field(f: &Field<'_>) -> Result<(), Http2Error> {
+    // "A field name MUST NOT contain characters in the ranges 0x00-0x20, 0x41-0x5a,
+    // or 0x7f-0xff"; and it must be a token to mean anything in HTTP.
+    if f.name.is_empty()
+        || !f
+            .name
+            .iter()
+            .all(|&b| is_tchar(b) && !b.is_ascii_uppercase())
+    {
+        return Err(Http2Error::FieldName);
+    }
+    // "A field value MUST NOT contain the zero value (ASCII NUL, 0x00), line feed
+    // (ASCII LF, 0x0a), or carriage return (ASCII CR, 0x0d) at any position. A field
+    // value MUST NOT start or end with an ASCII whitespace character."
+    if f.value.iter().any(|&b| b == 0 || b == b'\n' || b == b'\r')
+        || matches!(f.value.first(), Some(b' ' | b'\t'))
+        || matches!(f.value.last(), Some(b' ' | b'\t'))
+    {
+        return Err(Http2Error::FieldValue);
+    }
+    // §8.2.2: connection-specific fields make a message malformed, and "The only
+    // exception to this is the TE header field, which MAY be present in an HTTP/2
+    // request; when it is, it MUST NOT contain any value other than 'trailers'."
+    if f.name == b"te" {
+        if f.value != b"trailers" {
+            return Err(Http2Error::ConnectionField);
+        }
+    } else if f.name != b"host" && is_connection_specific(f.name) {
+        return Err(Http2Error::ConnectionField);
+    }
+    Ok(())
+}
+
+/// Checks the regular fields after the `n` pseudo-headers; returns the Content-Length.
+fn check_regular(fields: &Fields, n: usize) -> Result<Option<u64>, Http2Error> {
+    let mut length = None;
+    for f in fields.iter().skip(n) {
+        if f.name.first() == Some(&b':') {
+            // §8.3: "All pseudo-header fields MUST appear in a field block before all
+            // regular field lines."
+            return Err(Http2Error::PseudoHeader);
+        }
+        check_field(&f)?;
+        if f.name == b"content-length" {
+            // One value, or a list of identical values (RFC 9110 §8.6).
+            let mut values = list_elements(f.value);
+            let v = values
+                .next()
+                .and_then(parse_content_length)
+                .ok_or(Http2Error::ContentLength)?;
+            if values.any(|o| parse_content_length(o) != Some(v)) || length.is_some_and(|l| l != v)
+            {
+                return Err(Http2Error::ContentLength);
+            }
+            length = Some(v);
+        }
+    }
+    Ok(length)
+}
+
+/// A received request block made into a head; also its Content-Length.
+///
+/// RFC 9113 §8.3.1: `:method`, `:scheme` and `:path` are required (a non-empty path),
+/// except CONNECT (§8.5) which has `:authority` and neither of the others, unless it is
+/// an extended CONNECT (RFC 8441 §4) carrying `:protocol`.
+pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>), Http2Error> {
+    let (mut method, mut scheme, mut authority, mut path, mut protocol) =
+        (None, None, None, None, None);
+    let mut n = 0;
+    for f in fields.iter() {
+        let slot = match f.name {
+            b":method" => &mut method,
+            b":scheme" => &mut scheme,
+            b":authority" => &mut authority,
+            b":path" => &mut path,
+            b":protocol" => &mut protocol,
+            [b':', ..] => return Err(Http2Error::PseudoHeader),
+            _ => break,
+        };
+        // §8.3: "The same pseudo-header field name MUST NOT appear more than once".
+        if slot.replace(n).is_some() {
+            return Err(Http2Error::PseudoHeader);
+        }
+        n += 1;
+    }
+    let length = check_regular(&fields, n)?;
+    let value = |i: Option<usize>| i.map(|i| fields.iter().nth(i).unwrap_or(EMPTY).value);
+    let method_v = value(method).ok_or(Http2Error::PseudoHeader)?;
+    if !crate::h1::parse::is_token(method_v) {
+        return Err(Http2Error::PseudoHeader);
+    }
+    let connect = method_v == b"CONNECT";
+    if connect && protocol.is_none() {
+        if scheme.is_some() || path.is_some() || authority.is_none() {
+            return Err(Http2Error::PseudoHeader);
+        }
+    } else {
+        if protocol.is_some() && !connect {
+            return Err(Http2Error::PseudoHeader);
+        }
+        // §8.3.1: ":path ... MUST NOT be empty for "http" or "https" URIs".
+        if scheme.is_none() || value(path).is_none_or(|p| p.is_empty()) {
+            return Err(Http2Error::PseudoHeader);
+        }
+    }
+    // §8.3.1: a server SHOULD treat a request whose Host differs from :authority as
+    // malformed.
+    if let (Some(a), Some(host)) = (value(authority), fields.get("host")) {
+        if a != host {
+            return Err(Http2Error::PseudoHeader);
+        }
+    }
+    let bytes = |i: Option<usize>| i.map(|i| nth_value(&fields, i));
+    let target = if connect && protocol.is_none() {
+        bytes(authority)
+    } else {
+        bytes(path)
+    };
+    let req = Request {
+        method: nth_value(&fields, method.unwrap_or(0)),
+        target: target.unwrap_or_default(),
+        version: Version::Http2,
+        scheme: bytes(scheme),
+        authority: bytes(authority),
+        protocol: bytes(protocol),
+        fields: {
+            fields.drop_first(n);
+            fields
+        },
+    };
+    Ok((req, length))
+}
+
+const EMPTY: Field<'static> = Field {
+    name: b"",
+    value: b"",
+    sensitive: false,
+};
+
+/// The value of the `i`-th field as shared bytes.
+fn nth_value(fields: &Fields, i: usize) -> Bytes {
+    fields.value_bytes(i).unwrap_or_default()
+}
+
+/// A received response block made into a head; also its Content-Length.
+pub(crate) fn parse_response(mut fields: Fields) -> Result<(Response, Option<u64>), Http2Error> {
+    let mut status = None;
+    let mut n = 0;
+    for f in fields.iter() {
+        match f.name {
+            b":status" if status.is_none() => status = Some(f.value),
+            [b':', ..] => return Err(Http2Error::PseudoHeader),
+            _ => break,
+        }
+        n += 1;
+    }
+    let status = match status {
+        Some(&[a @ b'1'..=b'9', b, c]) if b.is_ascii_digit() && c.is_ascii_digit() => {
+            u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0')
+        }
+        _ => return Err(Http2Error::PseudoHeader),
+    };
+    let length = check_regular(&fields, n)?;
+    fields.drop_first(n);
+    Ok((
+        Response {
+            status,
+            reason: Bytes::new(),
+            version: Version::Http2,
+            fields,
+        },
+        length,
+    ))
+}
+
+/// Checks a received trailer block: no pseudo-headers (RFC 9113 §8.1).
+pub(crate) fn check_trailers(fields: &Fields) -> Result<(), Http2Error> {
+    check_regular(fields, 0).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(pairs: &[(&str, &str)]) -> Fields {
+        pairs.iter().copied().collect()
+    }
+
+    #[test]
+    fn requests() {
+        let (req, len) = parse_request(block(&[
+            (":method", "POST"),
+            (":scheme", "https"),
+            (":authority", "example.com"),
+            (":path", "/upload"),
+            ("content-length", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(req.method, "POST");
+        assert_eq!(req.target, "/upload");
+        assert_eq!(req.authority.as_deref(), Some(&b"example.com"[..]));
+        assert_eq!(req.fields.len(), 1);
+        assert_eq!(len, Some(5));
+        let (connect, _) =
+            parse_request(block(&[(":method", "CONNECT"), (":authority", "a:443")])).unwrap();
+        assert_eq!(connect.target, "a:443");
+    }
+
+    #[test]
+    fn malformed_requests() {
+        let bad: &[&[(&str, &str)]] = &[
+            &[(":scheme", "http"), (":path", "/")],
+            &[(":method", "GET"), (":path", "/")],
+            &[(":method", "GET"), (":scheme", "http"), (":path", "")],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                (":path", "/"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                (":status", "200"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                ("a", "1"),
+                (":path", "/"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                ("A", "1"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                ("connection", "x"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                ("te", "gzip"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                ("x", " a"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                ("x", "a\r"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                ("content-length", "x"),
+            ],
+            &[
+                (":method", "CONNECT"),
+                (":authority", "a:1"),
+                (":path", "/"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                (":protocol", "ws"),
+            ],
+            &[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":authority", "a"),
+                (":path", "/"),
+                ("host", "b"),
+            ],
+        ];
+        for pairs in bad {
+            assert!(parse_request(block(pairs)).is_err(), "{pairs:?}");
+        }
+        assert!(parse_request(block(&[
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":path", "/"),
+            ("te", "trailers")
+        ]))
+        .is_ok());
+    }
+
+    #[test]
+    fn responses() {
+        let (res, _) = parse_response(block(&[(":status", "204"), ("x", "1")])).unwrap();
+        assert_eq!(res.status, 204);
+        assert_eq!(res.fields.len(), 1);
+        for bad in [
+            &[(":status", "2000")][..],
+            &[("x", "1")],
+            &[(":status", "20a")],
+        ] {
+            assert!(parse_response(block(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn outgoing_heads_drop_what_only_http11_means() {
+        let req = Request::new("GET", "/a")
+            .field("Host", "example.com")
+            .field("Connection", "keep-alive")
+            .field("TE", "trailers")
+            .field("Accept", "*/*");
+        let names: Vec<_> = request_fields(&req)
+            .iter()
+            .map(|f| String::from_utf8_lossy(f.name).into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [":method", ":scheme", ":authority", ":path", "TE", "Accept"]
+        );
+        let abs = Request::new("GET", "https://h:8/p?q");
+        let f = request_fields(&abs);
+        assert_eq!(f[1].value, b"https");
+        assert_eq!(f[2].value, b"h:8");
+        assert_eq!(f[3].value, b"/p?q");
+        assert_eq!(status_digits(404), *b"404");
+    }
+}

@@ -1,0 +1,3 @@
+//! Streams: their states (RFC 9113 §5.1).
+
+pub(crate) mod state;
