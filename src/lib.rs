@@ -69,6 +69,7 @@ mod error;
 mod event;
 mod h1;
 mod head;
+pub mod hpack;
 pub mod testing;
 
 pub use command::Command;
