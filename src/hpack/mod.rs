@@ -1,10 +1,19 @@
 //! HPACK, the header compression of HTTP/2 (RFC 7541).
 //!
-//! A `Decoder` turns the header blocks a peer sends into [`Fields`](crate::Fields);
+//! A [`Decoder`] turns the header blocks a peer sends into [`Fields`](crate::Fields);
 //! an `Encoder` turns fields into header blocks. Each keeps one side of the
 //! compression context of a connection: the dynamic table that the peer's encoder (or
 //! decoder) mirrors. Both are pure: bytes in, bytes or fields out.
 //!
+//! ```
+//! use weir::hpack::Decoder;
+//!
+//! let mut decoder = Decoder::new(4096);
+//! // RFC 7541 §C.3.1: a request without Huffman coding.
+//! let block = b"\x82\x86\x84\x41\x0fwww.example.com";
+//! let fields = decoder.decode(block, 16 * 1024).unwrap();
+//! assert_eq!(fields.get(":authority").unwrap(), b"www.example.com");
+//! ```
 //!
 //! # Errors
 //!
@@ -13,15 +22,18 @@
 //! The exception is [`HpackError::ListTooLarge`]: the whole block was decoded (the
 //! table is in step), only the fields past the limit were dropped, so the caller can
 //! refuse that one request (431) and keep the connection.
-//! `HpackError::is_connection_error` tells which.
+//! [`HpackError::is_connection_error`] tells which.
 
-// The decoder and the encoder, next, use all of these.
+mod decoder;
+// The encoder, next, uses the rest of these.
 #[allow(dead_code)]
 mod huffman;
 #[allow(dead_code)]
 mod integer;
 #[allow(dead_code)]
 mod table;
+
+pub use decoder::Decoder;
 
 /// Why a header block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
