@@ -1,18 +1,23 @@
 //! HPACK, the header compression of HTTP/2 (RFC 7541).
 //!
 //! A [`Decoder`] turns the header blocks a peer sends into [`Fields`](crate::Fields);
-//! an `Encoder` turns fields into header blocks. Each keeps one side of the
+//! an [`Encoder`] turns fields into header blocks. Each keeps one side of the
 //! compression context of a connection: the dynamic table that the peer's encoder (or
 //! decoder) mirrors. Both are pure: bytes in, bytes or fields out.
 //!
 //! ```
-//! use weir::hpack::Decoder;
+//! use weir::hpack::{Decoder, Encoder};
+//! use weir::Fields;
 //!
-//! let mut decoder = Decoder::new(4096);
-//! // RFC 7541 §C.3.1: a request without Huffman coding.
-//! let block = b"\x82\x86\x84\x41\x0fwww.example.com";
-//! let fields = decoder.decode(block, 16 * 1024).unwrap();
-//! assert_eq!(fields.get(":authority").unwrap(), b"www.example.com");
+//! let mut fields = Fields::new();
+//! fields.append(":status", "200");
+//! fields.append("content-type", "text/html");
+//! fields.append_sensitive("set-cookie", "id=42");
+//!
+//! let (mut encoder, mut decoder) = (Encoder::new(), Decoder::new(4096));
+//! let mut block = Vec::new();
+//! encoder.encode(&fields, &mut block);
+//! assert_eq!(decoder.decode(&block, 16 * 1024).unwrap(), fields);
 //! ```
 //!
 //! # Errors
@@ -25,15 +30,13 @@
 //! [`HpackError::is_connection_error`] tells which.
 
 mod decoder;
-// The encoder, next, uses the rest of these.
-#[allow(dead_code)]
+mod encoder;
 mod huffman;
-#[allow(dead_code)]
 mod integer;
-#[allow(dead_code)]
 mod table;
 
 pub use decoder::Decoder;
+pub use encoder::Encoder;
 
 /// Why a header block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
