@@ -206,6 +206,44 @@ impl Fields {
         }
     }
 
+    /// Adds a field whose bytes `write` appends to the owned buffer, name then value,
+    /// returning the name's length: a decoder writes straight into the section instead
+    /// of through a scratch copy. Returns the field, or `None` (and adds nothing) if the
+    /// section would pass 4 GiB; if `write` fails, the section is left as it was.
+    pub(crate) fn push_with<E>(
+        &mut self,
+        sensitive: bool,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<usize, E>,
+    ) -> Result<Option<Field<'_>>, E> {
+        let buf = self.store.owned();
+        let start = buf.len();
+        let name_len = match write(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        };
+        let fits = |n: usize| u32::try_from(n).ok();
+        let entry = (|| {
+            let value_at = start.checked_add(name_len)?;
+            Some(Entry {
+                name: fits(start)?,
+                name_len: fits(name_len)?,
+                value: fits(value_at)?,
+                value_len: fits(buf.len().checked_sub(value_at)?)?,
+                sensitive,
+            })
+        })()
+        .filter(|_| fits(buf.len()).is_some());
+        let Some(entry) = entry else {
+            buf.truncate(start);
+            return Ok(None);
+        };
+        self.entries.push(entry);
+        Ok(Some(self.field(&entry)))
+    }
+
     fn field(&self, e: &Entry) -> Field<'_> {
         let bytes = self.store.bytes();
         Field {
@@ -729,6 +767,29 @@ mod tests {
         frozen.share();
         assert_eq!(frozen, built);
         assert_eq!(frozen.get_bytes("a").unwrap(), "1");
+    }
+
+    #[test]
+    fn push_with_writes_in_place_or_not_at_all() {
+        let mut f = Fields::new();
+        f.append("a", "1");
+        let added = f.push_with(true, |buf| {
+            buf.extend_from_slice(b"name");
+            buf.extend_from_slice(b"value");
+            Ok::<_, ()>(4)
+        });
+        let field = added.unwrap().unwrap();
+        assert_eq!(
+            (field.name, field.value, field.sensitive),
+            (&b"name"[..], &b"value"[..], true)
+        );
+        let failed = f.push_with(false, |buf| {
+            buf.extend_from_slice(b"partial");
+            Err(())
+        });
+        assert_eq!(failed, Err(()));
+        f.append("b", "2");
+        assert_eq!(format!("{f:?}"), "[a: 1, name: value (sensitive), b: 2]");
     }
 
     #[test]

@@ -70,6 +70,7 @@ mod event;
 mod h1;
 mod h2;
 mod head;
+pub mod hpack;
 pub mod testing;
 
 pub use command::Command;
