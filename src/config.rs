@@ -65,6 +65,31 @@ pub struct Config {
     /// Accept more than one space between the parts of a request or status line
     /// (RFC 9112 §3 allows a recipient to be lenient about whitespace).
     pub allow_multiple_spaces: Leniency,
+    /// HTTP/2: most streams the peer may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS;
+    /// more are refused with REFUSED_STREAM).
+    pub h2_max_concurrent_streams: u32,
+    /// HTTP/2: the window this side gives each stream (SETTINGS_INITIAL_WINDOW_SIZE):
+    /// how much body the peer may send ahead of the application.
+    pub h2_initial_window_size: u32,
+    /// HTTP/2: the window this side gives the whole connection (raised from the
+    /// protocol's 65,535 with a WINDOW_UPDATE at the start).
+    pub h2_connection_window_size: u32,
+    /// HTTP/2: the largest frame payload this side accepts (SETTINGS_MAX_FRAME_SIZE).
+    pub h2_max_frame_size: u32,
+    /// HTTP/2: the HPACK dynamic table this side keeps for the peer's header blocks
+    /// (SETTINGS_HEADER_TABLE_SIZE).
+    pub h2_header_table_size: u32,
+    /// HTTP/2 client: whether the server may push (SETTINGS_ENABLE_PUSH).
+    pub h2_enable_push: bool,
+    /// HTTP/2 server: whether extended CONNECT (RFC 8441, WebSockets over HTTP/2) is
+    /// offered (SETTINGS_ENABLE_CONNECT_PROTOCOL).
+    pub h2_enable_connect_protocol: bool,
+    /// HTTP/2: how long the peer has to acknowledge our SETTINGS (over it:
+    /// SETTINGS_TIMEOUT). `None` waits forever.
+    pub h2_settings_timeout: Option<Duration>,
+    /// HTTP/2: how many closed streams are remembered, to tell a late frame on a stream
+    /// this side reset (ignored) from a frame on a stream that is over (an error).
+    pub h2_max_closed_streams: usize,
 }
 
 impl Default for Config {
@@ -84,6 +109,15 @@ impl Default for Config {
             allow_space_before_colon: Leniency::Reject,
             allow_bare_lf: Leniency::Reject,
             allow_multiple_spaces: Leniency::Reject,
+            h2_max_concurrent_streams: 100,
+            h2_initial_window_size: 1 << 20,
+            h2_connection_window_size: 16 << 20,
+            h2_max_frame_size: 1 << 14,
+            h2_header_table_size: 4096,
+            h2_enable_push: true,
+            h2_enable_connect_protocol: true,
+            h2_settings_timeout: Some(Duration::from_secs(10)),
+            h2_max_closed_streams: 256,
         }
     }
 }
@@ -116,6 +150,14 @@ impl Config {
             expected,
         };
         let size = || value.parse::<usize>().map_err(|_| bad("a whole number"));
+        // RFC 9113 §6.9.1: a window never exceeds 2^31-1.
+        let window = |n: u32| {
+            if n <= 0x7fff_ffff {
+                Ok(n)
+            } else {
+                Err(bad("at most 2147483647"))
+            }
+        };
         let secs = || -> Result<Option<Duration>, ConfigError> {
             if value == "none" {
                 return Ok(None);
@@ -125,6 +167,16 @@ impl Config {
                 return Err(bad("seconds, or none"));
             }
             Ok((s > 0.0).then(|| Duration::from_secs_f64(s)))
+        };
+        let number = || {
+            value
+                .parse::<u32>()
+                .map_err(|_| bad("a whole number below 2^32"))
+        };
+        let flag = || match value {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(bad("true or false")),
         };
         let leniency = || match value {
             "allow" | "true" => Ok(Leniency::Allow),
@@ -148,6 +200,20 @@ impl Config {
             "allow_space_before_colon" => self.allow_space_before_colon = leniency()?,
             "allow_bare_lf" => self.allow_bare_lf = leniency()?,
             "allow_multiple_spaces" => self.allow_multiple_spaces = leniency()?,
+            "h2_max_concurrent_streams" => self.h2_max_concurrent_streams = number()?,
+            "h2_initial_window_size" => self.h2_initial_window_size = window(number()?)?,
+            "h2_connection_window_size" => self.h2_connection_window_size = window(number()?)?,
+            "h2_max_frame_size" => {
+                self.h2_max_frame_size = match number()? {
+                    n @ 16_384..=16_777_215 => n,
+                    _ => return Err(bad("16384 to 16777215")),
+                }
+            }
+            "h2_header_table_size" => self.h2_header_table_size = number()?,
+            "h2_enable_push" => self.h2_enable_push = flag()?,
+            "h2_enable_connect_protocol" => self.h2_enable_connect_protocol = flag()?,
+            "h2_settings_timeout" => self.h2_settings_timeout = secs()?,
+            "h2_max_closed_streams" => self.h2_max_closed_streams = size()?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())

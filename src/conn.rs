@@ -1,6 +1,7 @@
 //! [`Connection`]: one type for a connection of either role, whatever the version.
 
 use crate::h1::H1;
+use crate::h2::conn::{H2, PREFACE};
 use crate::{
     Command, Config, Fields, Misuse, Output, Reason, Request, Response, Side, StreamId, Version,
 };
@@ -16,25 +17,57 @@ use std::time::Instant;
 #[derive(Debug)]
 pub struct Connection {
     proto: Proto,
+    /// A server that may still switch to HTTP/2: the first bytes, until they are or
+    /// are not the HTTP/2 preface.
+    sniff: Option<(Vec<u8>, Config)>,
 }
 
 #[derive(Debug)]
+// One connection object per transport connection: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Proto {
     H1(H1),
+    H2(H2),
+}
+
+macro_rules! each {
+    ($self:expr, $c:ident => $body:expr) => {
+        match &mut $self.proto {
+            Proto::H1($c) => $body,
+            Proto::H2($c) => $body,
+        }
+    };
 }
 
 impl Connection {
-    /// A new HTTP/1.1 connection. `now` starts its clocks (the idle deadline of a server).
+    /// A new connection. A client speaks HTTP/1.1; a server speaks HTTP/1.1 unless the
+    /// peer opens with the HTTP/2 preface (prior knowledge, RFC 9113 §3.3), in which
+    /// case it speaks HTTP/2. `now` starts its clocks.
     pub fn new(side: Side, config: Config, now: Instant) -> Connection {
+        let sniff = (side == Side::Server).then(|| (Vec::new(), config.clone()));
         Connection {
             proto: Proto::H1(H1::new(side, config, now)),
+            sniff,
         }
     }
 
-    /// The protocol version the connection speaks.
+    /// A connection that speaks only `version`: chosen by ALPN (`h2` or `http/1.1`) or
+    /// fixed by configuration. An HTTP/2 server then treats anything but the preface as
+    /// a connection error; an HTTP/2 client sends the preface at once.
+    pub fn with_version(side: Side, version: Version, config: Config, now: Instant) -> Connection {
+        let proto = match version {
+            Version::Http2 => Proto::H2(H2::new(side, config, now)),
+            Version::Http10 | Version::Http11 => Proto::H1(H1::new(side, config, now)),
+        };
+        Connection { proto, sniff: None }
+    }
+
+    /// The protocol version the connection speaks (HTTP/1.1 until a server has seen
+    /// the HTTP/2 preface).
     pub fn version(&self) -> Version {
         match self.proto {
             Proto::H1(_) => Version::Http11,
+            Proto::H2(_) => Version::Http2,
         }
     }
 
@@ -42,31 +75,44 @@ impl Connection {
     /// (`EarlyError`, `StreamReset`, then `Closed` with the error) and, where one is
     /// due, an answer on the wire.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
-        match &mut self.proto {
-            Proto::H1(c) => c.handle_input(now, bytes),
+        if let Some((seen, _)) = &mut self.sniff {
+            let n = (PREFACE.len() - seen.len()).min(bytes.len());
+            seen.extend_from_slice(&bytes[..n]);
+            if PREFACE.starts_with(seen) && seen.len() < PREFACE.len() {
+                return;
+            }
+            let (seen, config) = self.sniff.take().expect("matched above");
+            if seen[..] == PREFACE[..] {
+                self.proto = Proto::H2(H2::new(Side::Server, config, now));
+            }
+            each!(self, c => c.handle_input(now, &seen));
+            if n < bytes.len() {
+                each!(self, c => c.handle_input(now, &bytes[n..]));
+            }
+            return;
         }
+        each!(self, c => c.handle_input(now, bytes))
     }
 
     /// The peer closed its sending side (a read returned 0).
     pub fn handle_eof(&mut self, now: Instant) {
-        match &mut self.proto {
-            Proto::H1(c) => c.handle_eof(now),
+        if let Some((seen, _)) = self.sniff.take() {
+            if !seen.is_empty() {
+                each!(self, c => c.handle_input(now, &seen));
+            }
         }
+        each!(self, c => c.handle_eof(now))
     }
 
     /// Time passed: call it when the deadline from [`Output::Timeout`] is reached.
     pub fn handle_timeout(&mut self, now: Instant) {
-        match &mut self.proto {
-            Proto::H1(c) => c.handle_timeout(now),
-        }
+        each!(self, c => c.handle_timeout(now))
     }
 
     /// The next thing to do: bytes to transmit (appended to `out`), an event, or the
     /// deadline to wait for. Drain it after every input and command.
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
-        match &mut self.proto {
-            Proto::H1(c) => c.poll_output(out),
-        }
+        each!(self, c => c.poll_output(out))
     }
 
     /// Whether the connection is over: `Event::Closed` was delivered and nothing is
@@ -74,6 +120,7 @@ impl Connection {
     pub fn is_closed(&self) -> bool {
         match &self.proto {
             Proto::H1(c) => c.is_closed(),
+            Proto::H2(c) => c.is_closed(),
         }
     }
 
@@ -82,6 +129,7 @@ impl Connection {
     pub fn is_write_closed(&self) -> bool {
         match &self.proto {
             Proto::H1(c) => c.is_write_closed(),
+            Proto::H2(c) => c.is_write_closed(),
         }
     }
 
@@ -91,6 +139,7 @@ impl Connection {
     pub fn wants_input(&self) -> bool {
         match &self.proto {
             Proto::H1(c) => c.wants_input(),
+            Proto::H2(c) => c.wants_input(),
         }
     }
 
@@ -99,9 +148,7 @@ impl Connection {
     /// Without `Content-Length` or `Transfer-Encoding`, the framing is chosen for you:
     /// a Content-Length if the body ends before the next transmit, chunked otherwise.
     pub fn send_request(&mut self, head: Request, end_stream: bool) -> Result<StreamId, Misuse> {
-        match &mut self.proto {
-            Proto::H1(c) => c.send_request(head, end_stream),
-        }
+        each!(self, c => c.send_request(head, end_stream))
     }
 
     /// Sends a response head (server); 1xx heads too (a 101 opens a tunnel).
@@ -114,9 +161,7 @@ impl Connection {
         head: Response,
         end_stream: bool,
     ) -> Result<(), Misuse> {
-        match &mut self.proto {
-            Proto::H1(c) => c.send_response(stream, head, end_stream),
-        }
+        each!(self, c => c.send_response(stream, head, end_stream))
     }
 
     /// Sends body bytes, or raw bytes on a tunnel; `end_stream` ends the body (or closes
@@ -127,31 +172,52 @@ impl Connection {
         data: Bytes,
         end_stream: bool,
     ) -> Result<(), Misuse> {
-        match &mut self.proto {
-            Proto::H1(c) => c.send_data(stream, data, end_stream),
-        }
+        each!(self, c => c.send_data(stream, data, end_stream))
     }
 
     /// Sends trailers, ending the body. HTTP/1.1 carries them only on chunked bodies;
     /// on a body of known length they are dropped (the body must be complete).
     pub fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
-        match &mut self.proto {
-            Proto::H1(c) => c.send_trailers(stream, fields),
-        }
+        each!(self, c => c.send_trailers(stream, fields))
     }
 
     /// Says the application wants the request body (server): answers
     /// `Expect: 100-continue` with `100 Continue` if nothing was sent yet.
     pub fn accept_body(&mut self, stream: StreamId) -> Result<(), Misuse> {
-        match &mut self.proto {
-            Proto::H1(c) => c.accept_body(stream),
-        }
+        each!(self, c => c.accept_body(stream))
     }
 
     /// Abandons a stream. On HTTP/1.1 this closes the connection.
     pub fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
+        each!(self, c => c.reset_stream(stream, code))
+    }
+
+    /// Promises the response to `request` (server push, HTTP/2 only): the client gets
+    /// the request as [`Event::Push`](crate::Event::Push). Returns the promised stream;
+    /// send the response on it with [`send_response`](Connection::send_response).
+    pub fn push(&mut self, stream: StreamId, request: Request) -> Result<StreamId, Misuse> {
         match &mut self.proto {
-            Proto::H1(c) => c.reset_stream(stream, code),
+            Proto::H1(_) => Err(Misuse::Unsupported("push needs HTTP/2")),
+            Proto::H2(c) => c.push(stream, request),
+        }
+    }
+
+    /// Sends an HTTP/2 PING with `payload`; the answer arrives as
+    /// [`Event::Pong`](crate::Event::Pong) with the round trip.
+    pub fn ping(&mut self, payload: [u8; 8]) -> Result<(), Misuse> {
+        match &mut self.proto {
+            Proto::H1(_) => Err(Misuse::Unsupported("PING needs HTTP/2")),
+            Proto::H2(c) => c.ping(payload),
+        }
+    }
+
+    /// Shuts the connection down. With `Reason::NO_ERROR` it is graceful: the peer is
+    /// told (HTTP/2 GOAWAY) that no new stream will be processed, and the connection
+    /// closes when the open streams are done. Any other code closes it at once.
+    pub fn go_away(&mut self, code: Reason) -> Result<(), Misuse> {
+        match &mut self.proto {
+            Proto::H1(_) => Err(Misuse::Unsupported("GOAWAY needs HTTP/2")),
+            Proto::H2(c) => c.go_away(code),
         }
     }
 

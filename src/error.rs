@@ -59,6 +59,11 @@ impl Error {
     pub fn rfc(&self) -> &'static str {
         self.kind.rfc()
     }
+
+    /// The HTTP/2 error code that answers it (in RST_STREAM or GOAWAY).
+    pub fn reason(&self) -> Reason {
+        self.kind.reason()
+    }
 }
 
 impl fmt::Display for Error {

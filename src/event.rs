@@ -1,6 +1,6 @@
 //! [`Event`]: what the peer did, the same vocabulary for HTTP/1.1 and HTTP/2.
 
-use crate::{Error, Fields, Head, PartialRequest, Reason, Response, StreamId};
+use crate::{Error, Fields, Head, PartialRequest, Reason, Request, Response, StreamId};
 use bytes::Bytes;
 
 /// Who ended a stream.
@@ -82,6 +82,33 @@ pub enum Event {
         /// Who ended it.
         initiator: Initiator,
     },
+    /// A server promised a response it will push (HTTP/2, client side). The pushed
+    /// response arrives on `promised` as `Headers`, `Data`…; reset `promised` to refuse it.
+    Push {
+        /// The request stream the promise came on.
+        stream: StreamId,
+        /// The stream that will carry the pushed response.
+        promised: StreamId,
+        /// The request the server answers as if the client had sent it.
+        request: Request,
+    },
+    /// The peer is going away (HTTP/2 GOAWAY): it processes no stream above
+    /// `last_stream`; those of ours got `StreamReset` with REFUSED_STREAM (safe to retry).
+    GoAway {
+        /// The last stream the peer may process.
+        last_stream: StreamId,
+        /// Why.
+        code: Reason,
+        /// Opaque diagnostic bytes from the peer.
+        debug: Bytes,
+    },
+    /// The peer answered a [`ping`](crate::Connection::ping).
+    Pong {
+        /// The payload sent with the ping.
+        payload: [u8; 8],
+        /// The time from sending the ping to receiving its answer (by the clocks passed in).
+        rtt: std::time::Duration,
+    },
     /// The connection is closed: nothing more will be sent or delivered. `error` says
     /// why when it was not a clean close.
     Closed {
@@ -100,8 +127,9 @@ impl Event {
             | Event::Trailers { stream, .. }
             | Event::EarlyError { stream, .. }
             | Event::Tunnel { stream }
-            | Event::StreamReset { stream, .. } => Some(*stream),
-            Event::Closed { .. } => None,
+            | Event::StreamReset { stream, .. }
+            | Event::Push { stream, .. } => Some(*stream),
+            Event::GoAway { .. } | Event::Pong { .. } | Event::Closed { .. } => None,
         }
     }
 }

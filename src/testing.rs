@@ -16,7 +16,7 @@
 //! assert_eq!(pair.wire_to_client, b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi");
 //! ```
 
-use crate::{Config, Connection, Event, Output, Side};
+use crate::{Config, Connection, Event, Output, Side, Version};
 use std::time::{Duration, Instant};
 
 /// A client and a server connection wired together in memory.
@@ -58,6 +58,15 @@ impl Pair {
             client_eof_sent: false,
             server_eof_sent: false,
         }
+    }
+
+    /// A pair whose client speaks `version` from the start (HTTP/2 with prior
+    /// knowledge); the server detects the version from the first bytes, as
+    /// [`Connection::new`] does.
+    pub fn with_version(version: Version, client: Config, server: Config, now: Instant) -> Pair {
+        let mut pair = Pair::new(client.clone(), server, now);
+        pair.client = Connection::with_version(Side::Client, version, client, now);
+        pair
     }
 
     /// Moves bytes both ways until both sides wait; collects events.

@@ -2,7 +2,7 @@
 //! connection state machine.
 
 mod body;
-mod encode;
+pub(crate) mod encode;
 mod input;
 pub(crate) mod parse;
 mod state;

@@ -153,6 +153,8 @@ pub struct ClientArgs {
     pub data: Option<Data>,
     /// Extra header fields, in order.
     pub headers: Vec<(String, String)>,
+    /// Speak HTTP/2 from the first byte (`--http2-prior-knowledge`).
+    pub http2: bool,
 }
 
 /// The usage line of `blocking-client`.
@@ -163,6 +165,7 @@ impl ClientArgs {
     /// Parses the arguments (without the program name). Errors say what is wrong.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<ClientArgs, String> {
         let (mut url, mut method, mut data, mut headers) = (None, None, None, Vec::new());
+        let mut http2 = false;
         let mut args = Options::new(args);
         while let Some((name, value)) = args.next_option()? {
             match name.as_str() {
@@ -172,9 +175,7 @@ impl ClientArgs {
                     }
                     url = Some(Url::parse(&value.need("URL")?)?);
                 }
-                "--http2-prior-knowledge" => {
-                    return Err("--http2-prior-knowledge: HTTP/2 is not supported yet".into())
-                }
+                "--http2-prior-knowledge" => http2 = true,
                 "-X" | "--request" => method = Some(value.need(&name)?),
                 "-d" | "--data" | "--data-file" => {
                     if data.is_some() {
@@ -205,6 +206,7 @@ impl ClientArgs {
             method,
             data,
             headers,
+            http2,
         })
     }
 }
@@ -318,7 +320,8 @@ mod tests {
             ClientArgs::parse(strings(&["http://h"])).unwrap().method,
             "GET"
         );
-        let e = ClientArgs::parse(strings(&["http://h", "--http2-prior-knowledge"])).unwrap_err();
-        assert!(e.contains("not supported"), "{e}");
+        let a = ClientArgs::parse(strings(&["http://h", "--http2-prior-knowledge"])).unwrap();
+        assert!(a.http2);
+        assert!(!ClientArgs::parse(strings(&["http://h"])).unwrap().http2);
     }
 }

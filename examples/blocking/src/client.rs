@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
-use weir::{Config, Connection, Event, Misuse, Request, Side, StreamId};
+use weir::{Config, Connection, Event, Misuse, Request, Side, StreamId, Version};
 
 /// The largest piece of a body written at once by [`Client::send_body`]: small enough
 /// that the echo of one piece always fits in the socket buffers.
@@ -54,13 +54,25 @@ impl Client {
         config: Config,
         timeout: Duration,
     ) -> io::Result<Client> {
+        Client::connect_version(addr, Version::Http11, config, timeout)
+    }
+
+    /// Like [`connect_with`](Client::connect_with), speaking `version` from the first
+    /// byte (HTTP/2 with prior knowledge).
+    pub fn connect_version(
+        addr: impl ToSocketAddrs,
+        version: Version,
+        config: Config,
+        timeout: Duration,
+    ) -> io::Result<Client> {
         let mut last = None;
         for addr in addr.to_socket_addrs()? {
             match TcpStream::connect_timeout(&addr, timeout) {
                 Ok(sock) => {
                     sock.set_nodelay(true)?;
                     sock.set_write_timeout(Some(timeout))?;
-                    let conn = Connection::new(Side::Client, config, Instant::now());
+                    let conn =
+                        Connection::with_version(Side::Client, version, config, Instant::now());
                     return Ok(Client {
                         driver: Driver::new(sock, conn),
                         events: VecDeque::new(),

@@ -5,7 +5,7 @@ use crate::generate::{Generator, Kind, MAX_GENERATED};
 use crate::server::{Application, ShutdownHandle};
 use bytes::Bytes;
 use std::collections::HashMap;
-use weir::{Connection, Event, Fields, Head, Misuse, Request, Response, StreamId};
+use weir::{Connection, Event, Fields, Head, Misuse, Request, Response, StreamId, Version};
 
 /// The body of `GET /` and of every request no other route takes.
 pub const HELLO: &str = "Hello, World!\n";
@@ -20,7 +20,7 @@ pub const PUSH_NEEDS_H2: &str = "push needs HTTP/2\n";
 /// | `GET /`, `HEAD /`, anything else | after the whole request body: 200 `Hello, World!\n`, `x-body-length: N` |
 /// | `POST` / `PUT /echo` | 200, the request body echoed piece by piece as it arrives |
 /// | `GET /bytes/N`, `GET /text/N` | 200, N pseudo-random bytes / N bytes of text |
-/// | `GET /push` | 200 `push needs HTTP/2\n` |
+/// | `GET /push` | HTTP/2: pushes `/bytes/16` and `/text/64`, then 200 `pushed 2\n`; HTTP/1.1: 200 `push needs HTTP/2\n` |
 /// | `GET /trailers` | 200, chunked `body\n`, trailer `x-checksum: done` |
 /// | `Upgrade: echo`, `CONNECT` | 101 / 200, then every byte echoed until the peer closes |
 ///
@@ -104,6 +104,9 @@ impl Routes {
                 return self.generated(conn, stream, kind, n, head_only);
             }
             match path {
+                b"/push" if req.version == Version::Http2 => {
+                    return self.push(conn, stream, req, head_only)
+                }
                 b"/push" => return self.fixed(conn, stream, head_only, 200, PUSH_NEEDS_H2),
                 b"/trailers" => return self.trailers(conn, stream, head_only),
                 _ => {}
@@ -193,6 +196,25 @@ impl Routes {
             .field("connection", "upgrade");
         report(conn.send_response(stream, head, false));
         self.streams.insert(stream, State::Tunnel);
+    }
+
+    /// Pushes `/bytes/16` and `/text/64`, then answers `pushed N` (N: the pushes the
+    /// client accepted; it may have disabled push).
+    fn push(&mut self, conn: &mut Connection, stream: StreamId, req: &Request, head_only: bool) {
+        let mut pushed = 0;
+        for (path, kind, n) in [
+            ("/bytes/16", Kind::Bytes, "16"),
+            ("/text/64", Kind::Text, "64"),
+        ] {
+            let mut promise = Request::new("GET", path);
+            promise.scheme = req.scheme.clone();
+            promise.authority = req.authority.clone();
+            if let Ok(promised) = conn.push(stream, promise) {
+                pushed += 1;
+                self.generated(conn, promised, kind, n.as_bytes(), false);
+            }
+        }
+        self.fixed(conn, stream, head_only, 200, format!("pushed {pushed}\n"));
     }
 
     fn generated(

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use weir::{Config, Connection, Event, Side};
+use weir::{Config, Connection, Event, Reason, Side, Version};
 
 /// How often an idle connection looks at the shutdown flag.
 const SHUTDOWN_TICK: Duration = Duration::from_millis(200);
@@ -40,16 +40,23 @@ pub trait Application {
 
 /// Serves one connection with `app` until it closes, or until `shutdown` is triggered
 /// and no response is under way.
+///
+/// `version` fixes the protocol; `None` detects it from the first bytes.
 pub fn serve_connection(
     sock: TcpStream,
     config: Config,
+    version: Option<Version>,
     app: &mut impl Application,
     shutdown: &ShutdownHandle,
 ) -> io::Result<()> {
     sock.set_nodelay(true)?;
     sock.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let conn = Connection::new(Side::Server, config, Instant::now());
+    let conn = match version {
+        Some(v) => Connection::with_version(Side::Server, v, config, Instant::now()),
+        None => Connection::new(Side::Server, config, Instant::now()),
+    };
     let mut driver = Driver::new(sock, conn);
+    let mut going_away = false;
     loop {
         let mut deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
         while !driver.connection().is_closed() && app.produce(driver.connection()) {
@@ -58,8 +65,16 @@ pub fn serve_connection(
         if driver.connection().is_closed() {
             return Ok(());
         }
-        if shutdown.is_triggered() && app.is_idle() {
-            return Ok(());
+        if shutdown.is_triggered() {
+            // HTTP/2: GOAWAY, and the connection closes once its streams are done.
+            if !going_away && driver.connection().version() == Version::Http2 {
+                going_away = true;
+                let _ = driver.connection().go_away(Reason::NO_ERROR);
+                continue;
+            }
+            if app.is_idle() {
+                return Ok(());
+            }
         }
         driver.wait(deadline, Some(SHUTDOWN_TICK))?;
     }
@@ -70,6 +85,7 @@ pub fn serve_connection(
 pub struct Server {
     listener: TcpListener,
     config: Config,
+    version: Option<Version>,
     shutdown: ShutdownHandle,
 }
 
@@ -81,8 +97,16 @@ impl Server {
         Ok(Server {
             listener,
             config,
+            version: None,
             shutdown: ShutdownHandle::new(local),
         })
+    }
+
+    /// Speaks only `version` on every connection (by default the version is detected
+    /// per connection).
+    pub fn only(mut self, version: Version) -> Server {
+        self.version = Some(version);
+        self
     }
 
     /// The address the server listens on.
@@ -120,6 +144,7 @@ impl Server {
             };
             let (config, shutdown, make_app) =
                 (self.config.clone(), self.shutdown.clone(), make_app.clone());
+            let version = self.version;
             let active = ActiveGuard::new(&self.shutdown);
             let spawned = thread::Builder::new()
                 .name("connection".into())
@@ -127,7 +152,7 @@ impl Server {
                     let _active = active;
                     let mut app = make_app();
                     // A connection's I/O error concerns that peer only.
-                    let _ = serve_connection(sock, config, &mut app, &shutdown);
+                    let _ = serve_connection(sock, config, version, &mut app, &shutdown);
                 });
             // Without a thread the connection is dropped (closed), and the server goes on.
             drop(spawned);

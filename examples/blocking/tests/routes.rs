@@ -599,11 +599,39 @@ fn config_sets_limits_and_rejects_unknown_keys() {
 }
 
 #[test]
-fn protocol_h2_is_refused_for_now() {
-    let out = run(SERVER, &["--listen", "127.0.0.1:0", "--protocol", "h2"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP/2"));
-    assert!(out.stdout.is_empty());
+fn protocol_h2_speaks_only_http2() {
+    let server = Server::start(&["--protocol", "h2"]);
+    // An HTTP/1.1 request is a connection error (RFC 9113 §3.4): the server's
+    // SETTINGS, then GOAWAY with PROTOCOL_ERROR, then the close.
+    let mut h1 = server.connect();
+    h1.send(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n");
+    while h1.fill() {}
+    let mut frames = Vec::new();
+    let mut rest = &h1.buf[..];
+    while rest.len() >= 9 {
+        let len = u32::from_be_bytes([0, rest[0], rest[1], rest[2]]) as usize;
+        frames.push((rest[3], rest[9..9 + len].to_vec()));
+        rest = &rest[9 + len..];
+    }
+    assert_eq!(frames.first().map(|f| f.0), Some(4), "SETTINGS first");
+    let goaway = frames.iter().find(|f| f.0 == 7).expect("a GOAWAY");
+    assert_eq!(goaway.1[4..8], [0, 0, 0, 1], "PROTOCOL_ERROR");
+    // The HTTP/2 client gets the routes.
+    let out = run(
+        CLIENT,
+        &[
+            &format!("http://{}/", server.addr),
+            "--http2-prior-knowledge",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, HELLO);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("HTTP/2 200"));
+    // Auto still speaks HTTP/1.1.
     let server = Server::start(&["--protocol", "auto"]);
     assert_hello(&server.connect().exchange(&get("/")), 0);
 }

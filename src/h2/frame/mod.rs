@@ -32,7 +32,7 @@ pub(crate) use unknown::Unknown;
 pub(crate) use window_update::WindowUpdate;
 
 use crate::error::Http2Error;
-use crate::Reason;
+
 use bytes::Bytes;
 
 /// The frame header's length (RFC 9113 §4.1).
@@ -153,7 +153,8 @@ impl FrameError {
         }
     }
 
-    pub(crate) fn code(&self) -> Reason {
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> crate::Reason {
         self.error.reason()
     }
 }
@@ -244,6 +245,7 @@ pub(crate) fn parse_wire(wire: &[u8]) -> Result<Frame, FrameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Reason;
 
     #[test]
     fn header_ignores_the_reserved_bit() {

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
-use weir::{Event, Fields, Head, Request, Response, StreamId};
+use weir::{Config, Event, Fields, Head, Request, Response, StreamId, Version};
 use weir_blocking::args::{ClientArgs, Data, CLIENT_USAGE};
 use weir_blocking::Client;
 
@@ -73,7 +73,17 @@ fn fetch(args: &ClientArgs) -> io::Result<()> {
             head = head.field("content-length", body.len().to_string());
         }
     }
-    let mut client = Client::connect((url.host.as_str(), url.port), TIMEOUT)?;
+    let version = if args.http2 {
+        Version::Http2
+    } else {
+        Version::Http11
+    };
+    let mut client = Client::connect_version(
+        (url.host.as_str(), url.port),
+        version,
+        Config::default(),
+        TIMEOUT,
+    )?;
     let stream = client.send_request(head, request_body.is_none())?;
     if let Some(body) = request_body {
         client.send_body(stream, body, true)?;

@@ -1,4 +1,5 @@
-//! `blocking-server`: the example routes over HTTP/1.1, a thread per connection.
+//! `blocking-server`: the example routes over HTTP/1.1 and HTTP/2, a thread per
+//! connection.
 //!
 //! ```text
 //! blocking-server [--listen ADDR] [--protocol auto|h1|h2] [--config KEY=VALUE ...]
@@ -6,6 +7,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use weir::Version;
 use weir_blocking::args::{Protocol, ServerArgs, SERVER_USAGE};
 use weir_blocking::{Routes, Server};
 
@@ -22,10 +24,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if args.protocol == Protocol::H2 {
-        eprintln!("blocking-server: --protocol h2: HTTP/2 is not available yet; use h1 or auto");
-        return ExitCode::from(2);
-    }
     match serve(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -36,7 +34,12 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServerArgs) -> std::io::Result<()> {
-    let server = Server::bind(args.listen.as_str(), args.config)?;
+    let mut server = Server::bind(args.listen.as_str(), args.config)?;
+    server = match args.protocol {
+        Protocol::Auto => server,
+        Protocol::H1 => server.only(Version::Http11),
+        Protocol::H2 => server.only(Version::Http2),
+    };
     let shutdown = server.shutdown_handle();
     let on_signal = shutdown.clone();
     ctrlc::set_handler(move || on_signal.trigger()).map_err(std::io::Error::other)?;

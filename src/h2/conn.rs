@@ -1,0 +1,1458 @@
+//! The HTTP/2 connection (RFC 9113): preface, settings, frames in and out, streams,
+//! flow control and shutdown. Stream-state transitions are in [`super::stream::state`];
+//! this file decides what each frame and command means for them.
+
+use super::fields::{self, status_digits};
+use super::frame::{
+    self, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
+    PushPromise, RstStream, Setting, Settings, WindowUpdate, HEADER_LEN,
+};
+use super::stream::state::{State, Transition};
+use crate::error::Http2Error;
+use crate::h1::encode::check_fields;
+use crate::hpack::{Decoder, Encoder};
+use crate::{
+    Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Reason,
+    Request, Response, Side, StreamId,
+};
+use bytes::{Buf, Bytes, BytesMut};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
+
+/// The client connection preface (RFC 9113 §3.4).
+pub(crate) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The protocol's initial window and frame size (RFC 9113 §6.5.2).
+const DEFAULT_WINDOW: i64 = 65_535;
+const MAX_WINDOW: i64 = 0x7fff_ffff;
+
+/// The peer's settings that govern what this side sends (RFC 9113 §6.5.2).
+#[derive(Debug, Clone, Copy)]
+struct Remote {
+    max_concurrent_streams: u32,
+    initial_window_size: u32,
+    max_frame_size: u32,
+    enable_push: bool,
+    enable_connect_protocol: bool,
+}
+
+impl Default for Remote {
+    fn default() -> Remote {
+        Remote {
+            // §5.1.2: "Initially, there is no limit to this value."
+            max_concurrent_streams: u32::MAX,
+            initial_window_size: DEFAULT_WINDOW as u32,
+            max_frame_size: 1 << 14,
+            enable_push: true,
+            enable_connect_protocol: false,
+        }
+    }
+}
+
+/// One piece of a stream's outgoing body, queued until flow control lets it go.
+#[derive(Debug)]
+enum Queued {
+    Data { data: Bytes, end_stream: bool },
+    Trailers(Fields),
+}
+
+/// What this side remembers about a stream.
+#[derive(Debug)]
+struct Stream {
+    state: State,
+    /// What this side may still send on the stream.
+    send_window: i64,
+    /// What the peer may still send.
+    recv_window: i64,
+    /// Bytes received and consumed but not yet given back with WINDOW_UPDATE.
+    unreleased: u32,
+    queue: VecDeque<Queued>,
+    /// Whether the final (non-1xx) head went each way.
+    sent_final: bool,
+    recv_final: bool,
+    /// The Content-Length received, and the DATA counted against it (§8.1.1).
+    recv_length: Option<u64>,
+    recv_seen: u64,
+    /// Whether the application has seen this stream (a head, or a promise).
+    surfaced: bool,
+    /// A CONNECT request: a 2xx turns the stream into a tunnel.
+    connect: bool,
+    /// Whether this side reset the stream (frames still in flight are then ignored).
+    reset_locally: bool,
+}
+
+impl Stream {
+    fn new(state: State, send_window: u32, recv_window: u32) -> Stream {
+        Stream {
+            state,
+            send_window: i64::from(send_window),
+            recv_window: i64::from(recv_window),
+            unreleased: 0,
+            queue: VecDeque::new(),
+            sent_final: false,
+            recv_final: false,
+            recv_length: None,
+            recv_seen: 0,
+            surfaced: false,
+            connect: false,
+            reset_locally: false,
+        }
+    }
+}
+
+/// A field block still waiting for its CONTINUATION frames (RFC 9113 §6.10).
+#[derive(Debug)]
+struct Partial {
+    stream: u32,
+    block: BytesMut,
+    end_stream: bool,
+    /// The stream a PUSH_PROMISE reserves, if it is one.
+    promised: Option<u32>,
+}
+
+/// An HTTP/2 connection, either role.
+#[derive(Debug)]
+pub(crate) struct H2 {
+    side: Side,
+    config: Config,
+    input: BytesMut,
+    /// Input bytes consumed so far, for error offsets.
+    consumed: u64,
+    /// Server: bytes of the client preface still to check.
+    preface_left: usize,
+    /// Whether the peer's first SETTINGS arrived (§3.4: it must come first).
+    peer_settings_seen: bool,
+    tx: Vec<u8>,
+    events: VecDeque<Event>,
+    remote: Remote,
+    /// Deadlines of our SETTINGS frames not yet acknowledged, oldest first, with the
+    /// HPACK table size each one set.
+    unacked_settings: VecDeque<(Option<Instant>, u32)>,
+    decoder: Decoder,
+    encoder: Encoder,
+    streams: BTreeMap<u32, Stream>,
+    /// Closed streams, oldest first, bounded by `h2_max_closed_streams`.
+    closed: VecDeque<u32>,
+    next_local: u32,
+    last_remote: u32,
+    send_window: i64,
+    recv_window: i64,
+    unreleased: u32,
+    partial: Option<Partial>,
+    goaway_sent: bool,
+    goaway_received: Option<u32>,
+    pings: VecDeque<([u8; 8], Instant)>,
+    closing: bool,
+    closed_delivered: bool,
+    now: Instant,
+}
+
+type ConnResult = Result<(), Error>;
+
+fn h2_error(e: Http2Error) -> Error {
+    Error::new(ErrorKind::Http2(e))
+}
+
+impl H2 {
+    /// A connection that has not exchanged anything yet. A client writes the preface
+    /// and its SETTINGS at once; a server writes its SETTINGS and expects the preface.
+    pub(crate) fn new(side: Side, config: Config, now: Instant) -> H2 {
+        let mut h2 = H2 {
+            side,
+            input: BytesMut::new(),
+            consumed: 0,
+            preface_left: if side == Side::Server {
+                PREFACE.len()
+            } else {
+                0
+            },
+            peer_settings_seen: false,
+            tx: Vec::new(),
+            events: VecDeque::new(),
+            remote: Remote::default(),
+            unacked_settings: VecDeque::new(),
+            decoder: Decoder::new(4096),
+            encoder: Encoder::new(),
+            streams: BTreeMap::new(),
+            closed: VecDeque::new(),
+            next_local: if side == Side::Client { 1 } else { 2 },
+            last_remote: 0,
+            send_window: DEFAULT_WINDOW,
+            recv_window: DEFAULT_WINDOW,
+            unreleased: 0,
+            partial: None,
+            goaway_sent: false,
+            goaway_received: None,
+            pings: VecDeque::new(),
+            closing: false,
+            closed_delivered: false,
+            now,
+            config,
+        };
+        h2.start();
+        h2
+    }
+
+    fn start(&mut self) {
+        if self.side == Side::Client {
+            self.tx.extend_from_slice(PREFACE);
+        }
+        let c = &self.config;
+        let mut params = vec![
+            Setting {
+                id: Setting::MAX_CONCURRENT_STREAMS,
+                value: c.h2_max_concurrent_streams,
+            },
+            Setting {
+                id: Setting::INITIAL_WINDOW_SIZE,
+                value: c.h2_initial_window_size,
+            },
+            Setting {
+                id: Setting::MAX_FRAME_SIZE,
+                value: c.h2_max_frame_size,
+            },
+            Setting {
+                id: Setting::MAX_HEADER_LIST_SIZE,
+                value: u32::try_from(c.max_head_bytes).unwrap_or(u32::MAX),
+            },
+        ];
+        if c.h2_header_table_size != 4096 {
+            params.push(Setting {
+                id: Setting::HEADER_TABLE_SIZE,
+                value: c.h2_header_table_size,
+            });
+        }
+        match self.side {
+            Side::Client => params.push(Setting {
+                id: Setting::ENABLE_PUSH,
+                value: u32::from(c.h2_enable_push),
+            }),
+            Side::Server if c.h2_enable_connect_protocol => params.push(Setting {
+                id: Setting::ENABLE_CONNECT_PROTOCOL,
+                value: 1,
+            }),
+            Side::Server => {}
+        }
+        Frame::Settings(Settings { ack: false, params }).encode(&mut self.tx);
+        let deadline = c.h2_settings_timeout.map(|t| self.now + t);
+        self.unacked_settings
+            .push_back((deadline, c.h2_header_table_size));
+        // §6.9.2: the connection window starts at 65,535 and only WINDOW_UPDATE raises it.
+        let extra = i64::from(c.h2_connection_window_size) - DEFAULT_WINDOW;
+        if extra > 0 {
+            self.recv_window += extra;
+            self.write_window_update(0, extra as u32);
+        }
+    }
+
+    // ----- inputs -------------------------------------------------------------------
+
+    pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.now = now;
+        if self.closing {
+            return;
+        }
+        self.input.extend_from_slice(bytes);
+        if let Err(e) = self.read_frames() {
+            self.fail(e);
+        }
+    }
+
+    pub(crate) fn handle_eof(&mut self, now: Instant) {
+        self.now = now;
+        if self.closing {
+            return;
+        }
+        let active = self.streams.values().any(|s| s.state.is_active());
+        let error = (active || !self.input.is_empty() || self.partial.is_some())
+            .then(|| Error::new(ErrorKind::UnexpectedEof));
+        self.close(error, Reason::CANCEL);
+    }
+
+    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        if self.closing {
+            return;
+        }
+        if let Some((Some(deadline), _)) = self.unacked_settings.front() {
+            if now >= *deadline {
+                // §6.5.3: "If the sender of a SETTINGS frame does not receive an
+                // acknowledgment within a reasonable amount of time, it MAY issue a
+                // connection error of type SETTINGS_TIMEOUT."
+                self.fail(h2_error(Http2Error::SettingsTimeout));
+            }
+        }
+    }
+
+    fn read_frames(&mut self) -> ConnResult {
+        if self.preface_left > 0 {
+            let at = PREFACE.len() - self.preface_left;
+            let n = self.preface_left.min(self.input.len());
+            // §3.4: a server checks the preface as it arrives, so that an HTTP/1.1
+            // client fails at once instead of waiting.
+            if self.input[..n] != PREFACE[at..at + n] {
+                return Err(h2_error(Http2Error::Preface).at(self.consumed));
+            }
+            self.input.advance(n);
+            self.consumed += n as u64;
+            self.preface_left -= n;
+            if self.preface_left > 0 {
+                return Ok(());
+            }
+        }
+        while !self.closing && self.input.len() >= HEADER_LEN {
+            let head = FrameHead::parse(self.input[..HEADER_LEN].try_into().unwrap_or(&[0; 9]));
+            let offset = self.consumed;
+            // §4.2: "An endpoint MUST send an error code of FRAME_SIZE_ERROR if a frame
+            // exceeds the size defined in SETTINGS_MAX_FRAME_SIZE". Judged before the
+            // payload is buffered, so an oversized frame costs no memory.
+            if head.length > self.config.h2_max_frame_size {
+                return Err(h2_error(Http2Error::FrameSize).at(offset));
+            }
+            let total = HEADER_LEN + head.length as usize;
+            if self.input.len() < total {
+                self.input.reserve(total - self.input.len());
+                return Ok(());
+            }
+            self.input.advance(HEADER_LEN);
+            let payload = self.input.split_to(head.length as usize).freeze();
+            self.consumed += total as u64;
+            self.on_frame(head, payload).map_err(|e| {
+                if e.offset.is_none() {
+                    e.at(offset)
+                } else {
+                    e
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    fn on_frame(&mut self, head: FrameHead, payload: Bytes) -> ConnResult {
+        // §3.4: "The SETTINGS frame MUST be the first frame" from each side.
+        if !self.peer_settings_seen {
+            if head.kind != kind::SETTINGS || head.flags & frame::flag::ACK != 0 {
+                return Err(h2_error(Http2Error::Preface));
+            }
+            self.peer_settings_seen = true;
+        }
+        // §6.10: while a field block is open, only its CONTINUATION frames may come.
+        if let Some(p) = &self.partial {
+            if head.kind != kind::CONTINUATION || head.stream != p.stream {
+                return Err(h2_error(Http2Error::ExpectedContinuation));
+            }
+        }
+        let frame = match Frame::parse(head, payload) {
+            Ok(f) => f,
+            Err(e) => return self.frame_error(e),
+        };
+        match frame {
+            Frame::Data(d) => self.on_data(d),
+            Frame::Headers(h) => self.on_headers(h),
+            Frame::Priority(_) => Ok(()),
+            Frame::RstStream(r) => self.on_rst_stream(r),
+            Frame::Settings(s) => self.on_settings(s),
+            Frame::PushPromise(p) => self.on_push_promise(p),
+            Frame::Ping(p) => self.on_ping(p),
+            Frame::GoAway(g) => self.on_goaway(g),
+            Frame::WindowUpdate(w) => self.on_window_update(w),
+            Frame::Continuation(c) => self.on_continuation(c),
+            // Priority signals are hints (RFC 9218 §7); unknown frames are ignored (§5.5).
+            Frame::PriorityUpdate(_) | Frame::Unknown(_) => Ok(()),
+        }
+    }
+
+    fn frame_error(&mut self, e: FrameError) -> ConnResult {
+        match e.stream {
+            Some(id) => {
+                self.stream_error(id, e.error);
+                Ok(())
+            }
+            None => Err(h2_error(e.error)),
+        }
+    }
+
+    /// What a frame on stream `id` that is not in the map means: `Idle` if the stream
+    /// was never opened, `Closed` if it is over (and forgotten).
+    fn unknown_state(&self, id: u32) -> State {
+        let ours = (id % 2 == 1) == (self.side == Side::Client);
+        let highest = if ours {
+            self.next_local.saturating_sub(2)
+        } else {
+            self.last_remote
+        };
+        if id > highest {
+            State::Idle
+        } else {
+            State::Closed
+        }
+    }
+
+    fn on_data(&mut self, d: Data) -> ConnResult {
+        // §6.9.1: DATA counts against the connection window whatever the stream's
+        // state, and the sender "MUST NOT send a flow-controlled frame with a length
+        // that exceeds the space available".
+        let len = i64::from(d.flow_len);
+        if len > self.recv_window {
+            return Err(h2_error(Http2Error::FlowControl));
+        }
+        self.recv_window -= len;
+        if !self.streams.contains_key(&d.stream) {
+            self.release_connection(d.flow_len);
+            return match self.unknown_state(d.stream) {
+                // §6.1: DATA on an idle stream is a connection error PROTOCOL_ERROR.
+                State::Idle => Err(h2_error(Http2Error::IdleStream(kind::DATA))),
+                _ => {
+                    self.stream_error(d.stream, Http2Error::StreamClosed);
+                    Ok(())
+                }
+            };
+        }
+        let window = self.config.h2_initial_window_size;
+        let s = self.streams.get_mut(&d.stream).expect("checked above");
+        let verdict = if !s.state.can_recv() || !s.recv_final {
+            // §5.1: after this side sent RST_STREAM, frames in flight are ignored.
+            // §6.1: "If a DATA frame is received whose stream is not in the "open" or
+            // "half-closed (local)" state, the recipient MUST respond with a stream
+            // error of type STREAM_CLOSED." DATA before the head is malformed (§8.1).
+            Err((!s.reset_locally).then_some(if s.recv_final {
+                Http2Error::StreamClosed
+            } else {
+                Http2Error::UnexpectedHeaders
+            }))
+        } else if len > s.recv_window {
+            Err(Some(Http2Error::FlowControl))
+        } else {
+            s.recv_window -= len;
+            s.recv_seen += d.data.len() as u64;
+            // §8.1.1: a Content-Length that the DATA exceeds, or does not reach by the
+            // end, makes the message malformed.
+            let expected = s.recv_length;
+            if expected.is_some_and(|n| s.recv_seen > n || (d.end_stream && s.recv_seen != n)) {
+                Err(Some(Http2Error::ContentLength))
+            } else {
+                if d.end_stream {
+                    s.state = s.state.on(Transition::RecvEnd).unwrap_or(State::Closed);
+                }
+                // Automatic release: the bytes are the application's with the event.
+                s.unreleased += d.flow_len;
+                Ok(stream_release(s, window).filter(|_| s.state.can_recv()))
+            }
+        };
+        self.release_connection(d.flow_len);
+        let release = match verdict {
+            Ok(release) => release,
+            Err(None) => return Ok(()),
+            Err(Some(e)) => {
+                self.stream_error(d.stream, e);
+                return Ok(());
+            }
+        };
+        self.events.push_back(Event::Data {
+            stream: StreamId(d.stream),
+            data: d.data,
+            end_stream: d.end_stream,
+        });
+        if let Some(n) = release {
+            self.write_window_update(d.stream, n);
+        }
+        self.after_state_change(d.stream);
+        Ok(())
+    }
+
+    /// Gives `n` bytes back to the connection window once half of it is used.
+    fn release_connection(&mut self, n: u32) {
+        self.unreleased = self.unreleased.saturating_add(n);
+        let target = i64::from(
+            self.config
+                .h2_connection_window_size
+                .max(DEFAULT_WINDOW as u32),
+        );
+        if i64::from(self.unreleased) >= target / 2 {
+            let inc = self.unreleased;
+            self.unreleased = 0;
+            self.recv_window += i64::from(inc);
+            self.write_window_update(0, inc);
+        }
+    }
+
+    fn on_headers(&mut self, h: Headers) -> ConnResult {
+        if h.end_headers {
+            return self.on_block(h.stream, h.fragment, h.end_stream, None);
+        }
+        self.partial = Some(Partial {
+            stream: h.stream,
+            block: BytesMut::from(&h.fragment[..]),
+            end_stream: h.end_stream,
+            promised: None,
+        });
+        self.check_partial_size()
+    }
+
+    fn on_continuation(&mut self, c: Continuation) -> ConnResult {
+        let Some(p) = self.partial.as_mut() else {
+            // §6.10: a CONTINUATION that does not follow HEADERS, PUSH_PROMISE or
+            // CONTINUATION without END_HEADERS is a connection error PROTOCOL_ERROR.
+            return Err(h2_error(Http2Error::UnexpectedContinuation));
+        };
+        p.block.extend_from_slice(&c.fragment);
+        if !c.end_headers {
+            return self.check_partial_size();
+        }
+        let p = self.partial.take().expect("checked above");
+        self.on_block(p.stream, p.block.freeze(), p.end_stream, p.promised)
+    }
+
+    /// A field block larger than the header list we accept cannot be worth finishing:
+    /// the CONTINUATION flood defence.
+    fn check_partial_size(&self) -> ConnResult {
+        let limit = self.config.max_head_bytes.saturating_mul(2).max(1 << 14);
+        match &self.partial {
+            Some(p) if p.block.len() > limit => {
+                Err(Error::new(ErrorKind::Limit(crate::Limit::HeadBytes)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A complete field block: HEADERS (a head or trailers), or a PUSH_PROMISE if
+    /// `promised` is set.
+    fn on_block(
+        &mut self,
+        id: u32,
+        block: Bytes,
+        end_stream: bool,
+        promised: Option<u32>,
+    ) -> ConnResult {
+        // §4.3: every block is decoded, whatever becomes of its stream, or the
+        // compression contexts diverge.
+        let decoded = self.decoder.decode(&block, self.config.max_head_bytes);
+        let fields = match decoded {
+            Ok(f) => Some(f),
+            Err(e) if e.is_connection_error() => return Err(h2_error(Http2Error::Compression)),
+            Err(_) => None,
+        };
+        if let Some(promised) = promised {
+            return self.on_promise_block(id, promised, fields);
+        }
+        if self.streams.contains_key(&id) {
+            return self.on_block_for_known(id, fields, end_stream);
+        }
+        match self.unknown_state(id) {
+            State::Idle => {}
+            // §5.1: a HEADERS frame on a closed stream; §5.1.1: a reused lower id is an
+            // unexpected stream identifier.
+            _ => return Err(h2_error(Http2Error::StreamClosed)),
+        }
+        // §5.1.1: streams the peer opens have its parity and grow.
+        let theirs = (id % 2 == 1) == (self.side == Side::Server);
+        if !theirs || self.side == Side::Client {
+            return Err(h2_error(Http2Error::StreamId));
+        }
+        self.last_remote = id;
+        if self.goaway_sent {
+            // §6.8: streams above the last id in our GOAWAY are ignored.
+            return Ok(());
+        }
+        let active = self
+            .streams
+            .iter()
+            .filter(|(k, s)| (*k % 2 == 1) && s.state.is_active())
+            .count();
+        // §5.1.2: over our limit, the stream is refused (and is safe to retry).
+        if active >= self.config.h2_max_concurrent_streams as usize {
+            self.write_rst(id, Reason::REFUSED_STREAM);
+            self.remember_closed(id, true);
+            return Ok(());
+        }
+        let Some(fields) = fields else {
+            self.write_rst(id, Reason::PROTOCOL_ERROR);
+            self.remember_closed(id, true);
+            return Ok(());
+        };
+        let (req, length) = match fields::parse_request(fields) {
+            Ok(r) => r,
+            Err(e) => {
+                self.write_rst(id, e.reason());
+                self.remember_closed(id, true);
+                return Ok(());
+            }
+        };
+        // RFC 8441 §4: :protocol only once we offered extended CONNECT.
+        if req.protocol.is_some() && !self.config.h2_enable_connect_protocol {
+            self.write_rst(id, Reason::PROTOCOL_ERROR);
+            self.remember_closed(id, true);
+            return Ok(());
+        }
+        let mut s = self.new_stream(Transition::RecvHeaders { end_stream });
+        s.recv_final = true;
+        s.surfaced = true;
+        s.connect = req.is_method("CONNECT");
+        s.recv_length = length;
+        if end_stream && length.is_some_and(|l| l != 0) {
+            self.write_rst(id, Reason::PROTOCOL_ERROR);
+            self.remember_closed(id, true);
+            return Ok(());
+        }
+        self.streams.insert(id, s);
+        self.events.push_back(Event::Headers {
+            stream: StreamId(id),
+            head: Head::Request(req),
+            end_stream,
+        });
+        Ok(())
+    }
+
+    /// A field block on a stream this side knows: a response (client), 1xx, or trailers.
+    fn on_block_for_known(
+        &mut self,
+        id: u32,
+        fields: Option<Fields>,
+        end_stream: bool,
+    ) -> ConnResult {
+        let s = self.streams.get_mut(&id).expect("caller checked");
+        let recv_ok = s.state.can_recv() || s.state == State::ReservedRemote;
+        if !recv_ok {
+            if s.reset_locally {
+                return Ok(());
+            }
+            // §5.1: a HEADERS frame on a half-closed (remote) or closed stream.
+            if s.state == State::Closed {
+                return Err(h2_error(Http2Error::StreamClosed));
+            }
+            self.stream_error(id, Http2Error::StreamClosed);
+            return Ok(());
+        }
+        let Some(fields) = fields else {
+            self.stream_error(id, Http2Error::Compression);
+            return Ok(());
+        };
+        if s.recv_final {
+            // §8.1: trailers end the stream; a block without END_STREAM after the
+            // final head is malformed.
+            if !end_stream {
+                self.stream_error(id, Http2Error::UnexpectedHeaders);
+                return Ok(());
+            }
+            if let Err(e) = fields::check_trailers(&fields) {
+                self.stream_error(id, e);
+                return Ok(());
+            }
+            if s.recv_length.is_some_and(|l| l != s.recv_seen) {
+                self.stream_error(id, Http2Error::ContentLength);
+                return Ok(());
+            }
+            s.state = s.state.on(Transition::RecvEnd).unwrap_or(State::Closed);
+            self.events.push_back(Event::Trailers {
+                stream: StreamId(id),
+                fields,
+            });
+            self.after_state_change(id);
+            return Ok(());
+        }
+        if self.side == Side::Server {
+            // A server's streams only get a head from the peer once.
+            self.stream_error(id, Http2Error::UnexpectedHeaders);
+            return Ok(());
+        }
+        let (res, length) = match fields::parse_response(fields) {
+            Ok(r) => r,
+            Err(e) => {
+                self.stream_error(id, e);
+                return Ok(());
+            }
+        };
+        let informational = res.is_informational();
+        // §8.1: an informational head with END_STREAM is malformed.
+        if informational && end_stream {
+            self.stream_error(id, Http2Error::UnexpectedHeaders);
+            return Ok(());
+        }
+        let s = self.streams.get_mut(&id).expect("still there");
+        let Some(next) = s.state.on(Transition::RecvHeaders { end_stream }) else {
+            self.stream_error(id, Http2Error::StreamClosed);
+            return Ok(());
+        };
+        s.state = next;
+        s.surfaced = true;
+        let tunnel = s.connect && (200..300).contains(&res.status);
+        if !informational {
+            s.recv_final = true;
+            s.recv_length = length;
+        }
+        self.events.push_back(Event::Headers {
+            stream: StreamId(id),
+            head: Head::Response(res),
+            end_stream,
+        });
+        if tunnel {
+            self.events.push_back(Event::Tunnel {
+                stream: StreamId(id),
+            });
+        }
+        self.after_state_change(id);
+        Ok(())
+    }
+
+    fn on_push_promise(&mut self, p: PushPromise) -> ConnResult {
+        // §8.4: "A client cannot push"; a server that receives PUSH_PROMISE, or a
+        // client that disabled push, treats it as a connection error PROTOCOL_ERROR.
+        if self.side == Side::Server || !self.config.h2_enable_push {
+            return Err(h2_error(Http2Error::Push));
+        }
+        // §5.1.1: the promised id is a new, even stream id.
+        if p.promised % 2 != 0 || p.promised <= self.last_remote {
+            return Err(h2_error(Http2Error::StreamId));
+        }
+        if p.end_headers {
+            return self.on_block(p.stream, p.fragment, false, Some(p.promised));
+        }
+        self.partial = Some(Partial {
+            stream: p.stream,
+            block: BytesMut::from(&p.fragment[..]),
+            end_stream: false,
+            promised: Some(p.promised),
+        });
+        self.check_partial_size()
+    }
+
+    fn on_promise_block(&mut self, id: u32, promised: u32, fields: Option<Fields>) -> ConnResult {
+        self.last_remote = promised;
+        // §8.4: the associated stream must be open or half-closed (local) and ours.
+        let associated_ok = self
+            .streams
+            .get(&id)
+            .is_some_and(|s| s.state.can_recv() && id % 2 == 1);
+        if !associated_ok {
+            return Err(h2_error(Http2Error::Push));
+        }
+        let request = fields.map(fields::parse_request);
+        let mut s = self.new_stream(Transition::RecvPushPromise);
+        match request {
+            Some(Ok((request, _))) => {
+                s.surfaced = true;
+                self.streams.insert(promised, s);
+                self.events.push_back(Event::Push {
+                    stream: StreamId(id),
+                    promised: StreamId(promised),
+                    request,
+                });
+            }
+            // §8.4: a malformed promised request is a stream error on the promised
+            // stream.
+            _ => {
+                self.streams.insert(promised, s);
+                self.stream_error(promised, Http2Error::PseudoHeader);
+            }
+        }
+        Ok(())
+    }
+
+    fn on_rst_stream(&mut self, r: RstStream) -> ConnResult {
+        let Some(s) = self.streams.get_mut(&r.stream) else {
+            // §6.4: RST_STREAM on an idle stream is a connection error PROTOCOL_ERROR.
+            if self.unknown_state(r.stream) == State::Idle {
+                return Err(h2_error(Http2Error::IdleStream(kind::RST_STREAM)));
+            }
+            return Ok(());
+        };
+        let Some(next) = s.state.on(Transition::RecvReset) else {
+            return Ok(());
+        };
+        s.state = next;
+        s.queue.clear();
+        if s.surfaced {
+            self.events.push_back(Event::StreamReset {
+                stream: StreamId(r.stream),
+                code: r.code,
+                initiator: Initiator::Remote,
+            });
+        }
+        self.after_state_change(r.stream);
+        Ok(())
+    }
+
+    fn on_settings(&mut self, s: Settings) -> ConnResult {
+        if s.ack {
+            // An ACK we did not ask for changes nothing.
+            if let Some((_, table)) = self.unacked_settings.pop_front() {
+                self.decoder.set_max_table_size(table as usize);
+            }
+            return Ok(());
+        }
+        for p in &s.params {
+            match p.id {
+                Setting::HEADER_TABLE_SIZE => self.encoder.set_max_table_size(p.value as usize),
+                Setting::ENABLE_PUSH => {
+                    // §6.5.2: a server MUST NOT send ENABLE_PUSH = 1... "A client MUST
+                    // treat receipt of a SETTINGS frame with SETTINGS_ENABLE_PUSH set to
+                    // 1 as a connection error of type PROTOCOL_ERROR."
+                    if self.side == Side::Client && p.value == 1 {
+                        return Err(h2_error(Http2Error::SettingValue(p.id)));
+                    }
+                    self.remote.enable_push = p.value == 1;
+                }
+                Setting::MAX_CONCURRENT_STREAMS => self.remote.max_concurrent_streams = p.value,
+                Setting::INITIAL_WINDOW_SIZE => {
+                    // §6.9.2: a change applies to every stream's window, and one that
+                    // overflows is a connection error FLOW_CONTROL_ERROR.
+                    let delta = i64::from(p.value) - i64::from(self.remote.initial_window_size);
+                    for s in self.streams.values_mut() {
+                        s.send_window += delta;
+                        if s.send_window > MAX_WINDOW {
+                            return Err(h2_error(Http2Error::WindowOverflow));
+                        }
+                    }
+                    self.remote.initial_window_size = p.value;
+                }
+                Setting::MAX_FRAME_SIZE => self.remote.max_frame_size = p.value,
+                Setting::ENABLE_CONNECT_PROTOCOL => {
+                    self.remote.enable_connect_protocol = p.value == 1
+                }
+                _ => {}
+            }
+        }
+        Frame::Settings(Settings {
+            ack: true,
+            params: Vec::new(),
+        })
+        .encode(&mut self.tx);
+        Ok(())
+    }
+
+    fn on_ping(&mut self, p: Ping) -> ConnResult {
+        if p.ack {
+            if let Some(i) = self
+                .pings
+                .iter()
+                .position(|(payload, _)| *payload == p.payload)
+            {
+                let (payload, sent) = self.pings.remove(i).expect("found");
+                self.events.push_back(Event::Pong {
+                    payload,
+                    rtt: self.now.saturating_duration_since(sent),
+                });
+            }
+            return Ok(());
+        }
+        // §6.7: "Receivers of a PING frame that does not include an ACK flag MUST send
+        // a PING frame with the ACK flag set in response, with an identical frame
+        // payload."
+        Frame::Ping(Ping {
+            ack: true,
+            payload: p.payload,
+        })
+        .encode(&mut self.tx);
+        Ok(())
+    }
+
+    fn on_goaway(&mut self, g: GoAway) -> ConnResult {
+        let last = g.last_stream;
+        self.goaway_received = Some(last.min(self.goaway_received.unwrap_or(u32::MAX)));
+        // §6.8: our streams above `last` were not processed: retryable.
+        let refused: Vec<u32> = self
+            .streams
+            .iter()
+            .filter(|(id, s)| {
+                **id > last
+                    && (**id % 2 == 1) == (self.side == Side::Client)
+                    && s.state != State::Closed
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in refused {
+            if let Some(s) = self.streams.get_mut(&id) {
+                s.state = State::Closed;
+                s.queue.clear();
+                self.events.push_back(Event::StreamReset {
+                    stream: StreamId(id),
+                    code: Reason::REFUSED_STREAM,
+                    initiator: Initiator::Remote,
+                });
+            }
+            self.after_state_change(id);
+        }
+        self.events.push_back(Event::GoAway {
+            last_stream: StreamId(last),
+            code: g.code,
+            debug: g.debug,
+        });
+        if g.code != Reason::NO_ERROR {
+            let mut e = h2_error(Http2Error::Refused);
+            e.kind = ErrorKind::Reset;
+            self.close(Some(e), g.code);
+        } else {
+            self.close_if_done();
+        }
+        Ok(())
+    }
+
+    fn on_window_update(&mut self, w: WindowUpdate) -> ConnResult {
+        let inc = i64::from(w.increment);
+        if w.stream == 0 {
+            self.send_window += inc;
+            // §6.9.1: "If a sender receives a WINDOW_UPDATE that causes a flow-control
+            // window to exceed this maximum, it MUST terminate either the stream or the
+            // connection, as appropriate."
+            if self.send_window > MAX_WINDOW {
+                return Err(h2_error(Http2Error::WindowOverflow));
+            }
+            return Ok(());
+        }
+        let Some(s) = self.streams.get_mut(&w.stream) else {
+            // §6.9: WINDOW_UPDATE on an idle stream is a connection error; on a closed
+            // one it is ignored.
+            if self.unknown_state(w.stream) == State::Idle {
+                return Err(h2_error(Http2Error::IdleStream(kind::WINDOW_UPDATE)));
+            }
+            return Ok(());
+        };
+        if s.state == State::Closed {
+            return Ok(());
+        }
+        s.send_window += inc;
+        if s.send_window > MAX_WINDOW {
+            self.stream_error(w.stream, Http2Error::WindowOverflow);
+        }
+        Ok(())
+    }
+
+    // ----- errors and closing -------------------------------------------------------
+
+    /// A stream error (§5.4.2): RST_STREAM with the code, and the application hears of
+    /// it if it knew the stream.
+    fn stream_error(&mut self, id: u32, e: Http2Error) {
+        let code = e.reason();
+        self.write_rst(id, code);
+        match self.streams.get_mut(&id) {
+            Some(s) => {
+                let surfaced = s.surfaced && s.state != State::Closed;
+                s.state = s.state.on(Transition::SendReset).unwrap_or(State::Closed);
+                s.reset_locally = true;
+                s.queue.clear();
+                if surfaced {
+                    self.events.push_back(Event::StreamReset {
+                        stream: StreamId(id),
+                        code,
+                        initiator: Initiator::Local,
+                    });
+                }
+                self.after_state_change(id);
+            }
+            None => self.remember_closed(id, true),
+        }
+    }
+
+    /// Remembers a stream that closed without ever being opened here (refused or
+    /// malformed), so late frames on it are ignored.
+    fn remember_closed(&mut self, id: u32, reset: bool) {
+        let mut s = Stream::new(State::Closed, 0, 0);
+        s.reset_locally = reset;
+        self.streams.insert(id, s);
+        self.after_state_change(id);
+    }
+
+    /// Bookkeeping after a stream may have closed: bounded memory of closed streams,
+    /// and the end of a connection that is going away.
+    fn after_state_change(&mut self, id: u32) {
+        if self
+            .streams
+            .get(&id)
+            .is_some_and(|s| s.state == State::Closed)
+        {
+            if let Some(s) = self.streams.get_mut(&id) {
+                s.queue = VecDeque::new();
+            }
+            self.closed.push_back(id);
+            while self.closed.len() > self.config.h2_max_closed_streams {
+                if let Some(old) = self.closed.pop_front() {
+                    self.streams.remove(&old);
+                }
+            }
+        }
+        self.close_if_done();
+    }
+
+    /// After a GOAWAY either way, the connection ends once no stream is active.
+    fn close_if_done(&mut self) {
+        if self.closing || !(self.goaway_sent || self.goaway_received.is_some()) {
+            return;
+        }
+        let busy = self
+            .streams
+            .values()
+            .any(|s| s.state.is_active() || !s.queue.is_empty());
+        if !busy {
+            self.close(None, Reason::NO_ERROR);
+        }
+    }
+
+    /// A connection error (§5.4.1): GOAWAY with the code, then close.
+    fn fail(&mut self, e: Error) {
+        let code = e.reason();
+        self.close(Some(e), code);
+    }
+
+    fn close(&mut self, error: Option<Error>, code: Reason) {
+        if self.closing {
+            return;
+        }
+        if !self.goaway_sent || error.is_some() {
+            let debug = error
+                .as_ref()
+                .map(|e| Bytes::from(e.kind.to_string()))
+                .unwrap_or_default();
+            Frame::GoAway(GoAway {
+                last_stream: self.last_remote,
+                code,
+                debug,
+            })
+            .encode(&mut self.tx);
+            self.goaway_sent = true;
+        }
+        self.closing = true;
+        self.partial = None;
+        for (id, s) in self.streams.iter_mut() {
+            if s.state != State::Closed && s.surfaced {
+                self.events.push_back(Event::StreamReset {
+                    stream: StreamId(*id),
+                    code: if error.is_some() {
+                        code
+                    } else {
+                        Reason::CANCEL
+                    },
+                    initiator: Initiator::Local,
+                });
+            }
+            s.state = State::Closed;
+            s.queue.clear();
+        }
+        self.events.push_back(Event::Closed { error });
+    }
+
+    // ----- commands -----------------------------------------------------------------
+
+    fn check_open(&self) -> Result<(), Misuse> {
+        if self.closing {
+            return Err(Misuse::Closed);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn send_request(
+        &mut self,
+        head: Request,
+        end_stream: bool,
+    ) -> Result<StreamId, Misuse> {
+        self.check_open()?;
+        if self.side != Side::Client {
+            return Err(Misuse::WrongSide);
+        }
+        if self.goaway_received.is_some() || self.goaway_sent {
+            return Err(Misuse::Closed);
+        }
+        let active = self
+            .streams
+            .iter()
+            .filter(|(id, s)| *id % 2 == 1 && s.state.is_active())
+            .count();
+        if active >= self.remote.max_concurrent_streams as usize {
+            return Err(Misuse::State(
+                "the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached",
+            ));
+        }
+        if self.next_local > MAX_WINDOW as u32 {
+            return Err(Misuse::State("stream identifiers are exhausted"));
+        }
+        check_fields(&head.fields)?;
+        if head.protocol.is_some() && !self.remote.enable_connect_protocol {
+            return Err(Misuse::Unsupported(
+                "the server does not offer extended CONNECT",
+            ));
+        }
+        let id = self.next_local;
+        self.next_local += 2;
+        let mut s = self.new_stream(Transition::SendHeaders { end_stream });
+        s.sent_final = true;
+        s.surfaced = true;
+        s.connect = head.is_method("CONNECT");
+        self.streams.insert(id, s);
+        let fields = fields::request_fields(&head);
+        self.write_block(id, fields, end_stream);
+        Ok(StreamId(id))
+    }
+
+    pub(crate) fn send_response(
+        &mut self,
+        stream: StreamId,
+        head: Response,
+        end_stream: bool,
+    ) -> Result<(), Misuse> {
+        self.check_open()?;
+        if self.side != Side::Server {
+            return Err(Misuse::WrongSide);
+        }
+        let s = self.stream_mut(stream)?;
+        if s.sent_final || !(s.state.can_send() || s.state == State::ReservedLocal) {
+            return Err(Misuse::State("the response head was already sent"));
+        }
+        // RFC 9113 §8.6: HTTP/2 has no 101; upgrades happen with extended CONNECT.
+        if head.status == 101 || !(100..=999).contains(&head.status) {
+            return Err(Misuse::InvalidHead("status 101 or not three digits"));
+        }
+        let informational = head.is_informational();
+        if informational && end_stream {
+            return Err(Misuse::InvalidHead("an informational response has no body"));
+        }
+        check_fields(&head.fields)?;
+        let Some(next) = s.state.on(Transition::SendHeaders { end_stream }) else {
+            return Err(Misuse::State("the stream cannot send"));
+        };
+        s.state = next;
+        let tunnel = s.connect && (200..300).contains(&head.status);
+        if !informational {
+            s.sent_final = true;
+        }
+        let digits = status_digits(head.status);
+        let fields = fields::response_fields(&head, &digits);
+        self.write_block(stream.0, fields, end_stream);
+        if tunnel {
+            self.events.push_back(Event::Tunnel { stream });
+        }
+        self.after_state_change(stream.0);
+        Ok(())
+    }
+
+    pub(crate) fn send_data(
+        &mut self,
+        stream: StreamId,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(), Misuse> {
+        self.check_open()?;
+        let s = self.stream_mut(stream)?;
+        if !s.sent_final || !s.state.can_send() || ends_queue(s) {
+            return Err(Misuse::State("no body can be sent on this stream now"));
+        }
+        s.queue.push_back(Queued::Data { data, end_stream });
+        Ok(())
+    }
+
+    pub(crate) fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
+        self.check_open()?;
+        check_fields(&fields)?;
+        let s = self.stream_mut(stream)?;
+        if !s.sent_final || !s.state.can_send() || ends_queue(s) {
+            return Err(Misuse::State("no trailers can be sent on this stream now"));
+        }
+        s.queue.push_back(Queued::Trailers(fields));
+        Ok(())
+    }
+
+    pub(crate) fn accept_body(&mut self, stream: StreamId) -> Result<(), Misuse> {
+        // HTTP/2 has no 100-continue handshake to drive: flow control paces the body.
+        self.stream_mut(stream).map(|_| ())
+    }
+
+    pub(crate) fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
+        self.check_open()?;
+        let s = self.stream_mut(stream)?;
+        s.state = s
+            .state
+            .on(Transition::SendReset)
+            .ok_or(Misuse::UnknownStream(stream))?;
+        s.reset_locally = true;
+        s.queue.clear();
+        self.write_rst(stream.0, code);
+        self.events.push_back(Event::StreamReset {
+            stream,
+            code,
+            initiator: Initiator::Local,
+        });
+        self.after_state_change(stream.0);
+        Ok(())
+    }
+
+    /// Promises a response to `request` on `stream`'s behalf (server push, RFC 9113
+    /// §8.4); returns the promised stream, on which the response is then sent.
+    pub(crate) fn push(&mut self, stream: StreamId, request: Request) -> Result<StreamId, Misuse> {
+        self.check_open()?;
+        if self.side != Side::Server {
+            return Err(Misuse::WrongSide);
+        }
+        // §8.4: "PUSH_PROMISE frames MUST only be sent on a peer-initiated stream that
+        // is in either the "open" or "half-closed (remote)" state", and not once the
+        // client said SETTINGS_ENABLE_PUSH = 0.
+        if !self.remote.enable_push {
+            return Err(Misuse::Unsupported("the client disabled push"));
+        }
+        if self.goaway_sent || self.goaway_received.is_some() {
+            return Err(Misuse::Closed);
+        }
+        let s = self.stream_mut(stream)?;
+        if !s.state.can_send() || stream.0 % 2 == 0 {
+            return Err(Misuse::State("push needs an open client stream"));
+        }
+        // §8.4.1: promised requests are safe and carry no content.
+        if !(request.is_method("GET") || request.is_method("HEAD")) {
+            return Err(Misuse::InvalidHead("a pushed request must be GET or HEAD"));
+        }
+        check_fields(&request.fields)?;
+        if self.next_local > MAX_WINDOW as u32 {
+            return Err(Misuse::State("stream identifiers are exhausted"));
+        }
+        let promised = self.next_local;
+        self.next_local += 2;
+        let mut p = self.new_stream(Transition::SendPushPromise);
+        p.surfaced = true;
+        // The client never sends on a pushed stream: it is half-closed (remote) once
+        // the response starts.
+        p.recv_final = true;
+        self.streams.insert(promised, p);
+        let mut block = Vec::new();
+        self.encoder
+            .encode(fields::request_fields(&request), &mut block);
+        // The promised id takes 4 octets of the first frame.
+        self.write_fragments(stream.0, block, 4, |fragment, end_headers| {
+            Frame::PushPromise(PushPromise {
+                stream: stream.0,
+                promised,
+                fragment,
+                end_headers,
+            })
+        });
+        Ok(StreamId(promised))
+    }
+
+    /// Sends a PING; its answer comes as `Event::Pong`.
+    pub(crate) fn ping(&mut self, payload: [u8; 8]) -> Result<(), Misuse> {
+        self.check_open()?;
+        Frame::Ping(Ping {
+            ack: false,
+            payload,
+        })
+        .encode(&mut self.tx);
+        self.pings.push_back((payload, self.now));
+        Ok(())
+    }
+
+    /// Starts a graceful shutdown: no new streams, the connection ends when the open
+    /// ones are done.
+    pub(crate) fn go_away(&mut self, code: Reason) -> Result<(), Misuse> {
+        self.check_open()?;
+        if code != Reason::NO_ERROR {
+            let mut e = h2_error(Http2Error::Refused);
+            e.kind = ErrorKind::Reset;
+            self.close(Some(e), code);
+            return Ok(());
+        }
+        if !self.goaway_sent {
+            Frame::GoAway(GoAway {
+                last_stream: self.last_remote,
+                code,
+                debug: Bytes::new(),
+            })
+            .encode(&mut self.tx);
+            self.goaway_sent = true;
+        }
+        self.close_if_done();
+        Ok(())
+    }
+
+    /// A stream leaving `idle` by `t`, with the windows the settings in force give it.
+    fn new_stream(&self, t: Transition) -> Stream {
+        let state = State::Idle.on(t).unwrap_or(State::Closed);
+        debug_assert_ne!(state, State::Closed, "{t:?} does not open a stream");
+        Stream::new(
+            state,
+            self.remote.initial_window_size,
+            self.config.h2_initial_window_size,
+        )
+    }
+
+    fn stream_mut(&mut self, stream: StreamId) -> Result<&mut Stream, Misuse> {
+        self.streams
+            .get_mut(&stream.0)
+            .filter(|s| s.state != State::Closed)
+            .ok_or(Misuse::UnknownStream(stream))
+    }
+
+    // ----- output -------------------------------------------------------------------
+
+    /// Encodes a field block into HEADERS and as many CONTINUATION frames as the peer's
+    /// SETTINGS_MAX_FRAME_SIZE needs.
+    fn write_block(&mut self, stream: u32, fields: Vec<Field<'_>>, end_stream: bool) {
+        let mut block = Vec::new();
+        self.encoder.encode(fields, &mut block);
+        self.write_fragments(stream, block, 0, |fragment, end_headers| {
+            Frame::Headers(Headers {
+                stream,
+                fragment,
+                end_stream,
+                end_headers,
+                priority: None,
+            })
+        });
+    }
+
+    /// Writes an encoded block: `first` makes the first frame from its fragment (which
+    /// leaves `reserved` octets of the frame for other fields), CONTINUATION frames
+    /// carry the rest.
+    fn write_fragments(
+        &mut self,
+        stream: u32,
+        block: Vec<u8>,
+        reserved: usize,
+        first: impl FnOnce(Bytes, bool) -> Frame,
+    ) {
+        let block = Bytes::from(block);
+        let max = self.remote.max_frame_size as usize;
+        let head_len = block.len().min(max - reserved);
+        first(block.slice(..head_len), head_len == block.len()).encode(&mut self.tx);
+        let mut at = head_len;
+        while at < block.len() {
+            let end = (at + max).min(block.len());
+            Frame::Continuation(Continuation {
+                stream,
+                fragment: block.slice(at..end),
+                end_headers: end == block.len(),
+            })
+            .encode(&mut self.tx);
+            at = end;
+        }
+    }
+
+    fn write_rst(&mut self, stream: u32, code: Reason) {
+        Frame::RstStream(RstStream { stream, code }).encode(&mut self.tx);
+    }
+
+    fn write_window_update(&mut self, stream: u32, increment: u32) {
+        if increment > 0 {
+            Frame::WindowUpdate(WindowUpdate { stream, increment }).encode(&mut self.tx);
+        }
+    }
+
+    /// Writes DATA (and trailers behind it) that flow control allows; returns whether
+    /// anything was written.
+    fn write_data(&mut self, out: &mut Vec<u8>) -> bool {
+        let before = out.len();
+        let max_frame = self.remote.max_frame_size as usize;
+        let ids: Vec<u32> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| !s.queue.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        let mut ended = Vec::new();
+        for id in ids {
+            let Some(s) = self.streams.get_mut(&id) else {
+                continue;
+            };
+            while let Some(front) = s.queue.front_mut() {
+                let trailers = match front {
+                    Queued::Data { data, end_stream } => {
+                        let window = s.send_window.min(self.send_window).max(0) as usize;
+                        let n = data.len().min(window).min(max_frame);
+                        if n == 0 && !data.is_empty() {
+                            break;
+                        }
+                        let chunk = data.split_to(n);
+                        let end = data.is_empty() && *end_stream;
+                        Data::encode_head(id, n, end, out);
+                        out.extend_from_slice(&chunk);
+                        s.send_window -= n as i64;
+                        self.send_window -= n as i64;
+                        if data.is_empty() {
+                            s.queue.pop_front();
+                        }
+                        if !end {
+                            continue;
+                        }
+                        None
+                    }
+                    Queued::Trailers(_) => match s.queue.pop_front() {
+                        Some(Queued::Trailers(f)) => Some(f),
+                        _ => None,
+                    },
+                };
+                s.state = s.state.on(Transition::SendEnd).unwrap_or(State::Closed);
+                ended.push(id);
+                if let Some(f) = trailers {
+                    // Encoded now, in wire order, so both HPACK contexts stay in step.
+                    let fields: Vec<Field<'_>> = fields::trailer_fields(&f).collect();
+                    self.write_block(id, fields, true);
+                    out.append(&mut self.tx);
+                }
+                break;
+            }
+        }
+        for id in ended {
+            self.after_state_change(id);
+        }
+        out.len() > before
+    }
+
+    pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
+        if !self.tx.is_empty() {
+            out.append(&mut self.tx);
+            return Output::Transmit;
+        }
+        if let Some(ev) = self.events.pop_front() {
+            if matches!(ev, Event::Closed { .. }) {
+                self.closed_delivered = true;
+            }
+            return Output::Event(ev);
+        }
+        if !self.closing && self.write_data(out) {
+            return Output::Transmit;
+        }
+        if !self.tx.is_empty() || !self.events.is_empty() {
+            return self.poll_output(out);
+        }
+        Output::Timeout(self.deadline())
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        if self.closing {
+            return None;
+        }
+        self.unacked_settings.front().and_then(|(d, _)| *d)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed_delivered && self.tx.is_empty()
+    }
+
+    pub(crate) fn is_write_closed(&self) -> bool {
+        self.closing && self.tx.is_empty()
+    }
+
+    pub(crate) fn wants_input(&self) -> bool {
+        !self.closing
+    }
+}
+
+/// Whether the queue already ends the stream (nothing may follow END_STREAM).
+fn ends_queue(s: &Stream) -> bool {
+    matches!(
+        s.queue.back(),
+        Some(
+            Queued::Data {
+                end_stream: true,
+                ..
+            } | Queued::Trailers(_)
+        )
+    )
+}
+
+/// The WINDOW_UPDATE a stream is owed once half its window is consumed.
+fn stream_release(s: &mut Stream, window: u32) -> Option<u32> {
+    if s.unreleased >= window / 2 && s.unreleased > 0 {
+        let n = s.unreleased;
+        s.unreleased = 0;
+        s.recv_window += i64::from(n);
+        Some(n)
+    } else {
+        None
+    }
+}

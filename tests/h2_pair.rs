@@ -1,0 +1,118 @@
+//! HTTP/2 scenarios on the in-memory pair: the client speaks HTTP/2 with prior
+//! knowledge, the server detects it.
+
+use bytes::Bytes;
+use std::time::Instant;
+use weir::testing::Pair;
+use weir::{Config, Event, Fields, Head, Request, Response, Version};
+
+fn pair() -> Pair {
+    Pair::with_version(
+        Version::Http2,
+        Config::default(),
+        Config::default(),
+        Instant::now(),
+    )
+}
+
+fn get(path: &'static str) -> Request {
+    Request::new("GET", path).field("Host", "example.com")
+}
+
+#[test]
+fn a_get_and_its_response() {
+    let mut p = pair();
+    let id = p.client.send_request(get("/hello"), true).unwrap();
+    p.drive();
+    assert_eq!(p.server.version(), Version::Http2);
+    let Some(Event::Headers {
+        stream,
+        head: Head::Request(req),
+        end_stream: true,
+    }) = p.server_events.first()
+    else {
+        panic!("{:?}", p.server_events);
+    };
+    assert_eq!(*stream, id);
+    assert_eq!(req.method, "GET");
+    assert_eq!(req.target, "/hello");
+    assert_eq!(req.authority.as_deref(), Some(&b"example.com"[..]));
+    assert_eq!(req.version, Version::Http2);
+    p.server
+        .send_response(
+            id,
+            Response::new(200).field("content-type", "text/plain"),
+            false,
+        )
+        .unwrap();
+    p.server.send_data(id, Bytes::from("hi"), true).unwrap();
+    p.drive();
+    let heads: Vec<_> = p
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Headers {
+                head: Head::Response(r),
+                ..
+            } => Some(r.status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(heads, [200]);
+    let body: Vec<u8> = p
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Data { data, .. } => Some(data.to_vec()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(body, b"hi");
+    assert!(matches!(
+        p.client_events.last(),
+        Some(Event::Data {
+            end_stream: true,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_post_with_a_large_body_and_trailers() {
+    let mut p = pair();
+    let id = p
+        .client
+        .send_request(Request::new("POST", "/up").field("Host", "a"), false)
+        .unwrap();
+    let body = Bytes::from(vec![7u8; 300_000]);
+    p.client.send_data(id, body.clone(), false).unwrap();
+    let mut t = Fields::new();
+    t.append("x-sum", "42");
+    p.client.send_trailers(id, t).unwrap();
+    p.drive();
+    let got: usize = p
+        .server_events
+        .iter()
+        .map(|e| match e {
+            Event::Data { data, .. } => data.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(got, body.len());
+    assert!(matches!(
+        p.server_events.last(),
+        Some(Event::Trailers { fields, .. }) if fields.get("x-sum") == Some(b"42")
+    ));
+    p.server
+        .send_response(id, Response::new(204), true)
+        .unwrap();
+    p.drive();
+    assert!(matches!(
+        p.client_events.last(),
+        Some(Event::Headers {
+            end_stream: true,
+            ..
+        })
+    ));
+}
