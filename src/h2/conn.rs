@@ -538,11 +538,11 @@ impl H2 {
         if self.streams.contains_key(&id) {
             return self.on_block_for_known(id, fields, end_stream);
         }
-        match self.unknown_state(id) {
-            State::Idle => {}
-            // §5.1: a HEADERS frame on a closed stream; §5.1.1: a reused lower id is an
-            // unexpected stream identifier.
-            _ => return Err(h2_error(Http2Error::StreamClosed)),
+        // §5.1.1: "An endpoint that receives an unexpected stream identifier MUST
+        // respond with a connection error of type PROTOCOL_ERROR": a lower id than one
+        // already used (closed streams still remembered were handled above).
+        if self.unknown_state(id) != State::Idle {
+            return Err(h2_error(Http2Error::StreamId));
         }
         // §5.1.1: streams the peer opens have its parity and grow.
         let theirs = (id % 2 == 1) == (self.side == Side::Server);
@@ -1357,14 +1357,27 @@ impl H2 {
                             break;
                         }
                         let chunk = data.split_to(n);
-                        let end = data.is_empty() && *end_stream;
+                        let mut end = data.is_empty() && *end_stream;
+                        if data.is_empty() {
+                            s.queue.pop_front();
+                            // An empty end that follows rides on this frame, so the
+                            // peer sees the body end with its last bytes, as on
+                            // HTTP/1.1.
+                            if let Some(Queued::Data {
+                                data,
+                                end_stream: true,
+                            }) = s.queue.front()
+                            {
+                                if data.is_empty() && !end {
+                                    s.queue.pop_front();
+                                    end = true;
+                                }
+                            }
+                        }
                         Data::encode_head(id, n, end, out);
                         out.extend_from_slice(&chunk);
                         s.send_window -= n as i64;
                         self.send_window -= n as i64;
-                        if data.is_empty() {
-                            s.queue.pop_front();
-                        }
                         if !end {
                             continue;
                         }

@@ -1,0 +1,620 @@
+//! HTTP/2 scenarios: a server connection fed frames built by hand (so each rule of
+//! RFC 9113 is exercised exactly), and client/server pairs for what both sides do.
+
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+use weir::hpack::Encoder;
+use weir::testing::Pair;
+use weir::{
+    Config, Connection, Event, Field, Head, Initiator, Output, Reason, Request, Response, Side,
+    StreamId, Version,
+};
+
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+    f.extend_from_slice(&[kind, flags]);
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+fn settings(params: &[(u16, u32)]) -> Vec<u8> {
+    let payload: Vec<u8> = params
+        .iter()
+        .flat_map(|(id, v)| id.to_be_bytes().into_iter().chain(v.to_be_bytes()))
+        .collect();
+    frame(4, 0, 0, &payload)
+}
+
+/// One parsed frame of what the server wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Frame {
+    kind: u8,
+    flags: u8,
+    stream: u32,
+    payload: Vec<u8>,
+}
+
+impl Frame {
+    fn code(&self) -> u32 {
+        let at = if self.kind == 7 { 4 } else { 0 };
+        u32::from_be_bytes(self.payload[at..at + 4].try_into().unwrap())
+    }
+}
+
+/// A server connection and a raw client that speaks frames.
+struct Raw {
+    conn: Connection,
+    now: Instant,
+    encoder: Encoder,
+    events: Vec<Event>,
+    /// Frames the server wrote and nobody looked at yet.
+    frames: Vec<Frame>,
+    pending: Vec<u8>,
+}
+
+impl Raw {
+    fn new(config: Config, client_settings: &[(u16, u32)]) -> Raw {
+        let now = Instant::now();
+        let mut raw = Raw {
+            conn: Connection::with_version(Side::Server, Version::Http2, config, now),
+            now,
+            encoder: Encoder::new(),
+            events: Vec::new(),
+            frames: Vec::new(),
+            pending: Vec::new(),
+        };
+        let mut hello = PREFACE.to_vec();
+        hello.extend(settings(client_settings));
+        raw.send(&hello);
+        // Acknowledge the server's SETTINGS so that no deadline is pending.
+        raw.send(&frame(4, 1, 0, &[]));
+        raw.take();
+        raw
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.conn.handle_input(self.now, bytes);
+        self.drain();
+    }
+
+    fn drain(&mut self) -> Option<Instant> {
+        let mut out = Vec::new();
+        let deadline = loop {
+            match self.conn.poll_output(&mut out) {
+                Output::Transmit => {}
+                Output::Event(e) => self.events.push(e),
+                Output::Timeout(t) => break t,
+            }
+        };
+        self.pending.extend_from_slice(&out);
+        while self.pending.len() >= 9 {
+            let len =
+                u32::from_be_bytes([0, self.pending[0], self.pending[1], self.pending[2]]) as usize;
+            if self.pending.len() < 9 + len {
+                break;
+            }
+            let f: Vec<u8> = self.pending.drain(..9 + len).collect();
+            self.frames.push(Frame {
+                kind: f[3],
+                flags: f[4],
+                stream: u32::from_be_bytes(f[5..9].try_into().unwrap()) & 0x7fff_ffff,
+                payload: f[9..].to_vec(),
+            });
+        }
+        deadline
+    }
+
+    fn take(&mut self) -> Vec<Frame> {
+        std::mem::take(&mut self.frames)
+    }
+
+    fn block(&mut self, fields: &[(&str, &str)]) -> Vec<u8> {
+        let mut block = Vec::new();
+        self.encoder.encode(
+            fields.iter().map(|(n, v)| Field {
+                name: n.as_bytes(),
+                value: v.as_bytes(),
+                sensitive: false,
+            }),
+            &mut block,
+        );
+        block
+    }
+
+    fn get(&mut self, stream: u32, path: &str) {
+        let block = self.block(&[
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":authority", "a"),
+            (":path", path),
+        ]);
+        self.send(&frame(1, 0x5, stream, &block));
+    }
+}
+
+fn data_bytes(frames: &[Frame], stream: u32) -> usize {
+    frames
+        .iter()
+        .filter(|f| f.kind == 0 && f.stream == stream)
+        .map(|f| f.payload.len())
+        .sum()
+}
+
+#[test]
+fn sends_only_what_the_windows_allow() {
+    // RFC 9113 §6.9.1: the sender must not exceed the window the peer gave.
+    let mut raw = Raw::new(Config::default(), &[(0x4, 10)]);
+    raw.get(1, "/");
+    let id = StreamId(1);
+    raw.conn
+        .send_response(id, Response::new(200), false)
+        .unwrap();
+    raw.conn
+        .send_data(id, Bytes::from(vec![b'x'; 100]), true)
+        .unwrap();
+    raw.drain();
+    assert_eq!(data_bytes(&raw.take(), 1), 10);
+    // A stream WINDOW_UPDATE lets 25 more go.
+    raw.send(&frame(8, 0, 1, &25u32.to_be_bytes()));
+    assert_eq!(data_bytes(&raw.take(), 1), 25);
+    // §6.9.2: a larger SETTINGS_INITIAL_WINDOW_SIZE applies to open streams too.
+    raw.send(&settings(&[(0x4, 100)]));
+    let frames = raw.take();
+    assert_eq!(data_bytes(&frames, 1), 65);
+    assert!(
+        frames.iter().any(|f| f.kind == 0 && f.flags & 1 == 1),
+        "END_STREAM"
+    );
+}
+
+#[test]
+fn window_overflow_is_an_error_of_the_right_scope() {
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    raw.send(&frame(8, 0, 1, &0x7fff_ffffu32.to_be_bytes()));
+    let frames = raw.take();
+    // §6.9.1: a stream window above 2^31-1 ends the stream with FLOW_CONTROL_ERROR.
+    let rst = frames.iter().find(|f| f.kind == 3).expect("RST_STREAM");
+    assert_eq!((rst.stream, rst.code()), (1, 3));
+    // On the connection window it ends the connection.
+    raw.send(&frame(8, 0, 0, &0x7fff_ffffu32.to_be_bytes()));
+    let frames = raw.take();
+    let goaway = frames.iter().find(|f| f.kind == 7).expect("GOAWAY");
+    assert_eq!(goaway.code(), 3);
+    assert!(matches!(
+        raw.events.last(),
+        Some(Event::Closed { error: Some(_) })
+    ));
+}
+
+#[test]
+fn data_beyond_the_window_is_a_flow_control_error() {
+    let config = Config {
+        h2_initial_window_size: 16,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let block = raw.block(&[(":method", "POST"), (":scheme", "http"), (":path", "/")]);
+    raw.send(&frame(1, 0x4, 1, &block));
+    raw.send(&frame(0, 0, 1, &[0; 17]));
+    let rst = raw
+        .take()
+        .into_iter()
+        .find(|f| f.kind == 3)
+        .expect("RST_STREAM");
+    assert_eq!((rst.stream, rst.code()), (1, 3));
+    assert!(raw.events.iter().any(|e| matches!(
+        e,
+        Event::StreamReset {
+            code: Reason::FLOW_CONTROL_ERROR,
+            initiator: Initiator::Local,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn releases_the_window_as_data_is_delivered() {
+    let config = Config {
+        h2_initial_window_size: 100,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let block = raw.block(&[(":method", "POST"), (":scheme", "http"), (":path", "/")]);
+    raw.send(&frame(1, 0x4, 1, &block));
+    // Padding counts against the window too (§6.9.1): 1 + 9 + 40 = 50 bytes.
+    let mut padded = vec![9];
+    padded.extend_from_slice(&[b'a'; 40]);
+    padded.extend_from_slice(&[0; 9]);
+    raw.send(&frame(0, 0x8, 1, &padded));
+    let updates: Vec<_> = raw.take().into_iter().filter(|f| f.kind == 8).collect();
+    assert!(
+        updates
+            .iter()
+            .any(|f| f.stream == 1 && f.payload == 50u32.to_be_bytes()),
+        "{updates:?}"
+    );
+    let got: usize = raw
+        .events
+        .iter()
+        .map(|e| match e {
+            Event::Data { data, .. } => data.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(got, 40);
+}
+
+#[test]
+fn settings_must_be_acknowledged_in_time() {
+    let now = Instant::now();
+    let mut conn = Connection::with_version(Side::Server, Version::Http2, Config::default(), now);
+    let mut hello = PREFACE.to_vec();
+    hello.extend(settings(&[]));
+    conn.handle_input(now, &hello);
+    let mut out = Vec::new();
+    let deadline = loop {
+        if let Output::Timeout(t) = conn.poll_output(&mut out) {
+            break t;
+        }
+    };
+    let deadline = deadline.expect("a SETTINGS ACK deadline");
+    assert_eq!(deadline, now + Duration::from_secs(10));
+    conn.handle_timeout(deadline);
+    out.clear();
+    let mut closed = None;
+    loop {
+        let o = conn.poll_output(&mut out);
+        match o {
+            Output::Event(Event::Closed { error }) => closed = error,
+            Output::Timeout(_) => break,
+            _ => {}
+        }
+    }
+    // §6.5.3: GOAWAY with SETTINGS_TIMEOUT.
+    assert_eq!(out[3], 7);
+    assert_eq!(out[13..17], [0, 0, 0, 4]);
+    assert_eq!(closed.unwrap().reason(), Reason::SETTINGS_TIMEOUT);
+    assert!(conn.is_closed());
+}
+
+#[test]
+fn refuses_streams_beyond_the_concurrency_limit() {
+    let config = Config {
+        h2_max_concurrent_streams: 1,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    raw.get(1, "/");
+    raw.get(3, "/");
+    let rst = raw
+        .take()
+        .into_iter()
+        .find(|f| f.kind == 3)
+        .expect("RST_STREAM");
+    // §5.1.2: REFUSED_STREAM, and the application never hears of stream 3.
+    assert_eq!((rst.stream, rst.code()), (3, 7));
+    assert_eq!(raw.events.len(), 1);
+    // Once stream 1 is done, a new one is welcome.
+    raw.conn
+        .send_response(StreamId(1), Response::new(204), true)
+        .unwrap();
+    raw.drain();
+    raw.get(5, "/");
+    assert_eq!(raw.events.len(), 2);
+}
+
+#[test]
+fn stream_id_rules() {
+    // §5.1.1: a stream id lower than one already used is a connection error.
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(5, "/");
+    raw.get(3, "/");
+    let goaway = raw
+        .take()
+        .into_iter()
+        .find(|f| f.kind == 7)
+        .expect("GOAWAY");
+    assert_eq!(goaway.code(), 1);
+    // An even id from a client too.
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(2, "/");
+    assert!(raw.take().iter().any(|f| f.kind == 7 && f.code() == 1));
+}
+
+#[test]
+fn continuation_must_follow_without_interruption() {
+    let mut raw = Raw::new(Config::default(), &[]);
+    let block = raw.block(&[(":method", "GET"), (":scheme", "http"), (":path", "/")]);
+    let (a, b) = block.split_at(2);
+    raw.send(&frame(1, 0x1, 1, a));
+    raw.send(&frame(9, 0x4, 1, b));
+    assert!(matches!(
+        raw.events.as_slice(),
+        [Event::Headers {
+            end_stream: true,
+            ..
+        }]
+    ));
+    // Anything else in the middle of a block is a connection error (§6.10).
+    let mut raw = Raw::new(Config::default(), &[]);
+    let block = raw.block(&[(":method", "GET"), (":scheme", "http"), (":path", "/")]);
+    raw.send(&frame(1, 0x1, 1, &block));
+    raw.send(&frame(6, 0, 0, &[0; 8]));
+    assert!(raw.take().iter().any(|f| f.kind == 7 && f.code() == 1));
+}
+
+#[test]
+fn malformed_requests_are_reset_without_reaching_the_application() {
+    let mut raw = Raw::new(Config::default(), &[]);
+    let block = raw.block(&[
+        (":method", "GET"),
+        (":scheme", "http"),
+        (":path", "/"),
+        ("connection", "keep-alive"),
+    ]);
+    raw.send(&frame(1, 0x5, 1, &block));
+    let rst = raw
+        .take()
+        .into_iter()
+        .find(|f| f.kind == 3)
+        .expect("RST_STREAM");
+    assert_eq!((rst.stream, rst.code()), (1, 1));
+    assert!(raw.events.is_empty());
+    // Content-Length that the DATA does not match (§8.1.1).
+    let block = raw.block(&[
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":path", "/"),
+        ("content-length", "3"),
+    ]);
+    raw.send(&frame(1, 0x4, 3, &block));
+    raw.send(&frame(0, 0x1, 3, b"toolong"));
+    let rst = raw
+        .take()
+        .into_iter()
+        .find(|f| f.kind == 3)
+        .expect("RST_STREAM");
+    assert_eq!((rst.stream, rst.code()), (3, 1));
+}
+
+#[test]
+fn pings_both_ways() {
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.send(&frame(6, 0, 0, b"12345678"));
+    let ack = raw
+        .take()
+        .into_iter()
+        .find(|f| f.kind == 6)
+        .expect("PING ACK");
+    assert_eq!((ack.flags, &ack.payload[..]), (1, &b"12345678"[..]));
+
+    let mut p = Pair::with_version(
+        Version::Http2,
+        Config::default(),
+        Config::default(),
+        Instant::now(),
+    );
+    p.drive();
+    p.client.ping(*b"rtt-test").unwrap();
+    p.drive();
+    assert!(p.client_events.iter().any(|e| matches!(
+        e,
+        Event::Pong { payload, .. } if payload == b"rtt-test"
+    )));
+}
+
+fn h2_pair() -> Pair {
+    Pair::with_version(
+        Version::Http2,
+        Config::default(),
+        Config::default(),
+        Instant::now(),
+    )
+}
+
+#[test]
+fn resets_reach_the_other_side() {
+    let mut p = h2_pair();
+    let id = p
+        .client
+        .send_request(Request::new("POST", "/").field("host", "a"), false)
+        .unwrap();
+    p.drive();
+    p.client.reset_stream(id, Reason::CANCEL).unwrap();
+    p.drive();
+    assert!(p.server_events.iter().any(|e| matches!(
+        e,
+        Event::StreamReset { stream, code: Reason::CANCEL, initiator: Initiator::Remote }
+            if *stream == id
+    )));
+    assert!(p.client_events.iter().any(|e| matches!(
+        e,
+        Event::StreamReset {
+            initiator: Initiator::Local,
+            ..
+        }
+    )));
+    // The stream is gone for commands on both sides.
+    assert!(p.client.send_data(id, Bytes::new(), true).is_err());
+    assert!(p
+        .server
+        .send_response(id, Response::new(200), true)
+        .is_err());
+}
+
+#[test]
+fn graceful_goaway_finishes_open_streams() {
+    let mut p = h2_pair();
+    let id = p
+        .client
+        .send_request(Request::new("GET", "/").field("host", "a"), true)
+        .unwrap();
+    p.drive();
+    p.server.go_away(Reason::NO_ERROR).unwrap();
+    p.drive();
+    assert!(p.client_events.iter().any(|e| matches!(
+        e,
+        Event::GoAway {
+            code: Reason::NO_ERROR,
+            ..
+        }
+    )));
+    // No new stream after GOAWAY; the open one completes.
+    assert!(p
+        .client
+        .send_request(Request::new("GET", "/"), true)
+        .is_err());
+    p.server
+        .send_response(id, Response::new(200), false)
+        .unwrap();
+    p.server.send_data(id, Bytes::from("bye"), true).unwrap();
+    p.drive();
+    assert!(p.client_events.iter().any(|e| matches!(
+        e,
+        Event::Data {
+            end_stream: true,
+            ..
+        }
+    )));
+    assert!(matches!(
+        p.server_events.last(),
+        Some(Event::Closed { error: None })
+    ));
+    assert!(p.server.is_closed());
+}
+
+#[test]
+fn push_arrives_as_an_event_then_a_response() {
+    let mut p = h2_pair();
+    let id = p
+        .client
+        .send_request(Request::new("GET", "/page").field("host", "a"), true)
+        .unwrap();
+    p.drive();
+    let promised = p
+        .server
+        .push(id, Request::new("GET", "/style.css").field("host", "a"))
+        .unwrap();
+    p.server
+        .send_response(promised, Response::new(200), false)
+        .unwrap();
+    p.server
+        .send_data(promised, Bytes::from("css"), true)
+        .unwrap();
+    p.server
+        .send_response(id, Response::new(200), true)
+        .unwrap();
+    p.drive();
+    let push = p.client_events.iter().find_map(|e| match e {
+        Event::Push {
+            stream,
+            promised,
+            request,
+        } => Some((*stream, *promised, request.target.clone())),
+        _ => None,
+    });
+    assert_eq!(push, Some((id, promised, Bytes::from("/style.css"))));
+    assert!(p.client_events.iter().any(|e| matches!(
+        e,
+        Event::Data { stream, data, end_stream: true } if *stream == promised && data == "css"
+    )));
+    // A client that disabled push makes the server's push a misuse.
+    let no_push = Config {
+        h2_enable_push: false,
+        ..Config::default()
+    };
+    let mut p = Pair::with_version(Version::Http2, no_push, Config::default(), Instant::now());
+    let id = p
+        .client
+        .send_request(Request::new("GET", "/").field("host", "a"), true)
+        .unwrap();
+    p.drive();
+    assert!(p.server.push(id, Request::new("GET", "/x")).is_err());
+}
+
+/// What an application sees of an exchange, without what differs by version.
+fn summary(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Headers {
+                head: Head::Request(r),
+                end_stream,
+                ..
+            } => Some(format!(
+                "request {} {} {:?} end={end_stream}",
+                String::from_utf8_lossy(&r.method),
+                String::from_utf8_lossy(&r.target),
+                r.fields.get("x-app")
+            )),
+            Event::Headers {
+                head: Head::Response(r),
+                end_stream,
+                ..
+            } => Some(format!(
+                "response {} {:?} end={end_stream}",
+                r.status,
+                r.fields.get("x-app")
+            )),
+            Event::Data {
+                data, end_stream, ..
+            } if !data.is_empty() || *end_stream => {
+                Some(format!("data {:?} end={end_stream}", data))
+            }
+            Event::Trailers { fields, .. } => Some(format!("trailers {:?}", fields.get("x-sum"))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_application_sees_the_same_events_on_both_versions() {
+    let mut seen = Vec::new();
+    for version in [Version::Http11, Version::Http2] {
+        let mut p = Pair::with_version(
+            version,
+            Config::default(),
+            Config::default(),
+            Instant::now(),
+        );
+        let id = p
+            .client
+            .send_request(
+                Request::new("POST", "/echo")
+                    .field("Host", "a")
+                    .field("X-App", "1"),
+                false,
+            )
+            .unwrap();
+        p.client.send_data(id, Bytes::from("hello"), false).unwrap();
+        let mut t = weir::Fields::new();
+        t.append("x-sum", "5");
+        p.client.send_trailers(id, t).unwrap();
+        // One application, written against events and commands only.
+        p.run(|side, ev, conn| {
+            if side != Side::Server {
+                return;
+            }
+            match ev {
+                Event::Headers { stream, .. } => {
+                    conn.send_response(*stream, Response::new(200).field("x-app", "2"), false)
+                        .unwrap();
+                }
+                Event::Data { stream, data, .. } if !data.is_empty() => {
+                    conn.send_data(*stream, data.clone(), false).unwrap();
+                }
+                Event::Trailers { stream, .. } => {
+                    conn.send_data(*stream, Bytes::new(), true).unwrap();
+                }
+                _ => {}
+            }
+        });
+        seen.push((summary(&p.server_events), summary(&p.client_events)));
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(seen[0].0.len(), 3, "{:?}", seen[0]);
+}
