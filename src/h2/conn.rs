@@ -1048,6 +1048,9 @@ impl H2 {
         if self.side != Side::Client {
             return Err(Misuse::WrongSide);
         }
+        // RFC 9113 §8.5: a CONNECT stream carries the tunnel, so its HEADERS never end
+        // it; `end_stream` means "no request body", as it does on HTTP/1.1.
+        let end_stream = end_stream && !head.is_method("CONNECT");
         if self.goaway_received.is_some() || self.goaway_sent {
             return Err(Misuse::Closed);
         }
@@ -1101,6 +1104,8 @@ impl H2 {
             return Err(Misuse::InvalidHead("status 101 or not three digits"));
         }
         let informational = head.is_informational();
+        // A 2xx to CONNECT opens the tunnel (§8.5): the stream stays open for it.
+        let end_stream = end_stream && !(s.connect && (200..300).contains(&head.status));
         if informational && end_stream {
             return Err(Misuse::InvalidHead("an informational response has no body"));
         }

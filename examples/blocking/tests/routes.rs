@@ -767,6 +767,9 @@ fn echo_demo_echoes_everything_and_says_ok_last() {
         "http/1.1 body echo: \"World!\"",
         "http/1.1 upgrade echo: \"World!\"",
         "http/1.1 connect echo: \"Hello, \"",
+        "http/2 body echo: \"World!\"",
+        "http/2 connect echo: \"Hello, \"",
+        "http/2 connect echo: end of stream",
     ] {
         assert!(
             stdout.lines().any(|l| l == line),

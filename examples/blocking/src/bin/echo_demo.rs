@@ -1,18 +1,20 @@
-//! `echo-demo`: the streaming guide's echo example, over HTTP/1.1.
+//! `echo-demo`: the streaming guide's echo example, over HTTP/1.1 and HTTP/2.
 //!
 //! An echo server runs on a free local port in this process; a client then
 //! 1. streams a request body to `POST /echo` (`Hello, `, then `World!`, then the end of
 //!    the body), reading each echoed piece as it comes back: the request and the
 //!    response bodies are independent streams, open at the same time;
 //! 2. does the same over a raw bi-directional stream: an `Upgrade: echo` tunnel, then a
-//!    `CONNECT` tunnel, closing its writing side and reading to the end.
+//!    `CONNECT` tunnel, closing its writing side and reading to the end;
+//! 3. does both again over HTTP/2 (prior knowledge): the body echo, and a `CONNECT`
+//!    stream as the raw tunnel.
 //!
 //! The last line is `echo demo: ok` when every echoed byte matched.
 
 use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
-use weir::{Config, Event, Head, Request, StreamId};
+use weir::{Config, Event, Head, Request, StreamId, Version};
 use weir_blocking::{Client, Routes, Server};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -50,7 +52,10 @@ fn demo() -> io::Result<()> {
             .field("connection", "upgrade");
         echo("http/1.1 upgrade echo", addr, upgrade, 101)?;
         let connect = Request::new("CONNECT", "echo.example:7").field("host", "echo.example:7");
-        echo("http/1.1 connect echo", addr, connect, 200)
+        echo("http/1.1 connect echo", addr, connect.clone(), 200)?;
+        let post = Request::new("POST", "/echo").field("host", host.clone());
+        echo("http/2 body echo", addr, post, 200)?;
+        echo("http/2 connect echo", addr, connect, 200)
     })();
 
     shutdown.trigger();
@@ -63,7 +68,12 @@ fn demo() -> io::Result<()> {
 /// Opens `request`, expects `status`, then writes each of [`WORDS`], reading its echo
 /// before writing the next; closes its writing side and reads to the end.
 fn echo(label: &str, addr: std::net::SocketAddr, request: Request, status: u16) -> io::Result<()> {
-    let mut client = Client::connect(addr, TIMEOUT)?;
+    let version = if label.starts_with("http/2") {
+        Version::Http2
+    } else {
+        Version::Http11
+    };
+    let mut client = Client::connect_version(addr, version, Config::default(), TIMEOUT)?;
     let tunnel = status == 101 || request.is_method("CONNECT");
     // A body without a known length streams (chunked) until we end it; a tunnel
     // request has none.
