@@ -1,14 +1,19 @@
 //! Interoperability with programs from outside cargo, over loopback: curl and python's
-//! h11 as clients of `blocking-server`, and weir's client against an h11 server.
+//! h11 as clients of `blocking-server`, and weir's client against an h11 server; over
+//! HTTP/2, curl, nghttp, h2load and python's h2 against `blocking-server`.
 //!
 //! Run with `cargo test -p weir-blocking --features interop --test interop`. The
-//! programs are `curl` and a `python3` that can `import h11` (the one on `PATH`, else
-//! `/usr/bin/python3`; Debian: `apt install curl python3-h11`). A missing program fails
+//! programs are `curl`, nghttp2's `nghttp` and `h2load`, and a `python3` that can
+//! `import h11, h2` (the one on `PATH`, else `/usr/bin/python3`; Debian: `apt install
+//! curl nghttp2-client python3-h11 python3-h2`). A missing program fails
 //! the tests that need it: this suite never skips.
 //!
 //! Once every case has run, a matrix of peer × case → ok / FAIL is printed.
 
 mod support;
+
+#[path = "interop/h2.rs"]
+mod h2;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -36,6 +41,17 @@ const ROWS: &[(&str, &str)] = &[
     ("h11 server", "chunked request"),
     ("h11 server", "keep-alive"),
     ("h11 server", "HEAD"),
+    ("curl h2", "get"),
+    ("curl h2", "echo"),
+    ("curl h2", "bytes/N"),
+    ("curl h2", "trailers"),
+    ("nghttp", "push"),
+    ("h2load", "bytes/65536"),
+    ("h2load", "echo 1 MB"),
+    ("h2 client", "get"),
+    ("h2 client", "echo"),
+    ("h2 client", "concurrent"),
+    ("h2 client", "trailers"),
 ];
 
 static RESULTS: Mutex<BTreeMap<(&str, &str), bool>> = Mutex::new(BTreeMap::new());
@@ -112,14 +128,14 @@ fn curl() -> &'static str {
     "curl"
 }
 
-/// A python interpreter that has h11, or a clear failure.
+/// A python interpreter that has h11 and h2, or a clear failure.
 fn python() -> &'static str {
     static FOUND: OnceLock<Option<&str>> = OnceLock::new();
     const CANDIDATES: [&str; 2] = ["python3", "/usr/bin/python3"];
     let found = *FOUND.get_or_init(|| {
         CANDIDATES.into_iter().find(|python| {
             Command::new(python)
-                .args(["-c", "import h11"])
+                .args(["-c", "import h11, h2"])
                 .stderr(Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success())
@@ -128,7 +144,7 @@ fn python() -> &'static str {
     found.unwrap_or_else(|| {
         panic!(
             "the interop suite needs python 3 with the h11 module; none of {CANDIDATES:?} \
-             can `import h11` (Debian: apt install python3-h11)"
+             can `import h11, h2` (Debian: apt install python3-h11 python3-h2)"
         )
     })
 }

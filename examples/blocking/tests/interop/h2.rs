@@ -1,0 +1,152 @@
+//! HTTP/2 peers: curl with prior knowledge, nghttp (push included), h2load, and
+//! python's h2, all against `blocking-server`.
+
+use super::*;
+
+/// A program of nghttp2's tools, or a clear failure.
+fn nghttp2_tool(name: &'static str) -> &'static str {
+    let found = Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "{name} is needed by the interop suite and was not found on PATH \
+         (Debian: apt install nghttp2-client)"
+    );
+    name
+}
+
+#[test]
+fn curl_http2_prior_knowledge() {
+    let mut rows = Rows::new("curl h2", &["get", "echo", "bytes/N", "trailers"]);
+    curl();
+    let server = Program::blocking_server();
+    let run = curl_run(&server, &["--http2-prior-knowledge"], &["/"], b"");
+    let ok = run.said("< HTTP/2 200") && run.stdout == b"Hello, World!\n";
+    rows.set("get", ok);
+    assert!(ok, "{}", run.stderr);
+
+    // One URL per curl run: curl 7.88 (Debian 12) breaks when it reuses a
+    // prior-knowledge connection (curl issue 10634, fixed in 8.0). Many streams on one
+    // connection are covered by nghttp, h2load and python's h2 below.
+    let body = pattern(300_000);
+    let run = curl_run(
+        &server,
+        &["--http2-prior-knowledge", "--data-binary", "@-"],
+        &["/echo"],
+        &body,
+    );
+    rows.set("echo", run.stdout == body);
+    assert!(
+        run.stdout == body,
+        "echo of {} bytes: {}",
+        body.len(),
+        run.stdout.len()
+    );
+
+    let run = curl_run(
+        &server,
+        &["--http2-prior-knowledge"],
+        &["/bytes/1000000"],
+        b"",
+    );
+    rows.set("bytes/N", run.stdout.len() == 1_000_000);
+    assert_eq!(run.stdout.len(), 1_000_000);
+
+    let run = curl_run(&server, &["--http2-prior-knowledge"], &["/trailers"], b"");
+    let ok = run.stdout == b"body\n" && run.said("x-checksum: done");
+    rows.set("trailers", ok);
+    assert!(ok, "{}", run.stderr);
+}
+
+#[test]
+fn nghttp_push() {
+    let _row = row("nghttp", "push");
+    let nghttp = nghttp2_tool("nghttp");
+    let server = Program::blocking_server();
+    let url = format!("http://{}/push", server.addr);
+    let pushed = run(nghttp, &["-nv", &url], b"");
+    assert!(
+        pushed.status.success(),
+        "nghttp failed:\n{}",
+        pushed.stdout_text()
+    );
+    let out = pushed.stdout_text();
+    assert_eq!(out.matches("recv PUSH_PROMISE frame").count(), 2, "{out}");
+    assert!(
+        out.contains(":path: /bytes/16") && out.contains(":path: /text/64"),
+        "{out}"
+    );
+    // Three streams end: the request and the two pushed responses; no reset, and the
+    // connection ends with nghttp's own GOAWAY(NO_ERROR).
+    assert!(out.matches("recv DATA frame").count() >= 3, "{out}");
+    assert!(!out.contains("RST_STREAM"), "{out}");
+    assert!(!out.contains("recv GOAWAY"), "{out}");
+}
+
+#[test]
+fn h2load_many_streams_and_large_bodies() {
+    let mut rows = Rows::new("h2load", &["bytes/65536", "echo 1 MB"]);
+    let h2load = nghttp2_tool("h2load");
+    let server = Program::blocking_server();
+    let url = format!("http://{}/bytes/65536", server.addr);
+    let many = run(h2load, &["-n", "2000", "-c", "4", "-m", "50", &url], b"");
+    let out = many.stdout_text();
+    let ok = many.status.success()
+        && out.contains("2000 succeeded, 0 failed, 0 errored, 0 timeout")
+        && out.contains("2000 2xx");
+    rows.set("bytes/65536", ok);
+    assert!(ok, "{out}");
+
+    let dir = std::env::temp_dir().join(format!("weir-h2load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let body = dir.join("body");
+    std::fs::write(&body, pattern(1 << 20)).unwrap();
+    let url = format!("http://{}/echo", server.addr);
+    let echo = run(
+        h2load,
+        &[
+            "-n",
+            "100",
+            "-c",
+            "2",
+            "-m",
+            "10",
+            "-d",
+            body.to_str().unwrap(),
+            &url,
+        ],
+        b"",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = echo.stdout_text();
+    let ok = echo.status.success()
+        && out.contains("100 succeeded, 0 failed, 0 errored, 0 timeout")
+        && out.contains("100 2xx");
+    rows.set("echo 1 MB", ok);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn python_h2_client_against_blocking_server() {
+    let mut rows = Rows::new("h2 client", &["get", "echo", "concurrent", "trailers"]);
+    let python = python();
+    let server = Program::blocking_server();
+    let client = run(
+        python,
+        &[&script("h2_client.py"), &server.addr.to_string()],
+        b"",
+    );
+    let out = client.stdout_text();
+    for case in ["get", "echo", "concurrent", "trailers"] {
+        rows.set(case, out.lines().any(|l| l == format!("ok {case}")));
+    }
+    assert!(
+        client.status.success(),
+        "h2_client.py failed: {out}{}",
+        client.stderr
+    );
+}
