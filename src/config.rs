@@ -90,6 +90,13 @@ pub struct Config {
     /// HTTP/2: how many closed streams are remembered, to tell a late frame on a stream
     /// this side reset (ignored) from a frame on a stream that is over (an error).
     pub h2_max_closed_streams: usize,
+    /// HTTP/2: how many stream resets a peer may cause in a burst (RST_STREAM it sends
+    /// on live streams, and resets its errors force on this side). The budget refills
+    /// at `h2_reset_refill_per_second`; once spent, the connection ends with
+    /// ENHANCE_YOUR_CALM (the rapid-reset and MadeYouReset defences, RFC 9113 §10.5).
+    pub h2_reset_budget: u32,
+    /// HTTP/2: resets per second given back to the budget.
+    pub h2_reset_refill_per_second: u32,
 }
 
 impl Default for Config {
@@ -118,6 +125,8 @@ impl Default for Config {
             h2_enable_connect_protocol: true,
             h2_settings_timeout: Some(Duration::from_secs(10)),
             h2_max_closed_streams: 256,
+            h2_reset_budget: 1000,
+            h2_reset_refill_per_second: 33,
         }
     }
 }
@@ -214,6 +223,8 @@ impl Config {
             "h2_enable_connect_protocol" => self.h2_enable_connect_protocol = flag()?,
             "h2_settings_timeout" => self.h2_settings_timeout = secs()?,
             "h2_max_closed_streams" => self.h2_max_closed_streams = size()?,
+            "h2_reset_budget" => self.h2_reset_budget = number()?,
+            "h2_reset_refill_per_second" => self.h2_reset_refill_per_second = number()?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())

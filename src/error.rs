@@ -188,6 +188,11 @@ pub enum Limit {
     /// consume them (pipelined requests behind an unfinished response).
     #[error("too much input buffered")]
     BufferedInput,
+    /// HTTP/2: more streams reset (by the peer, or by this side because of the peer's
+    /// errors) than `h2_reset_budget` allows: the rapid-reset and MadeYouReset floods
+    /// (ENHANCE_YOUR_CALM).
+    #[error("too many stream resets")]
+    Resets,
 }
 
 impl Limit {
@@ -197,7 +202,7 @@ impl Limit {
             Limit::RequestLine => 414,
             Limit::HeadBytes | Limit::FieldCount | Limit::TrailerBytes => 431,
             Limit::Body | Limit::ChunkLine => 413,
-            Limit::BufferedInput => 503,
+            Limit::BufferedInput | Limit::Resets => 503,
         }
     }
 
@@ -210,6 +215,7 @@ impl Limit {
             Limit::Body => "RFC 9110 §15.5.14",
             Limit::ChunkLine => "RFC 9112 §7.1.1",
             Limit::BufferedInput => "RFC 9112 §9.3.2",
+            Limit::Resets => "RFC 9113 §10.5",
         }
     }
 

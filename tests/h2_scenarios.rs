@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use weir::hpack::Encoder;
 use weir::testing::Pair;
 use weir::{
-    Config, Connection, Event, Field, Head, Initiator, Output, Reason, Request, Response, Side,
-    StreamId, Version,
+    Config, Connection, ErrorKind, Event, Field, Head, Initiator, Limit, Output, Reason, Request,
+    Response, Side, StreamId, Version,
 };
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -617,4 +617,67 @@ fn the_same_application_sees_the_same_events_on_both_versions() {
     }
     assert_eq!(seen[0], seen[1]);
     assert_eq!(seen[0].0.len(), 3, "{:?}", seen[0]);
+}
+
+/// Whether the server answered with GOAWAY ENHANCE_YOUR_CALM and closed.
+fn calmed(raw: &mut Raw) -> bool {
+    raw.take().iter().any(|f| f.kind == 7 && f.code() == 0xb)
+        && matches!(raw.events.last(), Some(Event::Closed { error: Some(e) }) if e.kind == ErrorKind::Limit(Limit::Resets))
+}
+
+#[test]
+fn rapid_reset_flood_is_stopped() {
+    // CVE-2023-44487: open a stream, reset it, again and again.
+    let config = Config {
+        h2_reset_budget: 50,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let mut id = 1;
+    while !raw.conn.is_closed() && id < 400 {
+        raw.get(id, "/");
+        raw.send(&frame(3, 0, id, &8u32.to_be_bytes()));
+        id += 2;
+    }
+    assert!(calmed(&mut raw));
+    // The budget (50) was spent, not much more.
+    assert!((101..=105).contains(&id), "stopped after stream {id}");
+}
+
+#[test]
+fn resets_refill_with_time() {
+    let config = Config {
+        h2_reset_budget: 10,
+        h2_reset_refill_per_second: 10,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    // 100 resets over 20 virtual seconds: never more than the budget in a burst.
+    for i in 0..100u32 {
+        let id = 2 * i + 1;
+        raw.get(id, "/");
+        raw.send(&frame(3, 0, id, &8u32.to_be_bytes()));
+        raw.now += Duration::from_millis(200);
+    }
+    assert!(!raw.conn.is_closed());
+    assert!(!raw.take().iter().any(|f| f.kind == 7));
+}
+
+#[test]
+fn made_you_reset_flood_is_stopped() {
+    // CVE-2025-8671: frames that make the server reset the stream itself (here a
+    // WINDOW_UPDATE that overflows the stream's window).
+    let config = Config {
+        h2_reset_budget: 20,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let mut id = 1;
+    while !raw.conn.is_closed() && id < 200 {
+        raw.get(id, "/");
+        raw.send(&frame(8, 0, id, &0x7fff_ffffu32.to_be_bytes()));
+        id += 2;
+    }
+    assert!(calmed(&mut raw));
+    assert!(id <= 45, "stopped after stream {id}");
 }

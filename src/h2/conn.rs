@@ -145,6 +145,10 @@ pub(crate) struct H2 {
     closing: bool,
     closed_delivered: bool,
     now: Instant,
+    /// Resets the peer may still cause, and when the budget was last refilled.
+    resets: (u32, Instant),
+    /// A reset flood noticed while handling a frame.
+    flood: Option<Error>,
 }
 
 type ConnResult = Result<(), Error>;
@@ -187,6 +191,8 @@ impl H2 {
             closing: false,
             closed_delivered: false,
             now,
+            resets: (config.h2_reset_budget, now),
+            flood: None,
             config,
         };
         h2.start();
@@ -324,6 +330,9 @@ impl H2 {
                     e
                 }
             })?;
+            if let Some(e) = self.flood.take() {
+                return Err(e.at(offset));
+            }
         }
         Ok(())
     }
@@ -561,13 +570,11 @@ impl H2 {
             .count();
         // §5.1.2: over our limit, the stream is refused (and is safe to retry).
         if active >= self.config.h2_max_concurrent_streams as usize {
-            self.write_rst(id, Reason::REFUSED_STREAM);
-            self.remember_closed(id, true);
+            self.refuse(id, Reason::REFUSED_STREAM);
             return Ok(());
         }
         let Some(fields) = fields else {
-            self.write_rst(id, Reason::PROTOCOL_ERROR);
-            self.remember_closed(id, true);
+            self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
         };
         let (req, length) = match fields::parse_request(fields) {
@@ -580,8 +587,7 @@ impl H2 {
         };
         // RFC 8441 §4: :protocol only once we offered extended CONNECT.
         if req.protocol.is_some() && !self.config.h2_enable_connect_protocol {
-            self.write_rst(id, Reason::PROTOCOL_ERROR);
-            self.remember_closed(id, true);
+            self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
         }
         let mut s = self.new_stream(Transition::RecvHeaders { end_stream });
@@ -590,8 +596,7 @@ impl H2 {
         s.connect = req.is_method("CONNECT");
         s.recv_length = length;
         if end_stream && length.is_some_and(|l| l != 0) {
-            self.write_rst(id, Reason::PROTOCOL_ERROR);
-            self.remember_closed(id, true);
+            self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
         }
         self.streams.insert(id, s);
@@ -759,6 +764,7 @@ impl H2 {
         let Some(next) = s.state.on(Transition::RecvReset) else {
             return Ok(());
         };
+        let counted = s.state.is_active();
         s.state = next;
         s.queue.clear();
         if s.surfaced {
@@ -769,6 +775,9 @@ impl H2 {
             });
         }
         self.after_state_change(r.stream);
+        if counted {
+            self.spend_reset()?;
+        }
         Ok(())
     }
 
@@ -919,10 +928,32 @@ impl H2 {
 
     // ----- errors and closing -------------------------------------------------------
 
+    /// Spends one reset from the peer's budget (refilled with time); an empty budget is
+    /// a flood (RFC 9113 §10.5: "An endpoint MAY treat activity that is suspicious as a
+    /// connection error of type ENHANCE_YOUR_CALM").
+    fn spend_reset(&mut self) -> ConnResult {
+        let (left, since) = self.resets;
+        let rate = u64::from(self.config.h2_reset_refill_per_second);
+        let elapsed = self.now.saturating_duration_since(since);
+        let refill = (elapsed.as_millis() as u64).saturating_mul(rate) / 1000;
+        let mut left = left;
+        let mut since = since;
+        if refill > 0 {
+            left = (u64::from(left) + refill).min(u64::from(self.config.h2_reset_budget)) as u32;
+            since = self.now;
+        }
+        if left == 0 {
+            return Err(Error::new(ErrorKind::Limit(crate::Limit::Resets)));
+        }
+        self.resets = (left - 1, since);
+        Ok(())
+    }
+
     /// A stream error (§5.4.2): RST_STREAM with the code, and the application hears of
     /// it if it knew the stream.
     fn stream_error(&mut self, id: u32, e: Http2Error) {
         let code = e.reason();
+        self.charge_reset();
         self.write_rst(id, code);
         match self.streams.get_mut(&id) {
             Some(s) => {
@@ -940,6 +971,22 @@ impl H2 {
                 self.after_state_change(id);
             }
             None => self.remember_closed(id, true),
+        }
+    }
+
+    /// Refuses a stream the peer opened (over the limit, malformed): RST_STREAM, and the
+    /// stream is remembered as closed.
+    fn refuse(&mut self, id: u32, code: Reason) {
+        self.charge_reset();
+        self.write_rst(id, code);
+        self.remember_closed(id, true);
+    }
+
+    /// A reset the peer's behaviour forced on this side counts against its budget; the
+    /// flood is reported once the frame at hand is handled.
+    fn charge_reset(&mut self) {
+        if let Err(e) = self.spend_reset() {
+            self.flood.get_or_insert(e);
         }
     }
 
