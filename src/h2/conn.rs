@@ -886,13 +886,9 @@ impl H2 {
             code: g.code,
             debug: g.debug,
         });
-        if g.code != Reason::NO_ERROR {
-            let mut e = h2_error(Http2Error::Refused);
-            e.kind = ErrorKind::Reset;
-            self.close(Some(e), g.code);
-        } else {
-            self.close_if_done();
-        }
+        // Whatever the code, streams up to `last` may still complete (§6.8); the
+        // connection ends once they have. Unknown codes mean nothing special (§7).
+        self.close_if_done();
         Ok(())
     }
 
