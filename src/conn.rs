@@ -75,6 +75,10 @@ impl Connection {
     /// (`EarlyError`, `StreamReset`, then `Closed` with the error) and, where one is
     /// due, an answer on the wire.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        // A connection that closed (an idle timeout) does not come back as HTTP/2.
+        if self.sniff.is_some() && self.is_closed() {
+            self.sniff = None;
+        }
         if let Some((seen, _)) = &mut self.sniff {
             let n = (PREFACE.len() - seen.len()).min(bytes.len());
             seen.extend_from_slice(&bytes[..n]);
@@ -106,6 +110,12 @@ impl Connection {
 
     /// Time passed: call it when the deadline from [`Output::Timeout`] is reached.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // A deadline ends the wait for the preface: the bytes so far were HTTP/1.1's.
+        if let Some((seen, _)) = self.sniff.take() {
+            if !seen.is_empty() {
+                each!(self, c => c.handle_input(now, &seen));
+            }
+        }
         each!(self, c => c.handle_timeout(now))
     }
 

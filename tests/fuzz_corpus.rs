@@ -3,6 +3,8 @@
 
 #[path = "../fuzz/src/h1.rs"]
 mod h1_drivers;
+#[path = "../fuzz/src/h2.rs"]
+mod h2_drivers;
 
 use std::fs;
 use std::panic;
@@ -29,13 +31,22 @@ fn fuzz_dir(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(sub)
 }
 
-/// Runs `driver` on every file, naming the files that fail.
-fn replay(paths: &[PathBuf], driver: fn(&[u8]) -> h1_drivers::Summary) -> Vec<String> {
+/// A driver run on an input, then the expectation its file name states.
+type Check = fn(&[u8], &str);
+
+const H1_SERVER: Check = |data, name| h1_drivers::server(data).check_name(name);
+const H1_CLIENT: Check = |data, name| h1_drivers::client(data).check_name(name);
+const H2_FRAMES: Check = |data, name| h2_drivers::frames(data).check_name(name);
+const H2_SERVER: Check = |data, name| h2_drivers::server(data).check_name(name);
+const H2_CLIENT: Check = |data, name| h2_drivers::client(data).check_name(name);
+
+/// Runs `check` on every file, naming the files that fail.
+fn replay(paths: &[PathBuf], check: Check) -> Vec<String> {
     let mut failures = Vec::new();
     for path in paths {
         let data = fs::read(path).expect("readable corpus file");
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let outcome = panic::catch_unwind(|| driver(&data).check_name(&name));
+        let outcome = panic::catch_unwind(|| check(&data, &name));
         if outcome.is_err() {
             failures.push(path.display().to_string());
         }
@@ -43,7 +54,7 @@ fn replay(paths: &[PathBuf], driver: fn(&[u8]) -> h1_drivers::Summary) -> Vec<St
     failures
 }
 
-fn replay_corpus(target: &str, driver: fn(&[u8]) -> h1_drivers::Summary) {
+fn replay_corpus(target: &str, check: Check) {
     let seeds = files(&fuzz_dir("corpus").join(target));
     let named = seeds
         .iter()
@@ -53,26 +64,48 @@ fn replay_corpus(target: &str, driver: fn(&[u8]) -> h1_drivers::Summary) {
         })
         .count();
     assert!(named >= 12, "{target}: only {named} named seeds");
-    let failures = replay(&seeds, driver);
+    let failures = replay(&seeds, check);
     assert!(failures.is_empty(), "{target} failed on {failures:?}");
 }
 
 #[test]
 fn h1_server_corpus() {
-    replay_corpus("h1_server", h1_drivers::server);
+    replay_corpus("h1_server", H1_SERVER);
 }
 
 #[test]
 fn h1_client_corpus() {
-    replay_corpus("h1_client", h1_drivers::client);
+    replay_corpus("h1_client", H1_CLIENT);
+}
+
+#[test]
+fn h2_frames_corpus() {
+    replay_corpus("h2_frames", H2_FRAMES);
+}
+
+#[test]
+fn h2_server_corpus() {
+    replay_corpus("h2_server", H2_SERVER);
+}
+
+#[test]
+fn h2_client_corpus() {
+    replay_corpus("h2_client", H2_CLIENT);
 }
 
 #[test]
 fn artifacts_do_not_crash() {
-    let server = replay(&files(&fuzz_dir("artifacts/h1_server")), h1_drivers::server);
-    let client = replay(&files(&fuzz_dir("artifacts/h1_client")), h1_drivers::client);
-    assert!(server.is_empty(), "h1_server artifacts fail: {server:?}");
-    assert!(client.is_empty(), "h1_client artifacts fail: {client:?}");
+    let targets = [
+        ("h1_server", H1_SERVER),
+        ("h1_client", H1_CLIENT),
+        ("h2_frames", H2_FRAMES),
+        ("h2_server", H2_SERVER),
+        ("h2_client", H2_CLIENT),
+    ];
+    for (target, check) in targets {
+        let failures = replay(&files(&fuzz_dir("artifacts").join(target)), check);
+        assert!(failures.is_empty(), "{target} artifacts fail: {failures:?}");
+    }
 }
 
 /// The drivers must notice a broken invariant, or the corpus proves nothing.
@@ -96,4 +129,29 @@ fn drivers_check_expectations() {
     assert_eq!((summary.heads, summary.data_bytes), (1, 2));
     // The GET the client wrote was read back by the mirror server.
     assert_eq!(summary.round_trips, 1);
+
+    // HTTP/2: a GET after the preface and SETTINGS, answered, read back frame by frame.
+    let mut get = vec![0u8, 0, 0];
+    get.extend_from_slice(h2_drivers::PREFACE);
+    get.extend_from_slice(&h2_drivers::EMPTY_SETTINGS);
+    get.extend_from_slice(&[0, 0, 0, 4, 1, 0, 0, 0, 0]);
+    get.extend_from_slice(&[0, 0, 5, 1, 5, 0, 0, 0, 1, 0x82, 0x86, 0x84, 0x41, 0]);
+    let summary = h2_drivers::server(&get);
+    assert_eq!((summary.heads, summary.resets), (1, 0));
+    assert!(summary.close_error.is_none());
+    // SETTINGS, WINDOW_UPDATE, SETTINGS ACK, HEADERS, DATA and the final GOAWAY.
+    assert_eq!(summary.frames_out, 6);
+    let wrong_name = panic::catch_unwind(|| summary.check_name("bad-get"));
+    assert!(wrong_name.is_err());
+
+    // The same bytes without the preface are an HTTP/2 connection error.
+    let summary = h2_drivers::server(&[0, 0, 0, 0, 0, 5, 1, 5, 0, 0, 0, 1, 0x82]);
+    assert_eq!(summary.heads, 0);
+    assert!(summary.close_error.is_some());
+
+    // A client with prior knowledge reads a response to its GET.
+    let response = [1, 0, 2, 0, 0, 0, 0, 1, 1, 5, 0, 0, 0, 1, 0x88];
+    let summary = h2_drivers::client(&response);
+    assert_eq!((summary.heads, summary.resets), (1, 0));
+    assert!(summary.close_error.is_none());
 }

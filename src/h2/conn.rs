@@ -9,7 +9,7 @@ use super::frame::{
 };
 use super::stream::state::{State, Transition};
 use crate::error::Http2Error;
-use crate::h1::encode::check_fields;
+use crate::h1::encode::{check_fields, check_request};
 use crate::hpack::{Decoder, Encoder};
 use crate::{
     Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Reason,
@@ -733,6 +733,17 @@ impl H2 {
         }
         let request = fields.map(fields::parse_request);
         let mut s = self.new_stream(Transition::RecvPushPromise);
+        // §8.4: "Promised requests MUST be safe ... and cacheable"; a client treats
+        // any other as a stream error PROTOCOL_ERROR on the promised stream.
+        let request = request.map(|r| {
+            r.and_then(|(req, len)| {
+                if req.is_method("GET") || req.is_method("HEAD") {
+                    Ok((req, len))
+                } else {
+                    Err(Http2Error::Push)
+                }
+            })
+        });
         match request {
             Some(Ok((request, _))) => {
                 s.surfaced = true;
@@ -858,6 +869,12 @@ impl H2 {
     fn on_goaway(&mut self, g: GoAway) -> ConnResult {
         let last = g.last_stream;
         self.goaway_received = Some(last.min(self.goaway_received.unwrap_or(u32::MAX)));
+        // The news first, then what it means for our streams, then (maybe) the end.
+        self.events.push_back(Event::GoAway {
+            last_stream: StreamId(last),
+            code: g.code,
+            debug: g.debug,
+        });
         // §6.8: our streams above `last` were not processed: retryable.
         let refused: Vec<u32> = self
             .streams
@@ -879,13 +896,8 @@ impl H2 {
                     initiator: Initiator::Remote,
                 });
             }
-            self.after_state_change(id);
+            self.remember_if_closed(id);
         }
-        self.events.push_back(Event::GoAway {
-            last_stream: StreamId(last),
-            code: g.code,
-            debug: g.debug,
-        });
         // Whatever the code, streams up to `last` may still complete (§6.8); the
         // connection ends once they have. Unknown codes mean nothing special (§7).
         self.close_if_done();
@@ -998,6 +1010,12 @@ impl H2 {
     /// Bookkeeping after a stream may have closed: bounded memory of closed streams,
     /// and the end of a connection that is going away.
     fn after_state_change(&mut self, id: u32) {
+        self.remember_if_closed(id);
+        self.close_if_done();
+    }
+
+    /// Keeps a closed stream in the bounded memory of closed streams.
+    fn remember_if_closed(&mut self, id: u32) {
         if self
             .streams
             .get(&id)
@@ -1013,7 +1031,6 @@ impl H2 {
                 }
             }
         }
-        self.close_if_done();
     }
 
     /// After a GOAWAY either way, the connection ends once no stream is active.
@@ -1110,7 +1127,8 @@ impl H2 {
         if self.next_local > MAX_WINDOW as u32 {
             return Err(Misuse::State("stream identifiers are exhausted"));
         }
-        check_fields(&head.fields)?;
+        check_request(&head)?;
+        check_pseudo(&head)?;
         if head.protocol.is_some() && !self.remote.enable_connect_protocol {
             return Err(Misuse::Unsupported(
                 "the server does not offer extended CONNECT",
@@ -1245,7 +1263,8 @@ impl H2 {
         if !(request.is_method("GET") || request.is_method("HEAD")) {
             return Err(Misuse::InvalidHead("a pushed request must be GET or HEAD"));
         }
-        check_fields(&request.fields)?;
+        check_request(&request)?;
+        check_pseudo(&request)?;
         if self.next_local > MAX_WINDOW as u32 {
             return Err(Misuse::State("stream identifiers are exhausted"));
         }
@@ -1516,4 +1535,20 @@ fn stream_release(s: &mut Stream, window: u32) -> Option<u32> {
     } else {
         None
     }
+}
+
+/// Refuses pseudo-header values that cannot go on the wire (RFC 9113 §8.2.1, §8.3.1):
+/// controls or whitespace.
+fn check_pseudo(req: &Request) -> Result<(), Misuse> {
+    for v in [&req.scheme, &req.authority, &req.protocol]
+        .into_iter()
+        .flatten()
+    {
+        if !fields::is_pseudo_value(v) {
+            return Err(Misuse::InvalidHead(
+                "scheme, authority or protocol holds whitespace or controls",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -115,6 +115,14 @@ pub(crate) fn status_digits(status: u16) -> [u8; 3] {
     ]
 }
 
+/// Whether a pseudo-header value (other than `:method`) can be taken as is: no
+/// controls, whitespace or DEL (RFC 9113 §8.2.1 forbids CR, LF and NUL in any value;
+/// §8.3.1 makes these URI parts, which hold none of the others). An empty `:path` is
+/// refused on its own.
+pub(crate) fn is_pseudo_value(v: &[u8]) -> bool {
+    v.iter().all(|&b| b > b' ' && b != 0x7f)
+}
+
 /// Checks one regular field (RFC 9113 §8.2.1, §8.2.2).
 fn check_field(f: &Field<'_>) -> Result<(), Http2Error> {
     // "A field name MUST NOT contain characters in the ranges 0x00-0x20, 0x41-0x5a,
@@ -206,6 +214,11 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>)
     let method_v = value(method).ok_or(Http2Error::PseudoHeader)?;
     if !crate::h1::parse::is_token(method_v) {
         return Err(Http2Error::PseudoHeader);
+    }
+    for i in [scheme, authority, path, protocol].into_iter().flatten() {
+        if !is_pseudo_value(value(Some(i)).unwrap_or_default()) {
+            return Err(Http2Error::PseudoHeader);
+        }
     }
     let connect = method_v == b"CONNECT";
     if connect && protocol.is_none() {
