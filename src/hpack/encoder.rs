@@ -24,9 +24,9 @@ const TABLE_SIZE: usize = 4096;
 /// - otherwise a literal, naming a table entry when one has the same name, and added to
 ///   the dynamic table (§6.2.1) unless the entry would take more than 3/4 of the table
 ///   or the field changes with every message: `:path` with a query, `content-length`,
-///   `content-range`, `age`, `etag`, `last-modified`, `if-modified-since`,
-///   `if-none-match` and `location` go without indexing (§6.2.2), so that they do not
-///   evict entries that would be used again.
+///   `content-range`, `age`, `etag`, `last-modified`, `if-modified-since` and
+///   `if-none-match` go without indexing (§6.2.2), so that they do not evict entries
+///   that would be used again.
 ///
 /// Strings are Huffman-coded when that is strictly shorter. Names are written in
 /// lowercase, as HTTP/2 requires (RFC 9113 §8.2.1). The table uses at most 4096 octets,
@@ -267,7 +267,7 @@ fn per_message(name: &[u8], value: &[u8]) -> bool {
     match name {
         b":path" => value.contains(&b'?'),
         b"content-length" | b"content-range" | b"age" | b"etag" | b"last-modified"
-        | b"if-modified-since" | b"if-none-match" | b"location" => true,
+        | b"if-modified-since" | b"if-none-match" => true,
         _ => false,
     }
 }
