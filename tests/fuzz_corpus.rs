@@ -3,6 +3,8 @@
 
 #[path = "../fuzz/src/h1.rs"]
 mod h1_drivers;
+#[path = "../fuzz/src/hpack.rs"]
+mod hpack_driver;
 
 use std::fs;
 use std::panic;
@@ -65,6 +67,31 @@ fn h1_server_corpus() {
 #[test]
 fn h1_client_corpus() {
     replay_corpus("h1_client", h1_drivers::client);
+}
+
+#[test]
+fn hpack_decode_corpus() {
+    let seeds = files(&fuzz_dir("corpus/hpack_decode"));
+    let named = seeds
+        .iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("ok-") || name.starts_with("bad-")
+        })
+        .count();
+    assert!(named >= 12, "hpack_decode: only {named} named seeds");
+    let mut failures = Vec::new();
+    for path in seeds
+        .iter()
+        .chain(&files(&fuzz_dir("artifacts/hpack_decode")))
+    {
+        let data = fs::read(path).expect("readable corpus file");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if panic::catch_unwind(|| hpack_driver::decode(&data).check_name(&name)).is_err() {
+            failures.push(path.display().to_string());
+        }
+    }
+    assert!(failures.is_empty(), "hpack_decode failed on {failures:?}");
 }
 
 #[test]

@@ -2,3 +2,4 @@
 //! lives here so that `tests/fuzz_corpus.rs` can replay the corpus without a fuzzer.
 
 pub mod h1;
+pub mod hpack;
