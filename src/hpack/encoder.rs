@@ -1,9 +1,8 @@
 //! Encoding header blocks (RFC 7541 §6), with a small indexing policy.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
 
-use super::table::{entry_size, hash, static_find, DynamicTable, STATIC};
+use super::table::{entry_size, hash, static_find, DynamicTable, INITIAL_SLOTS, STATIC};
 use super::{huffman, integer};
 use crate::Field;
 
@@ -44,42 +43,16 @@ const TABLE_SIZE: usize = 4096;
 #[derive(Debug)]
 pub struct Encoder {
     table: DynamicTable,
-    /// The name hash and field hash of each entry, oldest first.
+    /// The name hash and field hash of each entry, oldest first, scanned newest first:
+    /// a table of 4096 octets holds at most 128 entries, and these 16 octets each are
+    /// all a lookup reads until a hash matches.
     keys: VecDeque<(u64, u64)>,
-    /// Field hash → insertion number of the newest entry with that name and value.
-    by_field: Map,
-    /// Name hash → insertion number of the newest entry with that name.
-    by_name: Map,
-    /// Entries evicted so far: the insertion number of the oldest entry.
-    evicted: u64,
     /// The table size to use from the next block on.
     size: usize,
     /// The lowest size since the previous block, when the size changed.
     lowest: Option<usize>,
     /// Where an uppercase name is lowercased.
     name_buf: Vec<u8>,
-}
-
-type Map = HashMap<u64, u64, BuildHasherDefault<Prehashed>>;
-
-/// The keys are hashes already.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 impl Default for Encoder {
@@ -95,9 +68,6 @@ impl Encoder {
         Encoder {
             table: DynamicTable::new(TABLE_SIZE),
             keys: VecDeque::new(),
-            by_field: Map::default(),
-            by_name: Map::default(),
-            evicted: 0,
             size: TABLE_SIZE,
             lowest: None,
             name_buf: Vec::new(),
@@ -172,16 +142,12 @@ impl Encoder {
             }
         }
         let field_hash = hash(value, name_hash);
-        if !never {
-            if let Some(index) = self.find_field(field_hash, name, value) {
-                integer::encode(index, 7, 0x80, dst);
-                return;
-            }
+        let (full, same_name) = self.find(name_hash, field_hash, name, value, !never);
+        if let Some(index) = full {
+            integer::encode(index, 7, 0x80, dst);
+            return;
         }
-        let name_index = in_static
-            .map(|(first, _)| first)
-            .or_else(|| self.find_name(name_hash, name))
-            .unwrap_or(0);
+        let name_index = in_static.map(|(first, _)| first).or(same_name).unwrap_or(0);
         if never {
             // RFC 7541 §6.2.3: 0001xxxx, 4-bit name index.
             literal(0x10, 4, name_index, name, value, dst);
@@ -195,25 +161,35 @@ impl Encoder {
         }
     }
 
+    /// The HPACK indexes of the newest dynamic entry with this name and value (looked
+    /// for only if `full`), and of the newest with this name.
+    fn find(
+        &self,
+        name_hash: u64,
+        field_hash: u64,
+        name: &[u8],
+        value: &[u8],
+        full: bool,
+    ) -> (Option<usize>, Option<usize>) {
+        let mut same_name = None;
+        for (k, &(n, f)) in self.keys.iter().enumerate().rev() {
+            let entry = || self.table.get_from_oldest(k);
+            if full && f == field_hash && entry().is_some_and(|e| e == (name, value)) {
+                return (Some(self.index_of(k)), Some(self.index_of(k)));
+            }
+            if same_name.is_none() && n == name_hash && entry().is_some_and(|e| e.0 == name) {
+                same_name = Some(self.index_of(k));
+                if !full {
+                    break;
+                }
+            }
+        }
+        (None, same_name)
+    }
+
     /// The HPACK index of the dynamic entry that `k` counts from the oldest.
     fn index_of(&self, k: usize) -> usize {
         STATIC.len() + self.table.len() - k
-    }
-
-    fn position(&self, insertion: u64) -> Option<usize> {
-        usize::try_from(insertion.checked_sub(self.evicted)?).ok()
-    }
-
-    fn find_field(&self, field_hash: u64, name: &[u8], value: &[u8]) -> Option<usize> {
-        let k = self.position(*self.by_field.get(&field_hash)?)?;
-        let (n, v) = self.table.get_from_oldest(k)?;
-        (n == name && v == value).then(|| self.index_of(k))
-    }
-
-    fn find_name(&self, name_hash: u64, name: &[u8]) -> Option<usize> {
-        let k = self.position(*self.by_name.get(&name_hash)?)?;
-        let (n, _) = self.table.get_from_oldest(k)?;
-        (n == name).then(|| self.index_of(k))
     }
 
     fn worth_indexing(&self, name: &[u8], value: &[u8]) -> bool {
@@ -225,29 +201,17 @@ impl Encoder {
         let (evicted, added) = self.table.insert(name, value);
         self.forget(evicted);
         if added {
-            let insertion = self.evicted + self.keys.len() as u64;
+            if self.keys.capacity() == 0 {
+                // Sized once for a full table of typical entries.
+                self.keys.reserve(INITIAL_SLOTS);
+            }
             self.keys.push_back((name_hash, field_hash));
-            // The newest entry of a name or field is the last one evicted.
-            self.by_name.insert(name_hash, insertion);
-            self.by_field.insert(field_hash, insertion);
         }
     }
 
     /// Drops the lookup keys of the `n` oldest entries, just evicted.
     fn forget(&mut self, n: usize) {
-        for _ in 0..n {
-            let Some((name_hash, field_hash)) = self.keys.pop_front() else {
-                break;
-            };
-            let insertion = self.evicted;
-            if self.by_name.get(&name_hash) == Some(&insertion) {
-                self.by_name.remove(&name_hash);
-            }
-            if self.by_field.get(&field_hash) == Some(&insertion) {
-                self.by_field.remove(&field_hash);
-            }
-            self.evicted += 1;
-        }
+        self.keys.drain(..n.min(self.keys.len()));
     }
 }
 
@@ -287,8 +251,7 @@ fn string(s: &[u8], dst: &mut Vec<u8>) {
     let coded = huffman::encoded_len(s);
     if coded < s.len() {
         integer::encode(coded, 7, 0x80, dst);
-        dst.reserve(coded);
-        huffman::encode(s, dst);
+        huffman::encode(s, coded, dst);
     } else {
         integer::encode(s.len(), 7, 0, dst);
         dst.extend_from_slice(s);
@@ -434,7 +397,6 @@ mod tests {
                 assert!(e.table_entries().eq(d.table_entries()));
             }
         }
-        assert!(e.by_field.len() <= e.table.len());
-        assert!(e.by_name.len() <= e.table.len());
+        assert_eq!(e.keys.len(), e.table.len());
     }
 }

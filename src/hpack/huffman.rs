@@ -80,34 +80,68 @@ const CODES: [(u32, u8); 257] = [
 
 const EOS: usize = 256;
 
+/// The codes and lengths of the 256 octets apart, for the encoder's inner loops.
+static ENCODE: ([u32; 256], [u8; 256]) = split_codes();
+
+const fn split_codes() -> ([u32; 256], [u8; 256]) {
+    let (mut codes, mut lens) = ([0u32; 256], [0u8; 256]);
+    let mut i = 0;
+    while i < 256 {
+        codes[i] = CODES[i].0;
+        lens[i] = CODES[i].1;
+        i += 1;
+    }
+    (codes, lens)
+}
+
 /// The number of octets `src` takes once Huffman-coded (RFC 7541 §5.2: the last octet
 /// is padded).
 pub(crate) fn encoded_len(src: &[u8]) -> usize {
-    let bits: usize = src
-        .iter()
-        .map(|&b| usize::from(CODES[usize::from(b)].1))
-        .sum();
+    let lens = &ENCODE.1;
+    let bits: usize = src.iter().map(|&b| usize::from(lens[usize::from(b)])).sum();
     bits.div_ceil(8)
 }
 
-/// Appends the Huffman coding of `src`.
-pub(crate) fn encode(src: &[u8], dst: &mut Vec<u8>) {
-    // Pending bits sit at the bottom of `acc`; at most 7 + 30 of them at a time.
+/// Appends the Huffman coding of `src`, which takes `len` octets (from
+/// [`encoded_len`]).
+pub(crate) fn encode(src: &[u8], len: usize, dst: &mut Vec<u8>) {
+    let start = dst.len();
+    dst.resize(start + len, 0);
+    let Some(out) = dst.get_mut(start..) else {
+        return;
+    };
+    let (codes, lens) = (&ENCODE.0, &ENCODE.1);
+    // Pending bits sit at the bottom of `acc`: fewer than 32 between symbols, so a code
+    // of up to 30 bits always fits; they go out 32 at a time.
     let mut acc: u64 = 0;
     let mut bits: u32 = 0;
+    let mut at = 0;
     for &b in src {
-        let (code, len) = CODES[usize::from(b)];
-        acc = (acc << len) | u64::from(code);
-        bits += u32::from(len);
-        while bits >= 8 {
-            bits -= 8;
-            dst.push((acc >> bits) as u8);
+        acc = (acc << lens[usize::from(b)]) | u64::from(codes[usize::from(b)]);
+        bits += u32::from(lens[usize::from(b)]);
+        if bits >= 32 {
+            bits -= 32;
+            if let Some(word) = out.get_mut(at..at + 4) {
+                word.copy_from_slice(&((acc >> bits) as u32).to_be_bytes());
+            }
+            at += 4;
         }
+    }
+    while bits >= 8 {
+        bits -= 8;
+        if let Some(o) = out.get_mut(at) {
+            *o = (acc >> bits) as u8;
+        }
+        at += 1;
     }
     if bits > 0 {
         // RFC 7541 §5.2: padding with the most significant bits of EOS (all ones).
-        dst.push(((acc << (8 - bits)) as u8) | (0xff >> bits));
+        if let Some(o) = out.get_mut(at) {
+            *o = ((acc << (8 - bits)) as u8) | (0xff >> bits);
+        }
+        at += 1;
     }
+    debug_assert_eq!(at, len, "`len` is the coded length of `src`");
 }
 
 /// One transition of the automaton.
@@ -271,9 +305,9 @@ mod tests {
     }
 
     fn enc(src: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        encode(src, &mut out);
-        assert_eq!(out.len(), encoded_len(src));
+        let mut out = vec![0xaa];
+        encode(src, encoded_len(src), &mut out);
+        assert_eq!(out.remove(0), 0xaa, "appends");
         out
     }
 
