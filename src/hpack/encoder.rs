@@ -1,6 +1,7 @@
 //! Encoding header blocks (RFC 7541 §6), with a small indexing policy.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::table::{entry_size, hash, static_find, DynamicTable, INITIAL_SLOTS, STATIC};
 use super::{huffman, integer};
@@ -43,16 +44,42 @@ const TABLE_SIZE: usize = 4096;
 #[derive(Debug)]
 pub struct Encoder {
     table: DynamicTable,
-    /// The name hash and field hash of each entry, oldest first, scanned newest first:
-    /// a table of 4096 octets holds at most 128 entries, and these 16 octets each are
-    /// all a lookup reads until a hash matches.
+    /// The name hash and field hash of each entry, oldest first.
     keys: VecDeque<(u64, u64)>,
+    /// Name hash or field hash → insertion number of the newest entry with that name,
+    /// or that name and value (the two kinds of hash share the map; a match is checked
+    /// against the entry anyway).
+    index: Index,
+    /// Entries evicted so far: the insertion number of the oldest entry.
+    evicted: u64,
     /// The table size to use from the next block on.
     size: usize,
     /// The lowest size since the previous block, when the size changed.
     lowest: Option<usize>,
     /// Where an uppercase name is lowercased.
     name_buf: Vec<u8>,
+}
+
+type Index = HashMap<u64, u64, BuildHasherDefault<Prehashed>>;
+
+/// The keys are hashes already.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl Default for Encoder {
@@ -68,6 +95,8 @@ impl Encoder {
         Encoder {
             table: DynamicTable::new(TABLE_SIZE),
             keys: VecDeque::new(),
+            index: Index::default(),
+            evicted: 0,
             size: TABLE_SIZE,
             lowest: None,
             name_buf: Vec::new(),
@@ -171,20 +200,23 @@ impl Encoder {
         value: &[u8],
         full: bool,
     ) -> (Option<usize>, Option<usize>) {
-        let mut same_name = None;
-        for (k, &(n, f)) in self.keys.iter().enumerate().rev() {
-            let entry = || self.table.get_from_oldest(k);
-            if full && f == field_hash && entry().is_some_and(|e| e == (name, value)) {
-                return (Some(self.index_of(k)), Some(self.index_of(k)));
-            }
-            if same_name.is_none() && n == name_hash && entry().is_some_and(|e| e.0 == name) {
-                same_name = Some(self.index_of(k));
-                if !full {
-                    break;
+        if full {
+            if let Some(k) = self.lookup(field_hash) {
+                if self.table.get_from_oldest(k) == Some((name, value)) {
+                    return (Some(self.index_of(k)), None);
                 }
             }
         }
-        (None, same_name)
+        let same_name = self
+            .lookup(name_hash)
+            .filter(|&k| self.table.get_from_oldest(k).is_some_and(|e| e.0 == name));
+        (None, same_name.map(|k| self.index_of(k)))
+    }
+
+    /// The position from the oldest of the entry that `hash` names, if any.
+    fn lookup(&self, hash: u64) -> Option<usize> {
+        let insertion = *self.index.get(&hash)?;
+        usize::try_from(insertion.checked_sub(self.evicted)?).ok()
     }
 
     /// The HPACK index of the dynamic entry that `k` counts from the oldest.
@@ -204,14 +236,29 @@ impl Encoder {
             if self.keys.capacity() == 0 {
                 // Sized once for a full table of typical entries.
                 self.keys.reserve(INITIAL_SLOTS);
+                self.index.reserve(2 * INITIAL_SLOTS);
             }
+            let insertion = self.evicted + self.keys.len() as u64;
             self.keys.push_back((name_hash, field_hash));
+            // The newest entry of a name or field is the last one evicted.
+            self.index.insert(name_hash, insertion);
+            self.index.insert(field_hash, insertion);
         }
     }
 
     /// Drops the lookup keys of the `n` oldest entries, just evicted.
     fn forget(&mut self, n: usize) {
-        self.keys.drain(..n.min(self.keys.len()));
+        for _ in 0..n {
+            let Some((name_hash, field_hash)) = self.keys.pop_front() else {
+                break;
+            };
+            for hash in [name_hash, field_hash] {
+                if self.index.get(&hash) == Some(&self.evicted) {
+                    self.index.remove(&hash);
+                }
+            }
+            self.evicted += 1;
+        }
     }
 }
 
@@ -248,13 +295,43 @@ fn literal(flags: u8, prefix: u8, name_index: usize, name: &[u8], value: &[u8], 
 
 /// A string literal (RFC 7541 §5.2), Huffman-coded only when strictly shorter.
 fn string(s: &[u8], dst: &mut Vec<u8>) {
-    let coded = huffman::encoded_len(s);
-    if coded < s.len() {
-        integer::encode(coded, 7, 0x80, dst);
-        huffman::encode(s, coded, dst);
-    } else {
-        integer::encode(s.len(), 7, 0, dst);
-        dst.extend_from_slice(s);
+    let start = dst.len();
+    if s.len() < 0x7f {
+        // Either length fits the first octet: code after a placeholder, then set it.
+        dst.push(0);
+        let first = match huffman::encode_shorter(s, s.len(), dst) {
+            Some(coded) => 0x80 | coded as u8,
+            None => {
+                dst.extend_from_slice(s);
+                s.len() as u8
+            }
+        };
+        if let Some(at) = dst.get_mut(start) {
+            *at = first;
+        }
+        return;
+    }
+    // The coded string goes after room for the plain length's prefix, which is at least
+    // as long as a shorter length's: one pass codes and measures it.
+    let (plain, room) = integer::encode_array(s.len(), 7, 0);
+    dst.resize(start + room, 0);
+    match huffman::encode_shorter(s, s.len(), dst) {
+        Some(coded) => {
+            let (prefix, used) = integer::encode_array(coded, 7, 0x80);
+            if used < room {
+                dst.copy_within(start + room.., start + used);
+                dst.truncate(dst.len() - (room - used));
+            }
+            if let Some(at) = dst.get_mut(start..start + used) {
+                at.copy_from_slice(prefix.get(..used).unwrap_or_default());
+            }
+        }
+        None => {
+            if let Some(at) = dst.get_mut(start..start + room) {
+                at.copy_from_slice(plain.get(..room).unwrap_or_default());
+            }
+            dst.extend_from_slice(s);
+        }
     }
 }
 
@@ -398,5 +475,6 @@ mod tests {
             }
         }
         assert_eq!(e.keys.len(), e.table.len());
+        assert!(e.index.len() <= 2 * e.table.len());
     }
 }
