@@ -5,6 +5,8 @@
 mod h1_drivers;
 #[path = "../fuzz/src/h2.rs"]
 mod h2_drivers;
+#[path = "../fuzz/src/hpack.rs"]
+mod hpack_driver;
 
 use std::fs;
 use std::panic;
@@ -91,6 +93,31 @@ fn h2_server_corpus() {
 #[test]
 fn h2_client_corpus() {
     replay_corpus("h2_client", H2_CLIENT);
+}
+
+#[test]
+fn hpack_decode_corpus() {
+    let seeds = files(&fuzz_dir("corpus/hpack_decode"));
+    let named = seeds
+        .iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("ok-") || name.starts_with("bad-")
+        })
+        .count();
+    assert!(named >= 12, "hpack_decode: only {named} named seeds");
+    let mut failures = Vec::new();
+    for path in seeds
+        .iter()
+        .chain(&files(&fuzz_dir("artifacts/hpack_decode")))
+    {
+        let data = fs::read(path).expect("readable corpus file");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if panic::catch_unwind(|| hpack_driver::decode(&data).check_name(&name)).is_err() {
+            failures.push(path.display().to_string());
+        }
+    }
+    assert!(failures.is_empty(), "hpack_decode failed on {failures:?}");
 }
 
 #[test]

@@ -152,7 +152,7 @@ impl Decoder {
         if over {
             return Err(HpackError::ListTooLarge {
                 size: list_size,
-                max: max_list_size,
+                max: max_list,
             });
         }
         self.last_list_bytes = list_size;

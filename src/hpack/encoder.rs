@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::table::{entry_size, hash, static_find, DynamicTable, STATIC};
+use super::table::{entry_size, hash, static_find, DynamicTable, INITIAL_SLOTS, STATIC};
 use super::{huffman, integer};
 use crate::Field;
 
@@ -24,9 +24,9 @@ const TABLE_SIZE: usize = 4096;
 /// - otherwise a literal, naming a table entry when one has the same name, and added to
 ///   the dynamic table (§6.2.1) unless the entry would take more than 3/4 of the table
 ///   or the field changes with every message: `:path` with a query, `content-length`,
-///   `content-range`, `age`, `etag`, `last-modified`, `if-modified-since`,
-///   `if-none-match` and `location` go without indexing (§6.2.2), so that they do not
-///   evict entries that would be used again.
+///   `content-range`, `age`, `etag`, `last-modified`, `if-modified-since` and
+///   `if-none-match` go without indexing (§6.2.2), so that they do not evict entries
+///   that would be used again.
 ///
 /// Strings are Huffman-coded when that is strictly shorter. Names are written in
 /// lowercase, as HTTP/2 requires (RFC 9113 §8.2.1). The table uses at most 4096 octets,
@@ -46,10 +46,10 @@ pub struct Encoder {
     table: DynamicTable,
     /// The name hash and field hash of each entry, oldest first.
     keys: VecDeque<(u64, u64)>,
-    /// Field hash → insertion number of the newest entry with that name and value.
-    by_field: Map,
-    /// Name hash → insertion number of the newest entry with that name.
-    by_name: Map,
+    /// Name hash or field hash → insertion number of the newest entry with that name,
+    /// or that name and value (the two kinds of hash share the map; a match is checked
+    /// against the entry anyway).
+    index: Index,
     /// Entries evicted so far: the insertion number of the oldest entry.
     evicted: u64,
     /// The table size to use from the next block on.
@@ -60,7 +60,7 @@ pub struct Encoder {
     name_buf: Vec<u8>,
 }
 
-type Map = HashMap<u64, u64, BuildHasherDefault<Prehashed>>;
+type Index = HashMap<u64, u64, BuildHasherDefault<Prehashed>>;
 
 /// The keys are hashes already.
 #[derive(Default)]
@@ -95,8 +95,7 @@ impl Encoder {
         Encoder {
             table: DynamicTable::new(TABLE_SIZE),
             keys: VecDeque::new(),
-            by_field: Map::default(),
-            by_name: Map::default(),
+            index: Index::default(),
             evicted: 0,
             size: TABLE_SIZE,
             lowest: None,
@@ -172,16 +171,12 @@ impl Encoder {
             }
         }
         let field_hash = hash(value, name_hash);
-        if !never {
-            if let Some(index) = self.find_field(field_hash, name, value) {
-                integer::encode(index, 7, 0x80, dst);
-                return;
-            }
+        let (full, same_name) = self.find(name_hash, field_hash, name, value, !never);
+        if let Some(index) = full {
+            integer::encode(index, 7, 0x80, dst);
+            return;
         }
-        let name_index = in_static
-            .map(|(first, _)| first)
-            .or_else(|| self.find_name(name_hash, name))
-            .unwrap_or(0);
+        let name_index = in_static.map(|(first, _)| first).or(same_name).unwrap_or(0);
         if never {
             // RFC 7541 §6.2.3: 0001xxxx, 4-bit name index.
             literal(0x10, 4, name_index, name, value, dst);
@@ -195,25 +190,38 @@ impl Encoder {
         }
     }
 
-    /// The HPACK index of the dynamic entry that `k` counts from the oldest.
-    fn index_of(&self, k: usize) -> usize {
-        STATIC.len() + self.table.len() - k
+    /// The HPACK indexes of the newest dynamic entry with this name and value (looked
+    /// for only if `full`), and of the newest with this name.
+    fn find(
+        &self,
+        name_hash: u64,
+        field_hash: u64,
+        name: &[u8],
+        value: &[u8],
+        full: bool,
+    ) -> (Option<usize>, Option<usize>) {
+        if full {
+            if let Some(k) = self.lookup(field_hash) {
+                if self.table.get_from_oldest(k) == Some((name, value)) {
+                    return (Some(self.index_of(k)), None);
+                }
+            }
+        }
+        let same_name = self
+            .lookup(name_hash)
+            .filter(|&k| self.table.get_from_oldest(k).is_some_and(|e| e.0 == name));
+        (None, same_name.map(|k| self.index_of(k)))
     }
 
-    fn position(&self, insertion: u64) -> Option<usize> {
+    /// The position from the oldest of the entry that `hash` names, if any.
+    fn lookup(&self, hash: u64) -> Option<usize> {
+        let insertion = *self.index.get(&hash)?;
         usize::try_from(insertion.checked_sub(self.evicted)?).ok()
     }
 
-    fn find_field(&self, field_hash: u64, name: &[u8], value: &[u8]) -> Option<usize> {
-        let k = self.position(*self.by_field.get(&field_hash)?)?;
-        let (n, v) = self.table.get_from_oldest(k)?;
-        (n == name && v == value).then(|| self.index_of(k))
-    }
-
-    fn find_name(&self, name_hash: u64, name: &[u8]) -> Option<usize> {
-        let k = self.position(*self.by_name.get(&name_hash)?)?;
-        let (n, _) = self.table.get_from_oldest(k)?;
-        (n == name).then(|| self.index_of(k))
+    /// The HPACK index of the dynamic entry that `k` counts from the oldest.
+    fn index_of(&self, k: usize) -> usize {
+        STATIC.len() + self.table.len() - k
     }
 
     fn worth_indexing(&self, name: &[u8], value: &[u8]) -> bool {
@@ -225,11 +233,16 @@ impl Encoder {
         let (evicted, added) = self.table.insert(name, value);
         self.forget(evicted);
         if added {
+            if self.keys.capacity() == 0 {
+                // Sized once for a full table of typical entries.
+                self.keys.reserve(INITIAL_SLOTS);
+                self.index.reserve(2 * INITIAL_SLOTS);
+            }
             let insertion = self.evicted + self.keys.len() as u64;
             self.keys.push_back((name_hash, field_hash));
             // The newest entry of a name or field is the last one evicted.
-            self.by_name.insert(name_hash, insertion);
-            self.by_field.insert(field_hash, insertion);
+            self.index.insert(name_hash, insertion);
+            self.index.insert(field_hash, insertion);
         }
     }
 
@@ -239,12 +252,10 @@ impl Encoder {
             let Some((name_hash, field_hash)) = self.keys.pop_front() else {
                 break;
             };
-            let insertion = self.evicted;
-            if self.by_name.get(&name_hash) == Some(&insertion) {
-                self.by_name.remove(&name_hash);
-            }
-            if self.by_field.get(&field_hash) == Some(&insertion) {
-                self.by_field.remove(&field_hash);
+            for hash in [name_hash, field_hash] {
+                if self.index.get(&hash) == Some(&self.evicted) {
+                    self.index.remove(&hash);
+                }
             }
             self.evicted += 1;
         }
@@ -267,7 +278,7 @@ fn per_message(name: &[u8], value: &[u8]) -> bool {
     match name {
         b":path" => value.contains(&b'?'),
         b"content-length" | b"content-range" | b"age" | b"etag" | b"last-modified"
-        | b"if-modified-since" | b"if-none-match" | b"location" => true,
+        | b"if-modified-since" | b"if-none-match" => true,
         _ => false,
     }
 }
@@ -284,14 +295,43 @@ fn literal(flags: u8, prefix: u8, name_index: usize, name: &[u8], value: &[u8], 
 
 /// A string literal (RFC 7541 §5.2), Huffman-coded only when strictly shorter.
 fn string(s: &[u8], dst: &mut Vec<u8>) {
-    let coded = huffman::encoded_len(s);
-    if coded < s.len() {
-        integer::encode(coded, 7, 0x80, dst);
-        dst.reserve(coded);
-        huffman::encode(s, dst);
-    } else {
-        integer::encode(s.len(), 7, 0, dst);
-        dst.extend_from_slice(s);
+    let start = dst.len();
+    if s.len() < 0x7f {
+        // Either length fits the first octet: code after a placeholder, then set it.
+        dst.push(0);
+        let first = match huffman::encode_shorter(s, s.len(), dst) {
+            Some(coded) => 0x80 | coded as u8,
+            None => {
+                dst.extend_from_slice(s);
+                s.len() as u8
+            }
+        };
+        if let Some(at) = dst.get_mut(start) {
+            *at = first;
+        }
+        return;
+    }
+    // The coded string goes after room for the plain length's prefix, which is at least
+    // as long as a shorter length's: one pass codes and measures it.
+    let (plain, room) = integer::encode_array(s.len(), 7, 0);
+    dst.resize(start + room, 0);
+    match huffman::encode_shorter(s, s.len(), dst) {
+        Some(coded) => {
+            let (prefix, used) = integer::encode_array(coded, 7, 0x80);
+            if used < room {
+                dst.copy_within(start + room.., start + used);
+                dst.truncate(dst.len() - (room - used));
+            }
+            if let Some(at) = dst.get_mut(start..start + used) {
+                at.copy_from_slice(prefix.get(..used).unwrap_or_default());
+            }
+        }
+        None => {
+            if let Some(at) = dst.get_mut(start..start + room) {
+                at.copy_from_slice(plain.get(..room).unwrap_or_default());
+            }
+            dst.extend_from_slice(s);
+        }
     }
 }
 
@@ -434,7 +474,7 @@ mod tests {
                 assert!(e.table_entries().eq(d.table_entries()));
             }
         }
-        assert!(e.by_field.len() <= e.table.len());
-        assert!(e.by_name.len() <= e.table.len());
+        assert_eq!(e.keys.len(), e.table.len());
+        assert!(e.index.len() <= 2 * e.table.len());
     }
 }

@@ -80,33 +80,108 @@ const CODES: [(u32, u8); 257] = [
 
 const EOS: usize = 256;
 
-/// The number of octets `src` takes once Huffman-coded (RFC 7541 §5.2: the last octet
-/// is padded).
-pub(crate) fn encoded_len(src: &[u8]) -> usize {
-    let bits: usize = src
-        .iter()
-        .map(|&b| usize::from(CODES[usize::from(b)].1))
-        .sum();
-    bits.div_ceil(8)
+/// The code of each octet shifted left by 8, with its length in the low 8 bits: one load
+/// per octet in the encoder's loop.
+static ENCODE: [u64; 256] = pack_codes();
+
+const fn pack_codes() -> [u64; 256] {
+    let mut packed = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        packed[i] = ((CODES[i].0 as u64) << 8) | CODES[i].1 as u64;
+        i += 1;
+    }
+    packed
 }
 
-/// Appends the Huffman coding of `src`.
-pub(crate) fn encode(src: &[u8], dst: &mut Vec<u8>) {
-    // Pending bits sit at the bottom of `acc`; at most 7 + 30 of them at a time.
-    let mut acc: u64 = 0;
-    let mut bits: u32 = 0;
-    for &b in src {
-        let (code, len) = CODES[usize::from(b)];
-        acc = (acc << len) | u64::from(code);
-        bits += u32::from(len);
-        while bits >= 8 {
-            bits -= 8;
-            dst.push((acc >> bits) as u8);
+/// Appends the Huffman coding of `src` if it takes fewer than `limit` octets, and
+/// returns its length; otherwise appends nothing.
+pub(crate) fn encode_shorter(src: &[u8], limit: usize, dst: &mut Vec<u8>) -> Option<usize> {
+    let start = dst.len();
+    dst.resize(start + limit, 0);
+    let len = encode_into(src, dst.get_mut(start..).unwrap_or_default());
+    match len {
+        Some(len) if len < limit => {
+            dst.truncate(start + len);
+            Some(len)
+        }
+        _ => {
+            dst.truncate(start);
+            None
         }
     }
-    if bits > 0 {
-        // RFC 7541 §5.2: padding with the most significant bits of EOS (all ones).
-        dst.push(((acc << (8 - bits)) as u8) | (0xff >> bits));
+}
+
+/// Writes the Huffman coding of `src` at the start of `out`; `None` if it does not fit.
+fn encode_into(src: &[u8], out: &mut [u8]) -> Option<usize> {
+    let mut bits = Bits::default();
+    // Four octets at a time while their codes fit beside the pending bits (always for
+    // text, whose codes are at most 8 bits long), one at a time otherwise.
+    let mut quads = src.chunks_exact(4);
+    for quad in &mut quads {
+        let packed = [quad[0], quad[1], quad[2], quad[3]].map(|b| ENCODE[usize::from(b)]);
+        let total: u32 = packed.iter().map(|&p| (p & 0xff) as u32).sum();
+        if bits.len + total <= 64 {
+            for p in packed {
+                bits.acc = (bits.acc << (p & 0xff)) | (p >> 8);
+            }
+            bits.len += total;
+            bits.flush(out)?;
+            bits.flush(out)?;
+        } else {
+            for p in packed {
+                bits.push(p);
+                bits.flush(out)?;
+            }
+        }
+    }
+    for &b in quads.remainder() {
+        bits.push(ENCODE[usize::from(b)]);
+        bits.flush(out)?;
+    }
+    bits.finish(out)
+}
+
+/// The encoder's bit accumulator: `len` pending bits at the bottom of `acc`, and how
+/// many octets were written.
+#[derive(Default)]
+struct Bits {
+    acc: u64,
+    len: u32,
+    at: usize,
+}
+
+impl Bits {
+    /// Adds one packed code; the caller flushes first if fewer than 30 bits are free.
+    fn push(&mut self, packed: u64) {
+        self.acc = (self.acc << (packed & 0xff)) | (packed >> 8);
+        self.len += (packed & 0xff) as u32;
+    }
+
+    /// Writes 32 bits out if that many are pending.
+    fn flush(&mut self, out: &mut [u8]) -> Option<()> {
+        if self.len >= 32 {
+            self.len -= 32;
+            out.get_mut(self.at..self.at + 4)?
+                .copy_from_slice(&((self.acc >> self.len) as u32).to_be_bytes());
+            self.at += 4;
+        }
+        Some(())
+    }
+
+    /// Writes the remaining bits and the padding; returns the length written.
+    fn finish(mut self, out: &mut [u8]) -> Option<usize> {
+        while self.len >= 8 {
+            self.len -= 8;
+            *out.get_mut(self.at)? = (self.acc >> self.len) as u8;
+            self.at += 1;
+        }
+        if self.len > 0 {
+            // RFC 7541 §5.2: padding with the most significant bits of EOS (all ones).
+            *out.get_mut(self.at)? = ((self.acc << (8 - self.len)) as u8) | (0xff >> self.len);
+            self.at += 1;
+        }
+        Some(self.at)
     }
 }
 
@@ -271,10 +346,20 @@ mod tests {
     }
 
     fn enc(src: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        encode(src, &mut out);
-        assert_eq!(out.len(), encoded_len(src));
+        let mut out = vec![0xaa];
+        let len = encode_shorter(src, usize::from(u16::MAX), &mut out).unwrap();
+        assert_eq!(out.remove(0), 0xaa, "appends");
+        assert_eq!(out.len(), len);
         out
+    }
+
+    /// The encoded length, from the code lengths alone.
+    fn encoded_len(src: &[u8]) -> usize {
+        let bits: usize = src
+            .iter()
+            .map(|&b| usize::from(CODES[usize::from(b)].1))
+            .sum();
+        bits.div_ceil(8)
     }
 
     /// The code is a complete prefix code: Kraft's sum is exactly one. (`build` checks
@@ -343,9 +428,31 @@ mod tests {
     #[test]
     fn every_byte_round_trips() {
         let all: Vec<u8> = (0..=255).collect();
-        assert_eq!(dec(&enc(&all)).unwrap(), all);
+        let coded = enc(&all);
+        assert_eq!(coded.len(), encoded_len(&all));
+        assert_eq!(dec(&coded).unwrap(), all);
         assert_eq!(dec(&[]).unwrap(), b"");
-        assert_eq!(encoded_len(b""), 0);
+        assert_eq!(enc(b""), b"");
+    }
+
+    #[test]
+    fn only_strictly_shorter_codings_are_written() {
+        let mut out = vec![1, 2];
+        // "302" codes in 2 octets: written under a limit of 3, not of 2.
+        assert_eq!(encode_shorter(b"302", 3, &mut out), Some(2));
+        assert_eq!(out, [1, 2, 0x64, 0x02]);
+        assert_eq!(encode_shorter(b"302", 2, &mut out), None);
+        assert_eq!(out, [1, 2, 0x64, 0x02]);
+        // Binary octets code longer than plain: nothing is written.
+        assert_eq!(encode_shorter(&[0, 1, 2, 3, 4, 5, 6, 7], 8, &mut out), None);
+        assert_eq!(out.len(), 4);
+        // Every length up to a long string agrees with the code lengths.
+        let text = b"the quick brown fox jumps over the lazy dog 0123456789 ~{}";
+        for n in 0..text.len() {
+            let mut out = Vec::new();
+            let len = encode_shorter(&text[..n], n + 1, &mut out);
+            assert_eq!(len, Some(encoded_len(&text[..n])).filter(|&l| l < n + 1));
+        }
     }
 
     #[test]

@@ -31,21 +31,43 @@ pub(crate) fn decode(block: &[u8], pos: &mut usize, n: u8) -> Result<usize, Hpac
     Err(HpackError::IntegerOverflow)
 }
 
+/// The most octets an encoded `usize` takes: the prefix, then 7 bits per octet.
+pub(crate) const MAX_LEN: usize = 1 + (usize::BITS as usize).div_ceil(7);
+
+/// `value` with an `n`-bit prefix, `flags` being the bits above the prefix in the first
+/// octet: the octets and how many of them are used.
+pub(crate) fn encode_array(value: usize, n: u8, flags: u8) -> ([u8; MAX_LEN], usize) {
+    let mut out = [0u8; MAX_LEN];
+    let mask = u8::MAX >> (8 - n);
+    if value < usize::from(mask) {
+        out[0] = flags | value as u8;
+        return (out, 1);
+    }
+    out[0] = flags | mask;
+    let mut rest = value - usize::from(mask);
+    let mut len = 1;
+    // At most MAX_LEN - 1 continuation octets: 7 bits each cover a usize.
+    for slot in out.iter_mut().skip(1) {
+        len += 1;
+        if rest < 0x80 {
+            *slot = rest as u8;
+            break;
+        }
+        *slot = 0x80 | (rest & 0x7f) as u8;
+        rest >>= 7;
+    }
+    (out, len)
+}
+
 /// Appends `value` with an `n`-bit prefix; `flags` are the bits above the prefix in the
 /// first octet.
 pub(crate) fn encode(value: usize, n: u8, flags: u8, dst: &mut Vec<u8>) {
-    let mask = u8::MAX >> (8 - n);
-    if value < usize::from(mask) {
+    if value < usize::from(u8::MAX >> (8 - n)) {
         dst.push(flags | value as u8);
         return;
     }
-    dst.push(flags | mask);
-    let mut rest = value - usize::from(mask);
-    while rest >= 0x80 {
-        dst.push(0x80 | (rest & 0x7f) as u8);
-        rest >>= 7;
-    }
-    dst.push(rest as u8);
+    let (octets, len) = encode_array(value, n, flags);
+    dst.extend_from_slice(octets.get(..len).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -105,6 +127,16 @@ mod tests {
             }
             let max = u32::MAX as usize;
             assert_eq!(dec(&enc(max, n), n).map(|r| r.0), Ok(max));
+        }
+    }
+
+    #[test]
+    fn the_largest_values_fit() {
+        for n in 1..=8 {
+            let (_, len) = encode_array(usize::MAX, n, 0);
+            assert!(len <= MAX_LEN);
+            let out = enc(u32::MAX as usize, n);
+            assert_eq!(encode_array(u32::MAX as usize, n, 0).1, out.len());
         }
     }
 

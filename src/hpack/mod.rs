@@ -93,7 +93,7 @@ pub enum HpackError {
     ListTooLarge {
         /// The size of the whole list (name + value + 32 for each field).
         size: usize,
-        /// The limit.
+        /// The limit applied: the one asked for, or 2 GiB if that is less.
         max: usize,
     },
 }

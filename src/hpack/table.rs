@@ -77,35 +77,44 @@ pub(crate) fn static_entry(index: usize) -> Option<(&'static [u8], &'static [u8]
     STATIC.get(index.checked_sub(1)?).copied()
 }
 
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// A 64-bit hash of `bytes`, chained from `seed`: the encoder's key for its table
-/// lookups. A `const fn` so that the static name index is built at compile time with the
-/// very same function.
-pub(crate) const fn hash(bytes: &[u8], seed: u64) -> u64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+/// lookups.
+pub(crate) fn hash(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    if let Some(t) = tail.get_mut(..rest.len()) {
+        t.copy_from_slice(rest);
+    }
+    h = (h.rotate_left(23) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// [`hash`] as a `const fn`, for the static name index built at compile time.
+const fn const_hash(bytes: &[u8], seed: u64) -> u64 {
     let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
     let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let w = u64::from_le_bytes([
-            bytes[i],
-            bytes[i + 1],
-            bytes[i + 2],
-            bytes[i + 3],
-            bytes[i + 4],
-            bytes[i + 5],
-            bytes[i + 6],
-            bytes[i + 7],
-        ]);
-        h = (h.rotate_left(23) ^ w).wrapping_mul(K);
-        i += 8;
-    }
-    let mut tail = 0u64;
+    let mut word = 0u64;
     let mut shift = 0;
     while i < bytes.len() {
-        tail |= (bytes[i] as u64) << shift;
+        word |= (bytes[i] as u64) << shift;
         shift += 8;
         i += 1;
+        if shift == 64 {
+            h = (h.rotate_left(23) ^ word).wrapping_mul(K);
+            word = 0;
+            shift = 0;
+        }
     }
-    h = (h.rotate_left(23) ^ tail).wrapping_mul(K);
+    h = (h.rotate_left(23) ^ word).wrapping_mul(K);
     h ^ (h >> 29)
 }
 
@@ -122,7 +131,7 @@ const fn build_static_names() -> [u8; NAME_SLOTS] {
     while i < STATIC.len() {
         // Entries of one name are adjacent: index the first of each run.
         if i == 0 || !const_eq(STATIC[i].0, STATIC[i - 1].0) {
-            let mut slot = hash(STATIC[i].0, 0) as usize % NAME_SLOTS;
+            let mut slot = const_hash(STATIC[i].0, 0) as usize % NAME_SLOTS;
             while slots[slot] != 0 {
                 slot = (slot + 1) % NAME_SLOTS;
             }
@@ -174,6 +183,11 @@ pub(crate) fn static_find(
         slot = (slot + 1) % NAME_SLOTS;
     }
 }
+
+/// The store reserved at the first insertion, at most (the protocol's initial table
+/// size), and the entries: enough for a table of entries of about 64 octets.
+const INITIAL_STORE: usize = 4096;
+pub(crate) const INITIAL_SLOTS: usize = 64;
 
 /// Where an entry's name and value sit in the table's byte store.
 #[derive(Clone, Copy, Debug)]
@@ -291,6 +305,12 @@ impl DynamicTable {
             return (evicted, false);
         };
         let evicted = self.evict_to(room);
+        if self.bytes.capacity() == 0 {
+            // Room for a full table of typical entries up front, rather than doubling
+            // from a few bytes: the entries' bytes are at most the table's size.
+            self.bytes.reserve(self.capacity.min(INITIAL_STORE));
+            self.slots.reserve(INITIAL_SLOTS);
+        }
         let n = name.len() + value.len();
         if self.bytes.len() + n > self.bytes.capacity() && self.start > 0 {
             // Drop the evicted prefix rather than grow the store.
@@ -332,6 +352,17 @@ mod tests {
         assert_eq!(static_entry(61), Some((&b"www-authenticate"[..], &b""[..])));
         assert_eq!(static_entry(0), None);
         assert_eq!(static_entry(62), None);
+    }
+
+    #[test]
+    fn both_hashes_agree() {
+        let long: Vec<u8> = (0..=255).collect();
+        for n in 0..long.len() {
+            for seed in [0, 1, u64::MAX] {
+                assert_eq!(hash(&long[..n], seed), const_hash(&long[..n], seed));
+            }
+        }
+        assert_ne!(hash(b"a", 0), hash(b"a\0", 0));
     }
 
     #[test]
