@@ -2,43 +2,17 @@
 //! parsing, checks, events, the response) side by side with bare `httparse`, which weir
 //! uses underneath. Before the measurements it prints the allocations per request.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use weir::{Config, Connection, Event, Output, Response, Side};
 
-/// Counts every allocation (and reallocation) made by the process.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc_zeroed(layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 /// A Chrome navigation request as it appears on the wire (about 400 bytes).
 const REQUEST: &[u8] = b"GET /search?q=sans-io HTTP/1.1\r\n\
@@ -110,12 +84,12 @@ fn allocations_per_request(n: u64, mut run: impl FnMut() -> u64) -> f64 {
     for _ in 0..100 {
         run();
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = counting::allocations();
     let mut requests = 0;
     while requests < n {
         requests += run();
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / requests as f64
+    (counting::allocations() - before) as f64 / requests as f64
 }
 
 fn report_allocations() {

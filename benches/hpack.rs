@@ -12,43 +12,17 @@
 //! would; the encoders write into an output buffer allocated beforehand, as a
 //! connection's is. Before the measurements it prints the allocations per block.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{criterion_group, Criterion, Throughput};
 use weir::hpack::{Decoder, Encoder};
 use weir::Fields;
 
-/// Counts every allocation (and reallocation) made by the process.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc_zeroed(layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 const UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
                   Chrome/124.0.0.0 Safari/537.36";
@@ -293,11 +267,11 @@ fn allocations(w: &Workload, run: fn(&Workload) -> usize) -> f64 {
     for _ in 0..10 {
         black_box(run(w));
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = counting::allocations();
     for _ in 0..100 {
         black_box(run(w));
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / (100 * w.blocks.len()) as f64
+    (counting::allocations() - before) as f64 / (100 * w.blocks.len()) as f64
 }
 
 fn workloads() -> Vec<Workload> {

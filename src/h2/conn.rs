@@ -1308,9 +1308,7 @@ impl H2 {
     pub(crate) fn go_away(&mut self, code: Reason) -> Result<(), Misuse> {
         self.check_open()?;
         if code != Reason::NO_ERROR {
-            let mut e = h2_error(Http2Error::Refused);
-            e.kind = ErrorKind::Reset;
-            self.close(Some(e), code);
+            self.close(Some(Error::new(ErrorKind::Reset)), code);
             return Ok(());
         }
         if !self.goaway_sent {
