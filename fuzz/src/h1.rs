@@ -414,7 +414,9 @@ fn run(side: Side, data: &[u8], app: &mut dyn App) -> Summary {
     let (choices, wire) = take_prefixed(rest);
     let now = base();
     let mut h = Harness {
-        conn: Connection::new(side, config(flags), now),
+        // HTTP/1.1 only: a server that detects the version would switch to HTTP/2 on
+        // the prior-knowledge preface, which the h2 drivers cover.
+        conn: Connection::with_version(side, Version::Http11, config(flags), now),
         side,
         now,
         wire,
@@ -525,7 +527,7 @@ impl Mirror {
             Side::Client => Side::Server,
         };
         Mirror {
-            conn: Connection::new(other, config, now),
+            conn: Connection::with_version(other, Version::Http11, config, now),
             live: true,
             eof: false,
             seen: BTreeMap::new(),
