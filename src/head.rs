@@ -150,6 +150,50 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).expect("a field section larger than 4 GiB")
 }
 
+/// Field spans found by a parser in a buffer that becomes the store afterwards: a
+/// connection parses its input in place, then freezes the head into `Bytes`.
+pub(crate) struct Spans {
+    base: usize,
+    entries: Vec<Entry>,
+}
+
+impl Spans {
+    /// Spans into `buf`, with room for `capacity` fields. `buf` must not exceed 4 GiB
+    /// (the head limits in `Config` keep it far below).
+    pub(crate) fn new(buf: &[u8], capacity: usize) -> Spans {
+        offset(buf.len());
+        Spans {
+            base: buf.as_ptr() as usize,
+            entries: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Adds a field whose name and value are sub-slices of the buffer.
+    pub(crate) fn push(&mut self, name: &[u8], value: &[u8]) {
+        debug_assert!(
+            (name.as_ptr() as usize) >= self.base && (value.as_ptr() as usize) >= self.base,
+            "spans must point into the buffer"
+        );
+        // Within a buffer of at most 4 GiB (checked in `new`), so the casts are exact.
+        let at = |s: &[u8]| (s.as_ptr() as usize - self.base) as u32;
+        self.entries.push(Entry {
+            name: at(name),
+            name_len: name.len() as u32,
+            value: at(value),
+            value_len: value.len() as u32,
+            sensitive: false,
+        });
+    }
+
+    /// The fields, over `store`: the bytes of the buffer the spans were found in.
+    pub(crate) fn into_fields(self, store: Bytes) -> Fields {
+        Fields {
+            store: Store::Shared(store),
+            entries: self.entries,
+        }
+    }
+}
+
 impl Fields {
     /// An empty field list.
     pub fn new() -> Fields {
@@ -162,33 +206,6 @@ impl Fields {
             store: Store::default(),
             entries: Vec::with_capacity(n),
         }
-    }
-
-    /// A received section: `store` holds the bytes, each field is added with
-    /// [`Fields::push_span`].
-    pub(crate) fn shared(store: Bytes, capacity: usize) -> Fields {
-        Fields {
-            store: Store::Shared(store),
-            entries: Vec::with_capacity(capacity),
-        }
-    }
-
-    /// Adds a field whose name and value are sub-slices of the shared store (as
-    /// returned by a parser over that store).
-    pub(crate) fn push_span(&mut self, name: &[u8], value: &[u8]) {
-        let base = self.store.bytes().as_ptr() as usize;
-        let at = |s: &[u8]| offset(s.as_ptr() as usize - base);
-        debug_assert!(
-            (name.as_ptr() as usize) >= base && (value.as_ptr() as usize) >= base,
-            "spans must point into the store"
-        );
-        self.entries.push(Entry {
-            name: at(name),
-            name_len: offset(name.len()),
-            value: at(value),
-            value_len: offset(value.len()),
-            sensitive: false,
-        });
     }
 
     /// Makes room for `fields` more fields holding `bytes` more bytes, so that a decoder
@@ -367,7 +384,7 @@ impl Fields {
     /// The fields in wire order.
     pub fn iter(&self) -> FieldIter<'_> {
         FieldIter {
-            fields: self,
+            bytes: self.store.bytes(),
             entries: self.entries.iter(),
         }
     }
@@ -392,7 +409,8 @@ impl Fields {
 /// The fields of a [`Fields`], in order (see [`Fields::iter`]).
 #[derive(Clone)]
 pub struct FieldIter<'a> {
-    fields: &'a Fields,
+    /// The store's bytes, looked up once rather than per field.
+    bytes: &'a [u8],
     entries: std::slice::Iter<'a, Entry>,
 }
 
@@ -400,7 +418,12 @@ impl<'a> Iterator for FieldIter<'a> {
     type Item = Field<'a>;
 
     fn next(&mut self) -> Option<Field<'a>> {
-        self.entries.next().map(|e| self.fields.field(e))
+        let e = self.entries.next()?;
+        Some(Field {
+            name: &self.bytes[e.name_range()],
+            value: &self.bytes[e.value_range()],
+            sensitive: e.sensitive,
+        })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -736,9 +759,10 @@ mod tests {
     #[test]
     fn received_fields_share_the_input_until_changed() {
         let input = Bytes::from_static(b"Host: a\r\nX-Long: value\r\n");
-        let mut f = Fields::shared(input.clone(), 2);
-        f.push_span(&input[0..4], &input[6..7]);
-        f.push_span(&input[9..15], &input[17..22]);
+        let mut spans = Spans::new(&input, 2);
+        spans.push(&input[0..4], &input[6..7]);
+        spans.push(&input[9..15], &input[17..22]);
+        let mut f = spans.into_fields(input.clone());
         let value = f.get_bytes("x-long").unwrap();
         assert_eq!(value, "value");
         // Zero-copy: the value points into the input.
@@ -756,8 +780,9 @@ mod tests {
     #[test]
     fn equality_ignores_where_bytes_live() {
         let input = Bytes::from_static(b"a: 1");
-        let mut shared = Fields::shared(input.clone(), 1);
-        shared.push_span(&input[0..1], &input[3..4]);
+        let mut spans = Spans::new(&input, 1);
+        spans.push(&input[0..1], &input[3..4]);
+        let shared = spans.into_fields(input.clone());
         let built: Fields = [("a", "1")].into_iter().collect();
         assert_eq!(shared, built);
         let mut sensitive = Fields::new();

@@ -315,3 +315,104 @@ fn one_byte_at_a_time() {
     assert_eq!(bytewise_answers, answers);
     assert_eq!(answers.len(), 3 * "HTTP/1.1 204 No Content\r\n\r\n".len());
 }
+
+/// Pieces a hostile request head is made of: valid lines, and the bytes and fields that
+/// smuggling and framing attacks rely on.
+fn hostile_piece() -> impl Strategy<Value = &'static [u8]> {
+    prop::sample::select(vec![
+        &b"GET / HTTP/1.1\r\n"[..],
+        b"POST /p HTTP/1.1\r\n",
+        b"GET /x HTTP/1.0\r\n",
+        b"CONNECT a:1 HTTP/1.1\r\n",
+        b"Host: a\r\n",
+        b"Host: b\r\n",
+        b"Content-Length: 3\r\n",
+        b"Content-Length: x\r\n",
+        b"Transfer-Encoding: chunked\r\n",
+        b"Connection: close\r\n",
+        b"Expect: 100-continue\r\n",
+        b"X: y\r\n",
+        b"X: y\n",
+        b"GET / HTTP/1.1\n",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b" ",
+        b"\t",
+        b":",
+        b"\0",
+        b"#",
+        b"\x7f",
+        b"\xff",
+        b"abc",
+        b"HTTP/1.2",
+    ])
+}
+
+/// Everything a server connection emitted, in order: events as text, with body data
+/// merged per stream so that only the cut of the data can differ.
+fn server_trace(wire: &[u8], cuts: &[usize]) -> (Vec<String>, Vec<u8>) {
+    let now = Instant::now();
+    let mut conn = Connection::new(Side::Server, Config::default(), now);
+    let (mut out, mut trace, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut data: Vec<u8> = Vec::new();
+    let mut at = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&wire.len())) {
+        let cut = cut.clamp(at, wire.len());
+        conn.handle_input(now, &wire[at..cut]);
+        at = cut;
+        loop {
+            match conn.poll_output(&mut out) {
+                Output::Transmit => {
+                    bytes.extend_from_slice(&out);
+                    out.clear();
+                }
+                Output::Event(Event::Data {
+                    data: d,
+                    end_stream,
+                    ..
+                }) => {
+                    data.extend_from_slice(&d);
+                    if end_stream {
+                        trace.push(format!("data {:?} end", std::mem::take(&mut data)));
+                    }
+                }
+                Output::Event(ev) => {
+                    if !data.is_empty() {
+                        trace.push(format!("data {:?}", std::mem::take(&mut data)));
+                    }
+                    if let Event::Headers { stream, .. } = &ev {
+                        let _ = conn.accept_body(*stream);
+                        let _ = conn.send_response(*stream, Response::new(204), true);
+                    }
+                    trace.push(format!("{ev:?}"));
+                }
+                Output::Timeout(_) => break,
+            }
+        }
+    }
+    conn.handle_eof(now);
+    while let Output::Transmit | Output::Event(_) = conn.poll_output(&mut out) {}
+    (trace, bytes)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A head that arrives whole is parsed in one pass, one that trickles in is scanned
+    /// for its end first: both must see the same requests, refuse the same heads with
+    /// the same error, and answer with the same bytes.
+    #[test]
+    fn hostile_heads_the_same_whole_or_byte_by_byte(
+        pieces in prop::collection::vec(hostile_piece(), 1..14),
+        valid_start in any::<bool>(),
+    ) {
+        let mut wire = if valid_start { b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec() } else { vec![] };
+        wire.extend(pieces.concat());
+        wire.extend_from_slice(b"\r\n");
+        let whole = server_trace(&wire, &[]);
+        let every: Vec<usize> = (1..wire.len()).collect();
+        let bytewise = server_trace(&wire, &every);
+        prop_assert_eq!(whole, bytewise);
+    }
+}

@@ -5,7 +5,7 @@ use super::input::Input;
 use super::parse::{find_head_end, Framing};
 use crate::config::{Config, Leniency};
 use crate::error::{ErrorKind, Limit, Misuse, ProtocolError};
-use crate::head::{trim_ows, Fields};
+use crate::head::{trim_ows, Fields, Spans};
 use bytes::Bytes;
 
 /// One step of decoding.
@@ -188,10 +188,11 @@ impl Decoder {
                         // Parsed before it is consumed, so an error points at the section.
                         let ranges = parse_trailers(&input.bytes()[..len], config)?;
                         let section = input.take(len);
-                        let mut fields = Fields::shared(section.clone(), ranges.len());
+                        let mut spans = Spans::new(&section, ranges.len());
                         for (n, v) in ranges {
-                            fields.push_span(&section[n], &section[v]);
+                            spans.push(&section[n], &section[v]);
                         }
+                        let fields = spans.into_fields(section);
                         *self = Decoder::Done;
                         Ok(Some(Decoded::Trailers(fields)))
                     }

@@ -5,10 +5,11 @@
 use crate::config::{Config, Leniency};
 use crate::error::{ErrorKind, Limit, ProtocolError};
 use crate::head::{
-    list_elements, trim_ows, Field, Fields, PartialRequest, Request, Response, Version,
+    list_elements, trim_ows, Field, Fields, PartialRequest, Request, Response, Spans, Version,
 };
 use bytes::Bytes;
 use std::mem::MaybeUninit;
+use std::ops::Range;
 
 /// Headers parsed on the stack up to this many; beyond, on the heap.
 const STACK_FIELDS: usize = 128;
@@ -180,12 +181,16 @@ fn classify_version(version: &[u8]) -> Result<(), ProtocolError> {
     }
 }
 
-fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
-    let mut fields = Fields::shared(src.clone(), headers.len());
+fn collect_spans(buf: &[u8], headers: &[httparse::Header<'_>]) -> Spans {
+    let mut spans = Spans::new(buf, headers.len());
     for h in headers {
-        fields.push_span(h.name.as_bytes(), trim_ows(h.value));
+        spans.push(h.name.as_bytes(), trim_ows(h.value));
     }
-    fields
+    spans
+}
+
+fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
+    collect_spans(src, headers).into_fields(src.clone())
 }
 
 type Slot<'b> = MaybeUninit<httparse::Header<'b>>;
@@ -264,6 +269,103 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
             protocol: None,
         })
     })
+}
+
+/// A request head read whole from the front of the input, as offsets into it, so that
+/// the input can be frozen into the head's `Bytes` afterwards.
+pub(crate) struct WholeRequest {
+    /// The head's length, empty line included.
+    pub len: usize,
+    method: Range<usize>,
+    target: Range<usize>,
+    version: Version,
+    spans: Spans,
+}
+
+impl WholeRequest {
+    /// The request, over `src`: the first `len` bytes of the buffer it was parsed from.
+    pub(crate) fn into_request(self, src: Bytes) -> Request {
+        Request {
+            method: src.slice(self.method),
+            target: src.slice(self.target),
+            version: self.version,
+            fields: self.spans.into_fields(src),
+            scheme: None,
+            authority: None,
+            protocol: None,
+        }
+    }
+}
+
+/// The common case in one pass: a strict connection whose input starts with a whole,
+/// valid request head. `httparse` finds the end and the fields at once, where the careful
+/// path first scans for the end (so that a head arriving a byte at a time is not parsed
+/// again on every read), then parses.
+///
+/// `None` whenever anything is off (incomplete, an error, a leniency, a limit): the
+/// careful path then finds the same head or names the error, so both agree.
+pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRequest> {
+    if config.allow_bare_lf == Leniency::Allow || config.allow_obs_fold == Leniency::Allow {
+        return None;
+    }
+    let mut parser = httparse::ParserConfig::default();
+    parser.allow_multiple_spaces_in_request_line_delimiters(
+        config.allow_multiple_spaces == Leniency::Allow,
+    );
+    with_headers(config.max_fields, |headers| {
+        let mut req = httparse::Request::new(&mut []);
+        let Ok(httparse::Status::Complete(len)) =
+            parser.parse_request_with_uninit_headers(&mut req, buf, headers)
+        else {
+            return None;
+        };
+        if len > config.max_head_bytes || len < 4 {
+            return None;
+        }
+        let head = &buf[..len];
+        // Every line of a head that httparse accepts ends in LF: the request line, each
+        // field line (the next one starts right after it) and the empty line. RFC 9112
+        // §2.2 wants a CR before each; only the byte before each LF needs a look.
+        let crlf = |lf: usize| lf >= 1 && head[lf - 1] == b'\r';
+        let mut line_starts = req
+            .headers
+            .iter()
+            .map(|h| offset_in(head, h.name.as_bytes()));
+        if !crlf(len - 1) || !crlf(len - 3) || !line_starts.all(|s| crlf(s - 1)) {
+            return None;
+        }
+        let request_line_end = req
+            .headers
+            .first()
+            .map_or(len - 2, |h| offset_in(head, h.name.as_bytes()))
+            - 1;
+        if request_line_end > config.max_request_line + 1 {
+            return None;
+        }
+        let method = req.method?.as_bytes();
+        let target = req.path?.as_bytes();
+        // httparse skips empty lines before the request line, bare LF ones included,
+        // which only a lenient connection may do: the caller already dropped CRLF ones.
+        if offset_in(head, method) != 0 {
+            return None;
+        }
+        Some(WholeRequest {
+            len,
+            method: 0..method.len(),
+            target: offset_in(head, target)..offset_in(head, target) + target.len(),
+            version: if req.version? == 0 {
+                Version::Http10
+            } else {
+                Version::Http11
+            },
+            spans: collect_spans(head, req.headers),
+        })
+    })
+}
+
+/// Where `part`, a slice of `buf`, starts in it.
+fn offset_in(buf: &[u8], part: &[u8]) -> usize {
+    part.as_ptr() as usize - buf.as_ptr() as usize
 }
 
 /// `httparse` only knows HTTP/1.0 and HTTP/1.1; tell a future version (505) from junk (400).
@@ -529,9 +631,12 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
     let mut expect_other = false;
 
     for f in req.fields.iter() {
-        match f.name.len() {
-            4 if f.is("host") => first_two(&mut hosts, f),
-            6 if f.is("expect") => {
+        // Names are never empty (httparse refuses that); the first letter, lowercased,
+        // rules out most fields before any comparison.
+        let first = f.name.first().map_or(0, |b| b | 0x20);
+        match (f.name.len(), first) {
+            (4, b'h') if token_is(f.name, b"host") => first_two(&mut hosts, f),
+            (6, b'e') if token_is(f.name, b"expect") => {
                 // RFC 9110 §10.1.1: the only expectation defined is 100-continue
                 // (case-insensitive); empty list elements are ignored (§5.6.1.2).
                 for e in list_elements(f.value) {
@@ -542,16 +647,16 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
                     }
                 }
             }
-            7 if f.is("upgrade") => upgrade = true,
-            10 if f.is("connection") => {
+            (7, b'u') if token_is(f.name, b"upgrade") => upgrade = true,
+            (10, b'c') if token_is(f.name, b"connection") => {
                 for token in list_elements(f.value) {
                     close |= token.eq_ignore_ascii_case(b"close");
                     keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
                     upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
                 }
             }
-            14 if f.is("content-length") => first_two(&mut lengths, f),
-            17 if f.is("transfer-encoding") => {
+            (14, b'c') if token_is(f.name, b"content-length") => first_two(&mut lengths, f),
+            (17, b't') if token_is(f.name, b"transfer-encoding") => {
                 te.get_or_insert(f);
             }
             _ => {}
@@ -601,6 +706,14 @@ pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Op
     })
 }
 
+/// Whether the token `name` is `lower` (lowercase letters and `-`), ignoring case.
+/// Setting bit 5 lowercases a letter and leaves `-` alone; of the other tchars none
+/// turns into a letter or `-` that way, so on a token the comparison is exact.
+fn token_is(name: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(is_token(name));
+    name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+}
+
 /// Keeps the first two fields of one name: the second is only needed to name a duplicate.
 fn first_two<'a>(slot: &mut [Option<Field<'a>>; 2], f: Field<'a>) {
     let i = usize::from(slot[0].is_some());
@@ -610,8 +723,9 @@ fn first_two<'a>(slot: &mut [Option<Field<'a>>; 2], f: Field<'a>) {
 /// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.
 fn check_target(req: &Request) -> Result<(), ProtocolError> {
     let t = &req.target[..];
-    // The target is ASCII: httparse lets obs-text through, RFC 3986 does not.
-    if t.is_empty() || t.iter().any(|&b| !(0x21..0x7f).contains(&b)) {
+    // The target is ASCII: httparse lets obs-text through, RFC 3986 does not. A
+    // fragment is not part of any request-target (RFC 9112 §3.2). One pass for both.
+    if t.is_empty() || t.iter().any(|&b| !(0x21..0x7f).contains(&b) || b == b'#') {
         return Err(ProtocolError::InvalidTarget);
     }
     if req.is_method("CONNECT") {
@@ -629,10 +743,6 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
         } else {
             Err(ProtocolError::InvalidTarget)
         };
-    }
-    // A fragment is not part of any request-target (RFC 9112 §3.2).
-    if t.contains(&b'#') {
-        return Err(ProtocolError::InvalidTarget);
     }
     if t[0] == b'/' {
         return Ok(());
@@ -744,29 +854,39 @@ fn valid_host(host: &[u8]) -> bool {
                 .iter()
                 .all(|&b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'v' | b'V'));
     }
-    !host.is_empty()
-        && host.iter().all(|&b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'-' | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'\''
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b'%'
-                )
-        })
+    !host.is_empty() && host.iter().all(|&b| REG_NAME[usize::from(b)])
 }
+
+/// RFC 3986 §3.2.2 reg-name (and IPv4) characters: unreserved, sub-delims and `%`, as a
+/// table, since every request's Host goes through it.
+const REG_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'%'
+            );
+        b += 1;
+    }
+    table
+};
 
 /// How a response body is delimited, given the request it answers (RFC 9112 §6.3).
 /// Errors are fatal to the connection: a client cannot trust what follows.
@@ -814,6 +934,21 @@ mod tests {
 
     fn check(src: &'static [u8]) -> Result<RequestInfo, ErrorKind> {
         check_request(&req(src).map_err(|e| e.kind)?).map_err(|(k, _)| k)
+    }
+
+    #[test]
+    fn token_comparison_is_exact_on_tokens() {
+        for c in (0..=255u8).filter(|&c| is_tchar(c)) {
+            for &b in b"abcdefghijklmnopqrstuvwxyz-" {
+                assert_eq!(
+                    token_is(&[c], &[b]),
+                    c.eq_ignore_ascii_case(&b),
+                    "{c} vs {b}"
+                );
+            }
+        }
+        assert!(token_is(b"Content-Length", b"content-length"));
+        assert!(!token_is(b"Content-Lengt", b"content-length"));
     }
 
     #[test]

@@ -409,6 +409,13 @@ impl H1 {
         }
         self.idle_deadline = None;
         let offset = self.input.offset();
+        if self.head_scanned == 0 {
+            if let Some(whole) = parse::parse_whole_request(self.input.bytes(), &self.config) {
+                self.header_deadline = None;
+                let src = self.input.take(whole.len);
+                return self.request_parsed(whole.into_request(src), offset);
+            }
+        }
         let found = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf);
         let found = match found {
             Ok(found) => found,
@@ -455,13 +462,17 @@ impl H1 {
             return true;
         }
         let src = self.input.take(len);
-        let req = match parse::parse_request(&src, &self.config) {
-            Ok(r) => r,
+        match parse::parse_request(&src, &self.config) {
+            Ok(req) => self.request_parsed(req, offset),
             Err(e) => {
                 self.early_error(e, offset);
-                return true;
+                true
             }
-        };
+        }
+    }
+
+    /// A request head was read whole at input `offset`: checks it and starts its exchange.
+    fn request_parsed(&mut self, req: Request, offset: u64) -> bool {
         let info = match parse::check_request(&req) {
             Ok(info) => info,
             Err((kind, field)) => {
