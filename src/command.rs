@@ -56,13 +56,34 @@ pub enum Command {
         /// The error code.
         code: Reason,
     },
+    /// Promise the response to `request` on a new stream (server push, HTTP/2 only).
+    /// Executing it returns the promised stream's id.
+    Push {
+        /// The client's stream the promise is associated with.
+        stream: StreamId,
+        /// The promised request.
+        request: Request,
+    },
+    /// Measure the round trip (HTTP/2 PING); the answer is an `Event::Pong`.
+    Ping {
+        /// The opaque payload the peer echoes.
+        payload: [u8; 8],
+    },
+    /// Shut the connection down: gracefully with `Reason::NO_ERROR`, at once otherwise.
+    GoAway {
+        /// The error code.
+        code: Reason,
+    },
 }
 
 impl Command {
-    /// The stream this command concerns (`None` for a new request).
+    /// The stream this command concerns (`None` for a new request and for the
+    /// connection-wide `Ping` and `GoAway`; a `Push` concerns the stream it is
+    /// associated with).
     pub fn stream(&self) -> Option<StreamId> {
         match self {
-            Command::Request { .. } => None,
+            Command::Request { .. } | Command::Ping { .. } | Command::GoAway { .. } => None,
+            Command::Push { stream, .. } => Some(*stream),
             Command::Response { stream, .. }
             | Command::Data { stream, .. }
             | Command::Trailers { stream, .. }

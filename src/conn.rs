@@ -231,7 +231,8 @@ impl Connection {
         }
     }
 
-    /// Runs one [`Command`]; returns the new stream for [`Command::Request`].
+    /// Runs one [`Command`]; returns the new stream for [`Command::Request`] and the
+    /// promised stream for [`Command::Push`].
     pub fn execute(&mut self, command: Command) -> Result<Option<StreamId>, Misuse> {
         match command {
             Command::Request { head, end_stream } => self.send_request(head, end_stream).map(Some),
@@ -250,6 +251,9 @@ impl Connection {
             }
             Command::AcceptBody { stream } => self.accept_body(stream).map(|_| None),
             Command::Reset { stream, code } => self.reset_stream(stream, code).map(|_| None),
+            Command::Push { stream, request } => self.push(stream, request).map(Some),
+            Command::Ping { payload } => self.ping(payload).map(|_| None),
+            Command::GoAway { code } => self.go_away(code).map(|_| None),
         }
     }
 }

@@ -681,3 +681,57 @@ fn made_you_reset_flood_is_stopped() {
     assert!(calmed(&mut raw));
     assert!(id <= 45, "stopped after stream {id}");
 }
+
+#[test]
+fn push_ping_and_goaway_run_as_commands_too() {
+    let mut p = h2_pair();
+    let id = p
+        .client
+        .execute(weir::Command::Request {
+            head: Request::new("GET", "/page").field("host", "a"),
+            end_stream: true,
+        })
+        .unwrap()
+        .expect("a request opens a stream");
+    p.drive();
+    let push = weir::Command::Push {
+        stream: id,
+        request: Request::new("GET", "/style.css").field("host", "a"),
+    };
+    assert_eq!(push.stream(), Some(id));
+    let promised = p
+        .server
+        .execute(push)
+        .unwrap()
+        .expect("the promised stream");
+    assert_eq!(promised, StreamId(2));
+    p.client
+        .execute(weir::Command::Ping {
+            payload: *b"by-value",
+        })
+        .unwrap();
+    p.server
+        .execute(weir::Command::GoAway {
+            code: Reason::NO_ERROR,
+        })
+        .unwrap();
+    p.drive();
+    assert!(p
+        .client_events
+        .iter()
+        .any(|e| matches!(e, Event::Push { promised: s, .. } if *s == promised)));
+    assert!(p
+        .client_events
+        .iter()
+        .any(|e| matches!(e, Event::Pong { payload, .. } if payload == b"by-value")));
+    assert!(p.client_events.iter().any(|e| matches!(
+        e,
+        Event::GoAway {
+            code: Reason::NO_ERROR,
+            ..
+        }
+    )));
+    // HTTP/1.1 has none of them: a per-call error that changes nothing.
+    let mut h1 = Connection::new(Side::Client, Config::default(), Instant::now());
+    assert!(h1.execute(weir::Command::Ping { payload: [0; 8] }).is_err());
+}
