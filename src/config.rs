@@ -97,6 +97,19 @@ pub struct Config {
     pub h2_reset_budget: u32,
     /// HTTP/2: resets per second given back to the budget.
     pub h2_reset_refill_per_second: u32,
+    /// HTTP/2: how many frames that carry nothing for the application (PING and
+    /// SETTINGS, PRIORITY and PRIORITY_UPDATE, unknown types, empty DATA or CONTINUATION
+    /// that end nothing, WINDOW_UPDATE under 1 KiB) a peer may send in a burst. The
+    /// budget refills at `h2_idle_frame_refill_per_second`; once spent, the connection
+    /// ends with ENHANCE_YOUR_CALM (the PING, SETTINGS and empty-frame floods).
+    pub h2_idle_frame_budget: u32,
+    /// HTTP/2: frames per second given back to `h2_idle_frame_budget`.
+    pub h2_idle_frame_refill_per_second: u32,
+    /// HTTP/2: how many control frames (PING and SETTINGS acknowledgements, RST_STREAM)
+    /// this side may owe before it reads on: past it, input waits until `poll_output`
+    /// has handed the output out, so a peer that floods and does not read cannot make
+    /// the connection queue without bound.
+    pub h2_max_owed_control_frames: usize,
 }
 
 impl Default for Config {
@@ -127,6 +140,9 @@ impl Default for Config {
             h2_max_closed_streams: 256,
             h2_reset_budget: 1000,
             h2_reset_refill_per_second: 33,
+            h2_idle_frame_budget: 10_000,
+            h2_idle_frame_refill_per_second: 1_000,
+            h2_max_owed_control_frames: 1_000,
         }
     }
 }
@@ -225,6 +241,9 @@ impl Config {
             "h2_max_closed_streams" => self.h2_max_closed_streams = size()?,
             "h2_reset_budget" => self.h2_reset_budget = number()?,
             "h2_reset_refill_per_second" => self.h2_reset_refill_per_second = number()?,
+            "h2_idle_frame_budget" => self.h2_idle_frame_budget = number()?,
+            "h2_idle_frame_refill_per_second" => self.h2_idle_frame_refill_per_second = number()?,
+            "h2_max_owed_control_frames" => self.h2_max_owed_control_frames = size()?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())

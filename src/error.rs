@@ -193,6 +193,10 @@ pub enum Limit {
     /// (ENHANCE_YOUR_CALM).
     #[error("too many stream resets")]
     Resets,
+    /// HTTP/2: more frames that carry nothing (PING, SETTINGS, empty DATA…) than
+    /// `h2_idle_frame_budget` allows (ENHANCE_YOUR_CALM).
+    #[error("too many frames that carry nothing")]
+    IdleFrames,
 }
 
 impl Limit {
@@ -202,7 +206,7 @@ impl Limit {
             Limit::RequestLine => 414,
             Limit::HeadBytes | Limit::FieldCount | Limit::TrailerBytes => 431,
             Limit::Body | Limit::ChunkLine => 413,
-            Limit::BufferedInput | Limit::Resets => 503,
+            Limit::BufferedInput | Limit::Resets | Limit::IdleFrames => 503,
         }
     }
 
@@ -215,7 +219,7 @@ impl Limit {
             Limit::Body => "RFC 9110 §15.5.14",
             Limit::ChunkLine => "RFC 9112 §7.1.1",
             Limit::BufferedInput => "RFC 9112 §9.3.2",
-            Limit::Resets => "RFC 9113 §10.5",
+            Limit::Resets | Limit::IdleFrames => "RFC 9113 §10.5",
         }
     }
 

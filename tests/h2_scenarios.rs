@@ -621,8 +621,13 @@ fn the_same_application_sees_the_same_events_on_both_versions() {
 
 /// Whether the server answered with GOAWAY ENHANCE_YOUR_CALM and closed.
 fn calmed(raw: &mut Raw) -> bool {
+    calmed_by(raw, Limit::Resets)
+}
+
+/// Whether the server answered with GOAWAY ENHANCE_YOUR_CALM and closed on `limit`.
+fn calmed_by(raw: &mut Raw, limit: Limit) -> bool {
     raw.take().iter().any(|f| f.kind == 7 && f.code() == 0xb)
-        && matches!(raw.events.last(), Some(Event::Closed { error: Some(e) }) if e.kind == ErrorKind::Limit(Limit::Resets))
+        && matches!(raw.events.last(), Some(Event::Closed { error: Some(e) }) if e.kind == ErrorKind::Limit(limit))
 }
 
 #[test]
@@ -734,4 +739,133 @@ fn push_ping_and_goaway_run_as_commands_too() {
     // HTTP/1.1 has none of them: a per-call error that changes nothing.
     let mut h1 = Connection::new(Side::Client, Config::default(), Instant::now());
     assert!(h1.execute(weir::Command::Ping { payload: [0; 8] }).is_err());
+}
+
+#[test]
+fn floods_of_frames_that_carry_nothing_are_stopped() {
+    // PING (CVE-2019-9512), SETTINGS (CVE-2019-9515), empty frames (CVE-2019-9518),
+    // PRIORITY, unknown types, and a window opened a byte at a time.
+    let floods: [(&str, Vec<u8>); 8] = [
+        ("ping", frame(6, 0, 0, b"flooding")),
+        ("settings", settings(&[(3, 100)])),
+        ("priority", frame(2, 0, 1, &[0, 0, 0, 0, 16])),
+        ("unknown", frame(0xfa, 0, 0, b"?")),
+        ("empty data", frame(0, 0, 1, &[])),
+        ("tiny window update", {
+            frame(8, 0, 0, &1u32.to_be_bytes())
+        }),
+        ("priority update", {
+            frame(16, 0, 0, &[0, 0, 0, 1, b'u', b'=', b'1'])
+        }),
+        ("empty continuation", frame(9, 0, 1, &[])),
+    ];
+    for (name, flood) in floods {
+        let config = Config {
+            h2_idle_frame_budget: 100,
+            ..Config::default()
+        };
+        let mut raw = Raw::new(config, &[]);
+        if name == "empty data" {
+            // An open request whose body the flood pretends to send.
+            let block = raw.block(&[
+                (":method", "POST"),
+                (":scheme", "http"),
+                (":authority", "a"),
+                (":path", "/"),
+            ]);
+            raw.send(&frame(1, 0x4, 1, &block));
+        }
+        if name == "empty continuation" {
+            // A field block left open, so that CONTINUATION may follow.
+            let block = raw.block(&[(":method", "GET")]);
+            raw.send(&frame(1, 0x1, 1, &block));
+        }
+        let mut sent = 0;
+        while !raw.conn.is_closed() && sent < 1000 {
+            raw.send(&flood);
+            sent += 1;
+        }
+        assert!(
+            calmed_by(&mut raw, Limit::IdleFrames),
+            "{name}: not stopped"
+        );
+        assert!((100..=102).contains(&sent), "{name}: stopped after {sent}");
+    }
+}
+
+#[test]
+fn frames_that_carry_nothing_refill_with_time() {
+    let config = Config {
+        h2_idle_frame_budget: 10,
+        h2_idle_frame_refill_per_second: 10,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    // A keep-alive PING every 200 ms for a minute: never a burst over the budget.
+    for _ in 0..300 {
+        raw.send(&frame(6, 0, 0, b"12345678"));
+        raw.now += Duration::from_millis(200);
+    }
+    assert!(!raw.conn.is_closed());
+    let acks = raw
+        .take()
+        .iter()
+        .filter(|f| f.kind == 6 && f.flags == 1)
+        .count();
+    assert_eq!(acks, 300);
+}
+
+#[test]
+fn a_peer_that_floods_and_does_not_read_is_owed_a_bounded_queue() {
+    let config = Config {
+        h2_max_owed_control_frames: 10,
+        h2_idle_frame_budget: 100_000,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let flood: Vec<u8> = (0..1000)
+        .flat_map(|_| frame(6, 0, 0, b"no-reads"))
+        .collect();
+    raw.conn.handle_input(raw.now, &flood);
+    // Whatever one read holds, no more than 10 ACKs are queued at a time…
+    let mut out = Vec::new();
+    let mut transmits = 0;
+    let mut acked = 0;
+    loop {
+        match raw.conn.poll_output(&mut out) {
+            Output::Transmit => {
+                assert!(out.len() <= 10 * 17, "{} bytes queued at once", out.len());
+                acked += out.len() / 17;
+                transmits += 1;
+                out.clear();
+            }
+            Output::Event(e) => panic!("unexpected {e:?}"),
+            Output::Timeout(_) => break,
+        }
+    }
+    // …and every PING is still answered, in order, once the output is taken.
+    assert_eq!(acked, 1000);
+    assert_eq!(transmits, 100);
+    assert!(!raw.conn.is_closed());
+}
+
+#[test]
+fn initial_window_changes_apply_in_order_within_a_frame() {
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    // Up, then back down, in one frame: the last value counts…
+    raw.send(&settings(&[(4, 1000), (4, 10)]));
+    raw.take();
+    raw.conn
+        .send_response(StreamId(1), Response::new(200), false)
+        .unwrap();
+    raw.conn
+        .send_data(StreamId(1), Bytes::from(vec![b'x'; 100]), true)
+        .unwrap();
+    raw.drain();
+    assert_eq!(data_bytes(&raw.take(), 1), 10);
+    // …but a value on the way that overflows a window is still an error (§6.9.2).
+    raw.send(&frame(8, 0, 1, &0x7fff_0000u32.to_be_bytes()));
+    raw.send(&settings(&[(4, 0x7fff_ffff), (4, 10)]));
+    assert!(raw.take().iter().any(|f| f.kind == 7 && f.code() == 0x3));
 }

@@ -2,6 +2,7 @@
 //! flow control and shutdown. Stream-state transitions are in [`super::stream::state`];
 //! this file decides what each frame and command means for them.
 
+use super::budget::Budget;
 use super::fields::{self, status_digits};
 use super::frame::{
     self, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
@@ -145,8 +146,15 @@ pub(crate) struct H2 {
     closing: bool,
     closed_delivered: bool,
     now: Instant,
-    /// Resets the peer may still cause, and when the budget was last refilled.
-    resets: (u32, Instant),
+    /// Resets the peer may still cause.
+    resets: Budget,
+    /// Frames that carry nothing the peer may still send (PING, SETTINGS, empty DATA…).
+    idle_frames: Budget,
+    /// Control frames (ACKs, RST_STREAM) written since output was last handed out;
+    /// at `h2_max_owed_control_frames` input waits until it is.
+    owed_control: usize,
+    /// Input waits for the owed control frames to be handed out.
+    paused: bool,
     /// A reset flood noticed while handling a frame.
     flood: Option<Error>,
 }
@@ -191,7 +199,10 @@ impl H2 {
             closing: false,
             closed_delivered: false,
             now,
-            resets: (config.h2_reset_budget, now),
+            resets: Budget::new(config.h2_reset_budget, now),
+            idle_frames: Budget::new(config.h2_idle_frame_budget, now),
+            owed_control: 0,
+            paused: false,
             flood: None,
             config,
         };
@@ -307,6 +318,12 @@ impl H2 {
             }
         }
         while !self.closing && self.input.len() >= HEADER_LEN {
+            // What a peer that does not read makes this side owe stays bounded: input
+            // waits until the output so far is handed out (see `poll_output`).
+            if self.owed_control >= self.config.h2_max_owed_control_frames {
+                self.paused = true;
+                return Ok(());
+            }
             let head = FrameHead::parse(self.input[..HEADER_LEN].try_into().unwrap_or(&[0; 9]));
             let offset = self.consumed;
             // §4.2: "An endpoint MUST send an error code of FRAME_SIZE_ERROR if a frame
@@ -355,6 +372,9 @@ impl H2 {
             Ok(f) => f,
             Err(e) => return self.frame_error(e),
         };
+        if carries_nothing(&frame) {
+            self.spend_idle_frame()?;
+        }
         match frame {
             Frame::Data(d) => self.on_data(d),
             Frame::Headers(h) => self.on_headers(h),
@@ -800,6 +820,8 @@ impl H2 {
             }
             return Ok(());
         }
+        // The highest and the last INITIAL_WINDOW_SIZE of the frame.
+        let mut initial: Option<(u32, u32)> = None;
         for p in &s.params {
             match p.id {
                 Setting::HEADER_TABLE_SIZE => self.encoder.set_max_table_size(p.value as usize),
@@ -814,16 +836,12 @@ impl H2 {
                 }
                 Setting::MAX_CONCURRENT_STREAMS => self.remote.max_concurrent_streams = p.value,
                 Setting::INITIAL_WINDOW_SIZE => {
-                    // §6.9.2: a change applies to every stream's window, and one that
-                    // overflows is a connection error FLOW_CONTROL_ERROR.
-                    let delta = i64::from(p.value) - i64::from(self.remote.initial_window_size);
-                    for s in self.streams.values_mut() {
-                        s.send_window += delta;
-                        if s.send_window > MAX_WINDOW {
-                            return Err(h2_error(Http2Error::WindowOverflow));
-                        }
-                    }
-                    self.remote.initial_window_size = p.value;
+                    // Applied once per frame, below: a frame that repeats it thousands
+                    // of times must not walk every stream each time.
+                    initial = Some(
+                        initial
+                            .map_or((p.value, p.value), |(high, _)| (p.value.max(high), p.value)),
+                    );
                 }
                 Setting::MAX_FRAME_SIZE => self.remote.max_frame_size = p.value,
                 Setting::ENABLE_CONNECT_PROTOCOL => {
@@ -832,11 +850,26 @@ impl H2 {
                 _ => {}
             }
         }
+        if let Some((high, last)) = initial {
+            // §6.9.2: a change applies to every stream's window, and one that overflows
+            // is a connection error FLOW_CONTROL_ERROR. The values apply in order, so
+            // some value overflowed exactly when the highest one does.
+            let old = i64::from(self.remote.initial_window_size);
+            let (high, last) = (i64::from(high) - old, i64::from(last) - old);
+            for s in self.streams.values_mut() {
+                if s.send_window + high > MAX_WINDOW {
+                    return Err(h2_error(Http2Error::WindowOverflow));
+                }
+                s.send_window += last;
+            }
+            self.remote.initial_window_size = (old + last) as u32;
+        }
         Frame::Settings(Settings {
             ack: true,
             params: Vec::new(),
         })
         .encode(&mut self.tx);
+        self.owed_control += 1;
         Ok(())
     }
 
@@ -863,6 +896,7 @@ impl H2 {
             payload: p.payload,
         })
         .encode(&mut self.tx);
+        self.owed_control += 1;
         Ok(())
     }
 
@@ -940,20 +974,28 @@ impl H2 {
     /// a flood (RFC 9113 §10.5: "An endpoint MAY treat activity that is suspicious as a
     /// connection error of type ENHANCE_YOUR_CALM").
     fn spend_reset(&mut self) -> ConnResult {
-        let (left, since) = self.resets;
-        let rate = u64::from(self.config.h2_reset_refill_per_second);
-        let elapsed = self.now.saturating_duration_since(since);
-        let refill = (elapsed.as_millis() as u64).saturating_mul(rate) / 1000;
-        let mut left = left;
-        let mut since = since;
-        if refill > 0 {
-            left = (u64::from(left) + refill).min(u64::from(self.config.h2_reset_budget)) as u32;
-            since = self.now;
-        }
-        if left == 0 {
+        let c = &self.config;
+        if !self
+            .resets
+            .spend(c.h2_reset_budget, c.h2_reset_refill_per_second, self.now)
+        {
             return Err(Error::new(ErrorKind::Limit(crate::Limit::Resets)));
         }
-        self.resets = (left - 1, since);
+        Ok(())
+    }
+
+    /// Spends one frame that carries nothing from the peer's budget: floods of PING,
+    /// SETTINGS, PRIORITY, unknown or empty frames cost CPU (and ACKs) out of
+    /// proportion to their bytes (RFC 9113 §10.5, "a peer ... to expend resources").
+    fn spend_idle_frame(&mut self) -> ConnResult {
+        let c = &self.config;
+        if !self.idle_frames.spend(
+            c.h2_idle_frame_budget,
+            c.h2_idle_frame_refill_per_second,
+            self.now,
+        ) {
+            return Err(Error::new(ErrorKind::Limit(crate::Limit::IdleFrames)));
+        }
         Ok(())
     }
 
@@ -1389,6 +1431,7 @@ impl H2 {
 
     fn write_rst(&mut self, stream: u32, code: Reason) {
         Frame::RstStream(RstStream { stream, code }).encode(&mut self.tx);
+        self.owed_control += 1;
     }
 
     fn write_window_update(&mut self, stream: u32, increment: u32) {
@@ -1473,6 +1516,7 @@ impl H2 {
     pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
         if !self.tx.is_empty() {
             out.append(&mut self.tx);
+            self.owed_control = 0;
             return Output::Transmit;
         }
         if let Some(ev) = self.events.pop_front() {
@@ -1480,6 +1524,15 @@ impl H2 {
                 self.closed_delivered = true;
             }
             return Output::Event(ev);
+        }
+        if self.paused {
+            // Everything owed was handed out: the input that waited goes on.
+            self.paused = false;
+            self.owed_control = 0;
+            if let Err(e) = self.read_frames() {
+                self.fail(e);
+            }
+            return self.poll_output(out);
         }
         if !self.closing && self.write_data(out) {
             return Output::Transmit;
@@ -1507,6 +1560,22 @@ impl H2 {
 
     pub(crate) fn wants_input(&self) -> bool {
         !self.closing
+    }
+}
+
+/// Whether a frame carries nothing for the application: no request, response, body
+/// byte or window (the frames an empty-frame, PING or SETTINGS flood is made of).
+/// A WINDOW_UPDATE of less than 1 KiB counts too: a window opened a few bytes at a
+/// time makes this side send as many frames as the peer does.
+fn carries_nothing(frame: &Frame) -> bool {
+    match frame {
+        Frame::Ping(p) => !p.ack,
+        Frame::Settings(s) => !s.ack,
+        Frame::Priority(_) | Frame::PriorityUpdate(_) | Frame::Unknown(_) => true,
+        Frame::Data(d) => d.data.is_empty() && !d.end_stream,
+        Frame::Continuation(c) => c.fragment.is_empty() && !c.end_headers,
+        Frame::WindowUpdate(w) => w.increment < 1024,
+        _ => false,
     }
 }
 

@@ -1,5 +1,6 @@
 //! HTTP/2 (RFC 9113).
 
+pub(crate) mod budget;
 pub(crate) mod conn;
 pub(crate) mod fields;
 pub(crate) mod frame;
