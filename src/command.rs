@@ -74,6 +74,17 @@ pub enum Command {
         /// The error code.
         code: Reason,
     },
+    /// Send a frame of an extension type (HTTP/2 only, RFC 9113 §5.5).
+    ExtensionFrame {
+        /// The frame type: not one RFC 9113 or RFC 9218 defines.
+        kind: u8,
+        /// The flags.
+        flags: u8,
+        /// The stream, `StreamId(0)` for the connection.
+        stream: StreamId,
+        /// The payload, at most the peer's SETTINGS_MAX_FRAME_SIZE.
+        payload: Bytes,
+    },
 }
 
 impl Command {
@@ -83,6 +94,7 @@ impl Command {
     pub fn stream(&self) -> Option<StreamId> {
         match self {
             Command::Request { .. } | Command::Ping { .. } | Command::GoAway { .. } => None,
+            Command::ExtensionFrame { stream, .. } => Some(*stream).filter(|s| s.0 != 0),
             Command::Push { stream, .. } => Some(*stream),
             Command::Response { stream, .. }
             | Command::Data { stream, .. }

@@ -110,6 +110,10 @@ pub struct Config {
     /// has handed the output out, so a peer that floods and does not read cannot make
     /// the connection queue without bound.
     pub h2_max_owed_control_frames: usize,
+    /// HTTP/2: whether frames of types RFC 9113 does not define reach the application
+    /// as `Event::ExtensionFrame`. Off, they are ignored (§5.5) and count as frames that
+    /// carry nothing.
+    pub h2_extension_frames: bool,
 }
 
 impl Default for Config {
@@ -143,6 +147,7 @@ impl Default for Config {
             h2_idle_frame_budget: 10_000,
             h2_idle_frame_refill_per_second: 1_000,
             h2_max_owed_control_frames: 1_000,
+            h2_extension_frames: false,
         }
     }
 }
@@ -244,6 +249,7 @@ impl Config {
             "h2_idle_frame_budget" => self.h2_idle_frame_budget = number()?,
             "h2_idle_frame_refill_per_second" => self.h2_idle_frame_refill_per_second = number()?,
             "h2_max_owed_control_frames" => self.h2_max_owed_control_frames = size()?,
+            "h2_extension_frames" => self.h2_extension_frames = flag()?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())

@@ -231,6 +231,30 @@ impl Connection {
         }
     }
 
+    /// Sends a frame of an extension type (HTTP/2 only, RFC 9113 §5.5) on `stream`
+    /// (`StreamId(0)` for the connection). A type that RFC 9113 or RFC 9218 defines, or a
+    /// payload over the peer's SETTINGS_MAX_FRAME_SIZE, is a misuse.
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use weir::{Config, Connection, Side, StreamId, Version};
+    /// let mut conn = Connection::with_version(Side::Client, Version::Http2, Config::default(), Instant::now());
+    /// conn.send_extension_frame(0xf0, 0, StreamId(0), "hello".into()).unwrap();
+    /// assert!(conn.send_extension_frame(0x0, 0, StreamId(1), "DATA".into()).is_err());
+    /// ```
+    pub fn send_extension_frame(
+        &mut self,
+        kind: u8,
+        flags: u8,
+        stream: StreamId,
+        payload: Bytes,
+    ) -> Result<(), Misuse> {
+        match &mut self.proto {
+            Proto::H1(_) => Err(Misuse::Unsupported("extension frames need HTTP/2")),
+            Proto::H2(c) => c.send_extension_frame(kind, flags, stream, payload),
+        }
+    }
+
     /// Runs one [`Command`]; returns the new stream for [`Command::Request`] and the
     /// promised stream for [`Command::Push`].
     pub fn execute(&mut self, command: Command) -> Result<Option<StreamId>, Misuse> {
@@ -254,6 +278,14 @@ impl Connection {
             Command::Push { stream, request } => self.push(stream, request).map(Some),
             Command::Ping { payload } => self.ping(payload).map(|_| None),
             Command::GoAway { code } => self.go_away(code).map(|_| None),
+            Command::ExtensionFrame {
+                kind,
+                flags,
+                stream,
+                payload,
+            } => self
+                .send_extension_frame(kind, flags, stream, payload)
+                .map(|_| None),
         }
     }
 }

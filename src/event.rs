@@ -102,6 +102,18 @@ pub enum Event {
         /// Opaque diagnostic bytes from the peer.
         debug: Bytes,
     },
+    /// HTTP/2: a frame of a type RFC 9113 does not define (an extension, §5.5), shown
+    /// only when `Config::h2_extension_frames` is set; otherwise it is ignored.
+    ExtensionFrame {
+        /// The frame type.
+        kind: u8,
+        /// The flags, as received.
+        flags: u8,
+        /// The stream, `StreamId(0)` for the connection.
+        stream: StreamId,
+        /// The payload, as received.
+        payload: Bytes,
+    },
     /// The peer answered a [`ping`](crate::Connection::ping).
     Pong {
         /// The payload sent with the ping.
@@ -129,6 +141,7 @@ impl Event {
             | Event::Tunnel { stream }
             | Event::StreamReset { stream, .. }
             | Event::Push { stream, .. } => Some(*stream),
+            Event::ExtensionFrame { stream, .. } => Some(*stream).filter(|s| s.0 != 0),
             Event::GoAway { .. } | Event::Pong { .. } | Event::Closed { .. } => None,
         }
     }

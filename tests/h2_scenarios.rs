@@ -869,3 +869,62 @@ fn initial_window_changes_apply_in_order_within_a_frame() {
     raw.send(&settings(&[(4, 0x7fff_ffff), (4, 10)]));
     assert!(raw.take().iter().any(|f| f.kind == 7 && f.code() == 0x3));
 }
+
+#[test]
+fn extension_frames_are_ignored_unless_asked_for() {
+    let ext = frame(0xfa, 0x3, 0, b"origin?");
+    let mut ignoring = Raw::new(Config::default(), &[]);
+    ignoring.send(&ext);
+    assert!(ignoring.events.is_empty());
+    assert!(ignoring.take().is_empty(), "nothing is answered");
+
+    let showing = Config {
+        h2_extension_frames: true,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(showing.clone(), &[]);
+    raw.send(&ext);
+    assert_eq!(
+        raw.events,
+        vec![Event::ExtensionFrame {
+            kind: 0xfa,
+            flags: 0x3,
+            stream: StreamId(0),
+            payload: Bytes::from_static(b"origin?"),
+        }]
+    );
+
+    // Both ways on a pair, as a verb and as a command.
+    let mut p = Pair::with_version(Version::Http2, showing.clone(), showing, Instant::now());
+    p.drive();
+    p.client
+        .send_extension_frame(0xfb, 0, StreamId(0), Bytes::from_static(b"up"))
+        .unwrap();
+    p.server
+        .execute(weir::Command::ExtensionFrame {
+            kind: 0xfc,
+            flags: 1,
+            stream: StreamId(0),
+            payload: Bytes::from_static(b"down"),
+        })
+        .unwrap();
+    p.drive();
+    assert!(p.server_events.iter().any(
+        |e| matches!(e, Event::ExtensionFrame { kind: 0xfb, payload, .. } if payload == "up")
+    ));
+    assert!(p.client_events.iter().any(
+        |e| matches!(e, Event::ExtensionFrame { kind: 0xfc, flags: 1, payload, .. } if payload == "down")
+    ));
+    // Defined types have their own commands; a frame over the peer's limit cannot go.
+    for kind in [0x0, 0x1, 0x4, 0x9, 0x10] {
+        assert!(p
+            .client
+            .send_extension_frame(kind, 0, StreamId(0), Bytes::new())
+            .is_err());
+    }
+    let big = Bytes::from(vec![0; 16_385]);
+    assert!(p
+        .client
+        .send_extension_frame(0xfb, 0, StreamId(0), big)
+        .is_err());
+}

@@ -19,8 +19,9 @@
 //!   front of the wire, so that half the inputs get past the preface check.
 //!
 //! `config`: bit 0 as above (server: no extended CONNECT); 1 small windows; 2 small
-//! limits (2 concurrent streams, 2 remembered closed streams, 256-byte heads); 3 a
-//! 256-byte HPACK table; 4 push disabled (client) or 64 KiB frames (server); 5 no
+//! limits (2 concurrent streams, 2 remembered closed streams, 256-byte heads, 16 frames
+//! that carry nothing, 2 owed control frames); 3 a 256-byte HPACK table and extension
+//! frames shown; 4 push disabled (client) or 64 KiB frames (server); 5 no
 //! SETTINGS timeout; 6 a one-second SETTINGS timeout; 7 a large connection window.
 //!
 //! Each op byte `c` acts by `c % 8`, with `k = c >> 3` as its argument: 0–3 feed `k + 1`
@@ -221,9 +222,12 @@ fn config(flags: u8, side: Side) -> Config {
         set("h2_max_concurrent_streams", "2");
         set("h2_max_closed_streams", "2");
         set("max_head_bytes", "256");
+        set("h2_idle_frame_budget", "16");
+        set("h2_max_owed_control_frames", "2");
     }
     if flags & 8 != 0 {
         set("h2_header_table_size", "256");
+        set("h2_extension_frames", "true");
     }
     if flags & 0x10 != 0 {
         match side {

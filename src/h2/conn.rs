@@ -6,7 +6,7 @@ use super::budget::Budget;
 use super::fields::{self, status_digits};
 use super::frame::{
     self, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
-    PushPromise, RstStream, Setting, Settings, WindowUpdate, HEADER_LEN,
+    PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
 use super::stream::state::{State, Transition};
 use crate::error::Http2Error;
@@ -372,7 +372,8 @@ impl H2 {
             Ok(f) => f,
             Err(e) => return self.frame_error(e),
         };
-        if carries_nothing(&frame) {
+        let surfaced = self.config.h2_extension_frames && matches!(frame, Frame::Unknown(_));
+        if carries_nothing(&frame) && !surfaced {
             self.spend_idle_frame()?;
         }
         match frame {
@@ -386,6 +387,15 @@ impl H2 {
             Frame::GoAway(g) => self.on_goaway(g),
             Frame::WindowUpdate(w) => self.on_window_update(w),
             Frame::Continuation(c) => self.on_continuation(c),
+            Frame::Unknown(u) if surfaced => {
+                self.events.push_back(Event::ExtensionFrame {
+                    kind: u.kind,
+                    flags: u.flags,
+                    stream: StreamId(u.stream),
+                    payload: u.payload,
+                });
+                Ok(())
+            }
             // Priority signals are hints (RFC 9218 §7); unknown frames are ignored (§5.5).
             Frame::PriorityUpdate(_) | Frame::Unknown(_) => Ok(()),
         }
@@ -1342,6 +1352,37 @@ impl H2 {
         })
         .encode(&mut self.tx);
         self.pings.push_back((payload, self.now));
+        Ok(())
+    }
+
+    /// Sends a frame of an extension type (§5.5: "Implementations MUST ignore unknown
+    /// or unsupported values in all extensible protocol elements"; the application
+    /// negotiates whatever the extension needs).
+    pub(crate) fn send_extension_frame(
+        &mut self,
+        kind: u8,
+        flags: u8,
+        stream: StreamId,
+        payload: Bytes,
+    ) -> Result<(), Misuse> {
+        self.check_open()?;
+        if kind <= kind::CONTINUATION || kind == kind::PRIORITY_UPDATE {
+            return Err(Misuse::Unsupported(
+                "a frame type the protocol defines has its own command",
+            ));
+        }
+        if payload.len() > self.remote.max_frame_size as usize || stream.0 > 0x7fff_ffff {
+            return Err(Misuse::State(
+                "over the peer's SETTINGS_MAX_FRAME_SIZE, or not a stream id",
+            ));
+        }
+        Frame::Unknown(Unknown {
+            kind,
+            flags,
+            stream: stream.0,
+            payload,
+        })
+        .encode(&mut self.tx);
         Ok(())
     }
 
