@@ -97,6 +97,12 @@ pub struct Config {
     pub h2_reset_budget: u32,
     /// HTTP/2: resets per second given back to the budget.
     pub h2_reset_refill_per_second: u32,
+    /// Server: whether a server that detects the version
+    /// ([`Connection::new`](crate::Connection::new)) switches to HTTP/2 when an
+    /// HTTP/1.1 request asks for it with `Upgrade: h2c` (RFC 7540 §3.2). Off, such a
+    /// request is served as HTTP/1.1 and its Upgrade ignored. Prior knowledge (the
+    /// HTTP/2 preface) is detected either way.
+    pub h2c_upgrade: bool,
 }
 
 impl Default for Config {
@@ -127,6 +133,7 @@ impl Default for Config {
             h2_max_closed_streams: 256,
             h2_reset_budget: 1000,
             h2_reset_refill_per_second: 33,
+            h2c_upgrade: true,
         }
     }
 }
@@ -225,6 +232,7 @@ impl Config {
             "h2_max_closed_streams" => self.h2_max_closed_streams = size()?,
             "h2_reset_budget" => self.h2_reset_budget = number()?,
             "h2_reset_refill_per_second" => self.h2_reset_refill_per_second = number()?,
+            "h2c_upgrade" => self.h2c_upgrade = flag()?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -249,5 +257,9 @@ mod tests {
             Err(ConfigError::BadValue { .. })
         ));
         assert!(c.set("idle_timeout", "NaN").is_err());
+        assert!(c.h2c_upgrade);
+        c.set("h2c_upgrade", "false").unwrap();
+        assert!(!c.h2c_upgrade);
+        assert!(c.set("h2c_upgrade", "maybe").is_err());
     }
 }
