@@ -114,6 +114,12 @@ pub struct Config {
     /// as `Event::ExtensionFrame`. Off, they are ignored (§5.5) and count as frames that
     /// carry nothing.
     pub h2_extension_frames: bool,
+    /// Server: whether a server that detects the version
+    /// ([`Connection::new`](crate::Connection::new)) switches to HTTP/2 when an
+    /// HTTP/1.1 request asks for it with `Upgrade: h2c` (RFC 7540 §3.2). Off, such a
+    /// request is served as HTTP/1.1 and its Upgrade ignored. Prior knowledge (the
+    /// HTTP/2 preface) is detected either way.
+    pub h2c_upgrade: bool,
 }
 
 impl Default for Config {
@@ -148,6 +154,7 @@ impl Default for Config {
             h2_idle_frame_refill_per_second: 1_000,
             h2_max_owed_control_frames: 1_000,
             h2_extension_frames: false,
+            h2c_upgrade: true,
         }
     }
 }
@@ -250,6 +257,7 @@ impl Config {
             "h2_idle_frame_refill_per_second" => self.h2_idle_frame_refill_per_second = number()?,
             "h2_max_owed_control_frames" => self.h2_max_owed_control_frames = size()?,
             "h2_extension_frames" => self.h2_extension_frames = flag()?,
+            "h2c_upgrade" => self.h2c_upgrade = flag()?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -274,5 +282,9 @@ mod tests {
             Err(ConfigError::BadValue { .. })
         ));
         assert!(c.set("idle_timeout", "NaN").is_err());
+        assert!(c.h2c_upgrade);
+        c.set("h2c_upgrade", "false").unwrap();
+        assert!(!c.h2c_upgrade);
+        assert!(c.set("h2c_upgrade", "maybe").is_err());
     }
 }

@@ -40,20 +40,35 @@ macro_rules! each {
 }
 
 impl Connection {
-    /// A new connection. A client speaks HTTP/1.1; a server speaks HTTP/1.1 unless the
-    /// peer opens with the HTTP/2 preface (prior knowledge, RFC 9113 §3.3), in which
-    /// case it speaks HTTP/2. `now` starts its clocks.
+    /// A new connection. A client speaks HTTP/1.1. A server speaks HTTP/1.1 unless the
+    /// peer opens with the HTTP/2 preface (prior knowledge, RFC 9113 §3.3), or asks for
+    /// HTTP/2 with `Upgrade: h2c` (RFC 7540 §3.2, unless [`Config::h2c_upgrade`] is
+    /// off), in which case it speaks HTTP/2. `now` starts its clocks.
+    ///
+    /// An h2c request qualifies when it is HTTP/1.1, has no content, lists `h2c` as
+    /// its only Upgrade (`h2` aside), names `Upgrade` and `HTTP2-Settings` in
+    /// `Connection`, and carries exactly one valid `HTTP2-Settings`. The server then
+    /// answers `101 Switching Protocols` itself and the request arrives as
+    /// `Event::Headers` on stream 1 as an HTTP/2 request (version `Http2`, scheme
+    /// `http`, the authority taken from Host, the fields of the HTTP/1.1 connection
+    /// left out); answer it as any other. A request that asks for h2c and does not
+    /// qualify is served as HTTP/1.1, its Upgrade ignored unless the application
+    /// answers it; other upgrades work as on any HTTP/1.1 connection (the application
+    /// answers 101 and gets a `Tunnel`).
     pub fn new(side: Side, config: Config, now: Instant) -> Connection {
         let sniff = (side == Side::Server).then(|| (Vec::new(), config.clone()));
+        let mut h1 = H1::new(side, config, now);
+        h1.offer_h2c();
         Connection {
-            proto: Proto::H1(H1::new(side, config, now)),
+            proto: Proto::H1(h1),
             sniff,
         }
     }
 
     /// A connection that speaks only `version`: chosen by ALPN (`h2` or `http/1.1`) or
     /// fixed by configuration. An HTTP/2 server then treats anything but the preface as
-    /// a connection error; an HTTP/2 client sends the preface at once.
+    /// a connection error; an HTTP/2 client sends the preface at once. An HTTP/1.1
+    /// server does not switch to HTTP/2, whether by preface or by `Upgrade: h2c`.
     pub fn with_version(side: Side, version: Version, config: Config, now: Instant) -> Connection {
         let proto = match version {
             Version::Http2 => Proto::H2(H2::new(side, config, now)),
@@ -63,7 +78,7 @@ impl Connection {
     }
 
     /// The protocol version the connection speaks (HTTP/1.1 until a server has seen
-    /// the HTTP/2 preface).
+    /// the HTTP/2 preface or accepted `Upgrade: h2c`).
     pub fn version(&self) -> Version {
         match self.proto {
             Proto::H1(_) => Version::Http11,
@@ -122,7 +137,16 @@ impl Connection {
     /// The next thing to do: bytes to transmit (appended to `out`), an event, or the
     /// deadline to wait for. Drain it after every input and command.
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
-        each!(self, c => c.poll_output(out))
+        let output = each!(self, c => c.poll_output(out));
+        // A request asked for h2c and qualified, and HTTP/1.1 has nothing left to say:
+        // HTTP/2 takes over, with the 101 as its first bytes.
+        if let (Output::Timeout(_), Proto::H1(h1)) = (&output, &mut self.proto) {
+            if let Some(handoff) = h1.take_h2c() {
+                self.proto = Proto::H2(H2::upgraded(handoff));
+                return self.poll_output(out);
+            }
+        }
+        output
     }
 
     /// Whether the connection is over: `Event::Closed` was delivered and nothing is

@@ -399,6 +399,19 @@ impl Fields {
         self.entries.is_empty()
     }
 
+    /// Keeps only the fields for which `keep` is true, in order, without copying them.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(Field<'_>) -> bool) {
+        let store = &self.store;
+        self.entries.retain(|e| {
+            let bytes = store.bytes();
+            keep(Field {
+                name: &bytes[e.name_range()],
+                value: &bytes[e.value_range()],
+                sensitive: e.sensitive,
+            })
+        });
+    }
+
     /// Drops the first `n` fields (the pseudo-headers of an HTTP/2 block, which become
     /// the head's own fields), without copying the rest.
     pub(crate) fn drop_first(&mut self, n: usize) {

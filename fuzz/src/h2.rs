@@ -211,6 +211,10 @@ impl<'a> Script<'a> {
 fn config(flags: u8, side: Side) -> Config {
     let mut c = Config::default();
     let mut set = |key: &str, value: &str| c.set(key, value).expect("a valid setting");
+    // The peer model reads the input as HTTP/2 from its first byte, which an h2c
+    // upgrade (an HTTP/1.1 request first) is not: that switch is tested on its own, in
+    // `tests/h2c_upgrade.rs`.
+    set("h2c_upgrade", "false");
     if side == Side::Server && flags & 1 != 0 {
         set("h2_enable_connect_protocol", "false");
     }

@@ -26,6 +26,8 @@ use super::input::Input;
 use super::parse::{self, Framing, HeadError};
 use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
 use crate::event::{Event, Initiator};
+use crate::h2::frame::Setting;
+use crate::h2::upgrade::{self, Handoff};
 use crate::head::{Fields, Head, PartialRequest, Request, Response, Version};
 use crate::{Config, Output, Reason, Side, StreamId};
 use bytes::Bytes;
@@ -141,6 +143,13 @@ pub(crate) struct H1 {
     /// (an early error is answered first).
     close_error: Option<Error>,
     life: Life,
+    /// Server: whether a request may switch the connection to HTTP/2 with
+    /// `Upgrade: h2c` (only where the version is detected, see [`H1::offer_h2c`]).
+    h2c: bool,
+    /// A request that switches the connection to HTTP/2, and the client's settings:
+    /// nothing more is parsed, and the connection hands over ([`H1::take_h2c`]) once
+    /// this side has nothing left to say.
+    h2c_request: Option<(Request, Vec<Setting>)>,
 }
 
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -170,7 +179,33 @@ impl H1 {
             write_closed: false,
             close_error: None,
             life: Life::Open,
+            h2c: false,
+            h2c_request: None,
         }
+    }
+
+    /// Server: lets a request switch the connection to HTTP/2 with `Upgrade: h2c`
+    /// (RFC 7540 §3.2) if `Config::h2c_upgrade` allows it.
+    pub(crate) fn offer_h2c(&mut self) {
+        self.h2c = self.side == Side::Server && self.config.h2c_upgrade;
+    }
+
+    /// The hand-over to HTTP/2 once a request asked for h2c and qualified, and every
+    /// event and byte before it was delivered: the request, and the input after it.
+    pub(crate) fn take_h2c(&mut self) -> Option<Handoff> {
+        if !self.events.is_empty() || !self.tx.is_empty() {
+            return None;
+        }
+        let (request, settings) = self.h2c_request.take()?;
+        let n = self.input.len();
+        Some(Handoff {
+            request,
+            settings,
+            input: self.input.take(n),
+            eof: self.eof,
+            config: self.config.clone(),
+            now: self.now,
+        })
     }
 
     // ---- inputs -------------------------------------------------------------------
@@ -340,7 +375,8 @@ impl H1 {
     }
 
     fn step_server(&mut self) -> bool {
-        if self.input_closed {
+        // After an h2c request, what follows is HTTP/2's: it waits for the hand-over.
+        if self.input_closed || self.h2c_request.is_some() {
             return false;
         }
         let Some(ex) = self.exchanges.front_mut() else {
@@ -483,6 +519,13 @@ impl H1 {
                 return true;
             }
         };
+        if self.h2c && info.upgrade {
+            let has_body = info.framing != Framing::Empty;
+            if let Some(settings) = upgrade::h2c_settings(&req, has_body) {
+                self.h2c_request = Some((req, settings));
+                return true;
+            }
+        }
         if let Framing::Length(n) = info.framing {
             if n > self.config.max_body {
                 let mut e = HeadError::new(Limit::Body);

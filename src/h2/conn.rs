@@ -9,6 +9,7 @@ use super::frame::{
     PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
 use super::stream::state::{State, Transition};
+use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
 use crate::h1::encode::{check_fields, check_request};
 use crate::hpack::{Decoder, Encoder};
@@ -169,7 +170,64 @@ impl H2 {
     /// A connection that has not exchanged anything yet. A client writes the preface
     /// and its SETTINGS at once; a server writes its SETTINGS and expects the preface.
     pub(crate) fn new(side: Side, config: Config, now: Instant) -> H2 {
-        let mut h2 = H2 {
+        let mut h2 = H2::blank(side, config, now);
+        h2.start();
+        h2
+    }
+
+    /// A server that accepts the `Upgrade: h2c` request `handoff` carries (RFC 7540
+    /// §3.2): it answers 101 and speaks HTTP/2 from the next byte on.
+    ///
+    /// "The first HTTP/2 frame sent by the server MUST be a server connection preface
+    /// (Section 3.5) consisting of a SETTINGS frame." The client's `HTTP2-Settings` are
+    /// in force as if received, unacknowledged: "Explicit acknowledgement of these
+    /// settings (Section 6.5.3) is not necessary, since a 101 response serves as
+    /// implicit acknowledgement." "The HTTP/1.1 request that is sent prior to upgrade
+    /// is assigned a stream identifier of 1 ... Stream 1 is implicitly "half-closed"
+    /// from the client toward the server": it is delivered as `Event::Headers` with
+    /// `end_stream`, and answered like any other. "Upon receiving the 101 response, the
+    /// client MUST send a connection preface": it is expected next, as on any server
+    /// connection, and the input that followed the request is read as its start.
+    pub(crate) fn upgraded(handoff: Handoff) -> H2 {
+        let Handoff {
+            request,
+            settings,
+            input,
+            eof,
+            config,
+            now,
+        } = handoff;
+        let mut h2 = H2::blank(Side::Server, config, now);
+        h2.tx.extend_from_slice(upgrade::SWITCHING_PROTOCOLS);
+        h2.start();
+        // Checked like a received SETTINGS frame before the upgrade was accepted; a
+        // server with no stream yet cannot fail to apply them.
+        if let Err(e) = h2.apply_settings(&settings) {
+            h2.fail(e);
+            return h2;
+        }
+        let mut s = h2.new_stream(Transition::RecvHeaders { end_stream: true });
+        s.recv_final = true;
+        s.surfaced = true;
+        h2.streams.insert(1, s);
+        h2.last_remote = 1;
+        h2.events.push_back(Event::Headers {
+            stream: StreamId(1),
+            head: Head::Request(fields::upgraded_request(request)),
+            end_stream: true,
+        });
+        if !input.is_empty() {
+            h2.handle_input(now, &input);
+        }
+        if eof {
+            h2.handle_eof(now);
+        }
+        h2
+    }
+
+    /// The state before anything is written.
+    fn blank(side: Side, config: Config, now: Instant) -> H2 {
+        H2 {
             side,
             input: BytesMut::new(),
             consumed: 0,
@@ -205,9 +263,7 @@ impl H2 {
             paused: false,
             flood: None,
             config,
-        };
-        h2.start();
-        h2
+        }
     }
 
     fn start(&mut self) {
@@ -830,9 +886,22 @@ impl H2 {
             }
             return Ok(());
         }
+        self.apply_settings(&s.params)?;
+        Frame::Settings(Settings {
+            ack: true,
+            params: Vec::new(),
+        })
+        .encode(&mut self.tx);
+        self.owed_control += 1;
+        Ok(())
+    }
+
+    /// Puts the peer's settings in force (§6.5.3: "The values in the SETTINGS frame
+    /// MUST be processed in the order they appear").
+    fn apply_settings(&mut self, params: &[Setting]) -> ConnResult {
         // The highest and the last INITIAL_WINDOW_SIZE of the frame.
         let mut initial: Option<(u32, u32)> = None;
-        for p in &s.params {
+        for p in params {
             match p.id {
                 Setting::HEADER_TABLE_SIZE => self.encoder.set_max_table_size(p.value as usize),
                 Setting::ENABLE_PUSH => {
@@ -874,12 +943,6 @@ impl H2 {
             }
             self.remote.initial_window_size = (old + last) as u32;
         }
-        Frame::Settings(Settings {
-            ack: true,
-            params: Vec::new(),
-        })
-        .encode(&mut self.tx);
-        self.owed_control += 1;
         Ok(())
     }
 

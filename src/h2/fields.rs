@@ -92,6 +92,58 @@ pub(crate) fn request_fields(req: &Request) -> Vec<Field<'_>> {
     out
 }
 
+/// A request received over HTTP/1.1 that upgraded the connection (RFC 7540 §3.2), as
+/// HTTP/2 shows a request: version 2; `scheme`, `authority` and the target (`:path`)
+/// from an absolute-form target, else `http`, the Host field's value and the target;
+/// without the fields that only meant something to the HTTP/1.1 connection (RFC 9113
+/// §8.2.2): those of [`is_connection_specific`] (Host among them: it became the
+/// authority, as [`request_fields`] sends it), `HTTP2-Settings` and whatever else the
+/// Connection field names, and a TE other than `trailers`. The other fields keep their
+/// bytes, name case included, without a copy.
+pub(crate) fn upgraded_request(req: Request) -> Request {
+    let Request {
+        method,
+        target,
+        mut fields,
+        ..
+    } = req;
+    let (scheme, authority, target) = match split_absolute(&target) {
+        // RFC 9112 §3.2.2: the target's authority wins over Host. Rare enough to copy.
+        Some((scheme, authority, path)) => (
+            Bytes::copy_from_slice(scheme),
+            Some(Bytes::copy_from_slice(authority)),
+            Bytes::copy_from_slice(path),
+        ),
+        None => (
+            Bytes::from_static(b"http"),
+            fields.get_bytes("host"),
+            target,
+        ),
+    };
+    let options: Vec<Vec<u8>> = fields
+        .get_all("connection")
+        .flat_map(list_elements)
+        .map(<[u8]>::to_vec)
+        .collect();
+    fields.retain(|f| {
+        if f.name.eq_ignore_ascii_case(b"te") {
+            return f.value.eq_ignore_ascii_case(b"trailers");
+        }
+        !(is_connection_specific(f.name)
+            || f.name.eq_ignore_ascii_case(b"http2-settings")
+            || options.iter().any(|o| f.name.eq_ignore_ascii_case(o)))
+    });
+    Request {
+        method,
+        target,
+        version: Version::Http2,
+        fields,
+        scheme: Some(scheme),
+        authority: authority.filter(|a| !a.is_empty()),
+        protocol: None,
+    }
+}
+
 /// The fields of a response block.
 pub(crate) fn response_fields<'a>(res: &'a Response, status: &'a [u8; 3]) -> Vec<Field<'a>> {
     let mut out = Vec::with_capacity(1 + res.fields.len());

@@ -5,3 +5,4 @@ pub(crate) mod conn;
 pub(crate) mod fields;
 pub(crate) mod frame;
 pub(crate) mod stream;
+pub(crate) mod upgrade;

@@ -1,6 +1,7 @@
 //! Interoperability with programs from outside cargo, over loopback: curl and python's
 //! h11 as clients of `blocking-server`, and weir's client against an h11 server; over
-//! HTTP/2, curl, nghttp, h2load and python's h2 against `blocking-server`.
+//! HTTP/2 (with prior knowledge, and by `Upgrade: h2c` for curl and nghttp), curl,
+//! nghttp, h2load and python's h2 against `blocking-server`.
 //!
 //! Run with `cargo test -p weir-blocking --features interop --test interop`. The
 //! programs are `curl`, nghttp2's `nghttp` and `h2load`, and a `python3` that can
@@ -45,7 +46,11 @@ const ROWS: &[(&str, &str)] = &[
     ("curl h2", "echo"),
     ("curl h2", "bytes/N"),
     ("curl h2", "trailers"),
+    ("curl h2c", "get"),
+    ("curl h2c", "next stream"),
+    ("curl h2c", "body: HTTP/1.1"),
     ("nghttp", "push"),
+    ("nghttp", "h2c upgrade"),
     ("h2load", "bytes/65536"),
     ("h2load", "echo 1 MB"),
     ("h2 client", "get"),

@@ -1,5 +1,5 @@
-//! HTTP/2 peers: curl with prior knowledge, nghttp (push included), h2load, and
-//! python's h2, all against `blocking-server`.
+//! HTTP/2 peers: curl with prior knowledge and by `Upgrade: h2c`, nghttp (push
+//! included, and by upgrade), h2load, and python's h2, all against `blocking-server`.
 
 use super::*;
 
@@ -60,6 +60,80 @@ fn curl_http2_prior_knowledge() {
     let ok = run.stdout == b"body\n" && run.said("x-checksum: done");
     rows.set("trailers", ok);
     assert!(ok, "{}", run.stderr);
+}
+
+#[test]
+fn curl_h2c_upgrade() {
+    let mut rows = Rows::new("curl h2c", &["get", "next stream", "body: HTTP/1.1"]);
+    curl();
+    let server = Program::blocking_server();
+    // A plain http:// URL with --http2: curl asks for h2c with Upgrade (RFC 7540 §3.2)
+    // and the server, detecting the version, switches.
+    let run = curl_run(
+        &server,
+        &["--http2", "--write-out", "%{http_version}"],
+        &["/"],
+        b"",
+    );
+    let ok = run.said("> Upgrade: h2c")
+        && run.said("< HTTP/1.1 101 Switching Protocols")
+        && run.said("< HTTP/2 200")
+        && run.stdout == b"Hello, World!\n2";
+    rows.set("get", ok);
+    assert!(ok, "stdout {:?}\n{}", run.stdout_text(), run.stderr);
+
+    // The upgraded connection carries the next request as an HTTP/2 stream.
+    let run = curl_run(&server, &["--http2"], &["/", "/bytes/100000"], b"");
+    let ok = run.count("Connected to") == 1
+        && run.said("> GET /bytes/100000 HTTP/2")
+        && run.stdout.len() == 14 + 100_000
+        && run.stdout.starts_with(b"Hello, World!\n");
+    rows.set("next stream", ok);
+    assert!(ok, "{} bytes\n{}", run.stdout.len(), run.stderr);
+
+    // A request with a body does not qualify: it is served as HTTP/1.1.
+    let run = curl_run(
+        &server,
+        &[
+            "--http2",
+            "--data-binary",
+            "@-",
+            "--write-out",
+            "%{http_version}",
+        ],
+        &["/echo"],
+        b"echo me",
+    );
+    let ok = run.said("> Upgrade: h2c")
+        && run.said("< HTTP/1.1 200")
+        && !run.said("< HTTP/1.1 101")
+        && run.stdout == b"echo me1.1";
+    rows.set("body: HTTP/1.1", ok);
+    assert!(ok, "stdout {:?}\n{}", run.stdout_text(), run.stderr);
+}
+
+#[test]
+fn nghttp_h2c_upgrade() {
+    let _row = row("nghttp", "h2c upgrade");
+    let nghttp = nghttp2_tool("nghttp");
+    let server = Program::blocking_server();
+    // -u: the first request goes out as HTTP/1.1 with `Upgrade: h2c`; its response
+    // (with pushes, since stream 1 is an HTTP/2 stream once upgraded) comes as frames.
+    let url = format!("http://{}/push", server.addr);
+    let run = run(nghttp, &["-nvu", &url], b"");
+    let out = run.stdout_text();
+    assert!(run.status.success(), "nghttp failed:\n{out}{}", run.stderr);
+    assert!(out.contains("HTTP Upgrade success"), "{out}");
+    assert!(out.contains("recv (stream_id=1) :status: 200"), "{out}");
+    assert_eq!(out.matches("recv PUSH_PROMISE frame").count(), 2, "{out}");
+    assert!(
+        out.contains("recv DATA frame <length=9, flags=0x01, stream_id=1>"),
+        "the response on stream 1: {out}"
+    );
+    assert!(
+        !out.contains("RST_STREAM") && !out.contains("recv GOAWAY"),
+        "{out}"
+    );
 }
 
 #[test]
