@@ -933,6 +933,8 @@ struct Harness<'a> {
     peer: Peer,
     /// Frames checked once the connection is known to speak HTTP/2.
     out: Option<Wire>,
+    /// Frames of unknown types are shown to the application.
+    extension_frames: bool,
     log: Vec<String>,
     written: Vec<u8>,
 }
@@ -1385,6 +1387,14 @@ impl<'a> Harness<'a> {
                     assert!(open.is_empty(), "streams {open:?} left open at Closed");
                 }
             }
+            Event::ExtensionFrame { kind, .. } => {
+                assert!(self.extension_frames, "an extension frame nobody asked for");
+                // RFC 9113 §6 and RFC 9218 define 0x0-0x9 and 0x10.
+                assert!(
+                    *kind > 0x9 && *kind != 0x10,
+                    "a defined frame type shown as an extension: {ev:?}"
+                );
+            }
             _ => panic!("an event the driver does not know: {ev:?}"),
         }
     }
@@ -1404,6 +1414,7 @@ trait App {
 fn run(mode: Mode, script: Script<'_>) -> Outcome {
     let now = base();
     let config = script.config;
+    let extension_frames = config.h2_extension_frames;
     let (side, conn) = match mode {
         Mode::Frames | Mode::Server { auto: false } => (
             Side::Server,
@@ -1447,6 +1458,7 @@ fn run(mode: Mode, script: Script<'_>) -> Outcome {
         refusals: Vec::new(),
         peer: Peer::new(side),
         out: None,
+        extension_frames,
         log: Vec::new(),
         written: Vec::new(),
     };
