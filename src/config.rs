@@ -108,7 +108,7 @@ pub struct Config {
     /// HTTP/2: how many control frames (PING and SETTINGS acknowledgements, RST_STREAM)
     /// this side may owe before it reads on: past it, input waits until `poll_output`
     /// has handed the output out, so a peer that floods and does not read cannot make
-    /// the connection queue without bound.
+    /// the connection queue without bound. 0 acts as 1.
     pub h2_max_owed_control_frames: usize,
     /// HTTP/2: whether frames of types RFC 9113 does not define reach the application
     /// as `Event::ExtensionFrame`. Off, they are ignored (§5.5) and count as frames that

@@ -850,6 +850,23 @@ fn a_peer_that_floods_and_does_not_read_is_owed_a_bounded_queue() {
 }
 
 #[test]
+fn no_owed_control_frames_allowed_still_reads_on() {
+    let config = Config {
+        h2_max_owed_control_frames: 0,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let pings: Vec<u8> = (0..5).flat_map(|_| frame(6, 0, 0, b"one-each")).collect();
+    raw.send(&pings);
+    let acks = raw
+        .take()
+        .iter()
+        .filter(|f| f.kind == 6 && f.flags == 1)
+        .count();
+    assert_eq!(acks, 5);
+}
+
+#[test]
 fn initial_window_changes_apply_in_order_within_a_frame() {
     let mut raw = Raw::new(Config::default(), &[]);
     raw.get(1, "/");

@@ -376,7 +376,9 @@ impl H2 {
         while !self.closing && self.input.len() >= HEADER_LEN {
             // What a peer that does not read makes this side owe stays bounded: input
             // waits until the output so far is handed out (see `poll_output`).
-            if self.owed_control >= self.config.h2_max_owed_control_frames {
+            // Something must be owed, or a limit of 0 would never read on.
+            if self.owed_control > 0 && self.owed_control >= self.config.h2_max_owed_control_frames
+            {
                 self.paused = true;
                 return Ok(());
             }
