@@ -115,6 +115,7 @@ static ZEROS: [u8; 0x7f + 3] = [0; 0x7f + 3];
 /// The coding is written into room for `limit` octets and kept only if it ends up
 /// shorter, so that the length is not computed in a pass of its own: text is nearly
 /// always shorter coded.
+#[inline]
 pub(crate) fn encode_shorter(src: &[u8], limit: usize, dst: &mut Vec<u8>) -> Option<usize> {
     let start = dst.len();
     // The last write is of a whole 32-bit word: 3 octets of slack past the limit.
