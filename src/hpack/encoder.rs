@@ -288,7 +288,11 @@ impl Encoder {
         let (evicted, added) = self.table.insert(name, value);
         self.forget(evicted);
         if added {
-            let tags = self.tags.get_or_insert_with(|| Box::new([0; MAX_ENTRIES]));
+            // Filled with ones, not zeros: a zeroed allocation is calloc, which glibc
+            // serves outside its fast per-thread cache.
+            let tags = self
+                .tags
+                .get_or_insert_with(|| Box::new([u32::MAX; MAX_ENTRIES]));
             // The new entry is the newest: the last live tag.
             if let Some(slot) = tags.get_mut(self.table.len() - 1) {
                 *slot = tag;
