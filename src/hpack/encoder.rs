@@ -41,19 +41,46 @@ const TABLE_SIZE: usize = 4096;
 #[derive(Debug)]
 pub struct Encoder {
     table: DynamicTable,
-    /// A tag of each entry's name (the low half of its hash), oldest first: a lookup
-    /// compares the tag with sixteen of them at once, SIMD-wide, then reads only the
-    /// entries whose tag matches, so that values are never hashed and an insertion or
-    /// eviction costs no map upkeep. Allocated at the first insertion for as many
-    /// entries as the table can hold (512 octets), so that every chunk of sixteen is
-    /// whole; the tags past the table's length are stale and masked off.
-    tags: Option<Box<[u32; MAX_ENTRIES]>>,
+    /// The names of the entries, as tags: allocated at the first insertion.
+    names: Option<Box<Names>>,
     /// The table size to use from the next block on.
     size: usize,
     /// The lowest size since the previous block, when the size changed.
     lowest: Option<usize>,
     /// Where an uppercase name is lowercased.
     name_buf: Vec<u8>,
+}
+
+/// The dynamic table's names, for lookups.
+///
+/// A lookup compares a name's tag (the low half of its hash) with sixteen entries' at
+/// once, SIMD-wide, then reads only the entries whose tag matches, so that values are
+/// never hashed and an insertion or eviction costs no map upkeep; and it does not even
+/// scan when no live tag falls in the name's bucket, as for the new names that make
+/// up most of a connection's first blocks.
+#[derive(Debug)]
+struct Names {
+    /// Each entry's tag, oldest first, room for as many entries as the table can hold
+    /// (512 octets), so that every chunk of sixteen is whole; the tags past the table's
+    /// length are stale and masked off.
+    tags: [u32; MAX_ENTRIES],
+    /// How many live tags have each value of their low octet.
+    buckets: [u8; 256],
+}
+
+impl Names {
+    fn new() -> Box<Names> {
+        // Filled with ones, not zeros, where it does not matter: a zeroed allocation
+        // is calloc, which glibc serves outside its fast per-thread cache.
+        Box::new(Names {
+            tags: [u32::MAX; MAX_ENTRIES],
+            buckets: [0; 256],
+        })
+    }
+
+    fn bucket(tag: u32) -> usize {
+        usize::from(tag as u8)
+    }
 }
 
 /// Tags compared per step of a lookup: a multiple of every SIMD width.
@@ -81,7 +108,7 @@ impl Encoder {
     pub fn new() -> Encoder {
         Encoder {
             table: DynamicTable::new(TABLE_SIZE),
-            tags: None,
+            names: None,
             size: TABLE_SIZE,
             lowest: None,
             name_buf: Vec::new(),
@@ -220,14 +247,19 @@ impl Encoder {
             same_name: None,
             candidates: 0,
         };
-        // Newest first, LANES tags at a time: the comparison of a whole chunk has no
-        // early exit, so that it compiles to vector compares and one mask.
-        let Some(tags) = &self.tags else {
+        let Some(names) = self
+            .names
+            .as_ref()
+            .filter(|n| n.buckets.get(Names::bucket(tag)).is_some_and(|&b| b > 0))
+        else {
             return (None, None);
         };
+        // Newest first, LANES tags at a time: the comparison of a whole chunk has no
+        // early exit, so that it compiles to vector compares and one mask.
         let len = self.table.len();
         for start in (0..len.div_ceil(LANES)).rev().map(|c| c * LANES) {
-            let Some(Ok(chunk)) = tags
+            let Some(Ok(chunk)) = names
+                .tags
                 .get(start..start + LANES)
                 .map(<&[u32; LANES]>::try_from)
             else {
@@ -288,14 +320,13 @@ impl Encoder {
         let (evicted, added) = self.table.insert(name, value);
         self.forget(evicted);
         if added {
-            // Filled with ones, not zeros: a zeroed allocation is calloc, which glibc
-            // serves outside its fast per-thread cache.
-            let tags = self
-                .tags
-                .get_or_insert_with(|| Box::new([u32::MAX; MAX_ENTRIES]));
+            let names = self.names.get_or_insert_with(Names::new);
             // The new entry is the newest: the last live tag.
-            if let Some(slot) = tags.get_mut(self.table.len() - 1) {
+            if let Some(slot) = names.tags.get_mut(self.table.len() - 1) {
                 *slot = tag;
+                if let Some(b) = names.buckets.get_mut(Names::bucket(tag)) {
+                    *b += 1;
+                }
             }
         }
     }
@@ -304,9 +335,19 @@ impl Encoder {
     /// front (at most 512 octets, and only when the table is full).
     fn forget(&mut self, n: usize) {
         let live = n..n + self.table.len();
-        if let Some(tags) = self.tags.as_mut().filter(|t| n > 0 && live.end <= t.len()) {
-            tags.copy_within(live, 0);
+        let Some(names) = self
+            .names
+            .as_mut()
+            .filter(|names| n > 0 && live.end <= names.tags.len())
+        else {
+            return;
+        };
+        for &tag in names.tags.get(..n).unwrap_or_default() {
+            if let Some(b) = names.buckets.get_mut(Names::bucket(tag)) {
+                *b = b.saturating_sub(1);
+            }
         }
+        names.tags.copy_within(live, 0);
     }
 }
 
@@ -584,9 +625,13 @@ mod tests {
                 assert!(e.table_entries().eq(d.table_entries()));
             }
         }
-        let (len, tags) = (e.table.len(), e.tags.as_ref().unwrap());
+        let (len, names) = (e.table.len(), e.names.as_ref().unwrap());
+        let mut buckets = [0u8; 256];
         for (i, (name, _)) in e.table_entries().enumerate() {
-            assert_eq!(tags[len - 1 - i], hash(name) as u32);
+            let tag = hash(name) as u32;
+            assert_eq!(names.tags[len - 1 - i], tag);
+            buckets[Names::bucket(tag)] += 1;
         }
+        assert_eq!(names.buckets, buckets);
     }
 }
