@@ -184,8 +184,8 @@ impl Encoder {
     }
 
     /// Writes one field whose name is lowercase, given its name's hash and what the
-    /// static table holds of it. (Inlined in both callers: a call per field costs a
-    /// tenth of the work for a field found in a table.)
+    /// static table holds of it. (Inlined in both callers, so that a field costs no
+    /// call beyond `field`.)
     #[inline(always)]
     fn represent(
         &mut self,
@@ -207,8 +207,8 @@ impl Encoder {
             }
         }
         let tag = name_hash as u32;
-        // A static name is as short to write as a dynamic one: look further only for
-        // the whole field, and not at all when it must not be indexed.
+        // A static name is never longer to write than a dynamic one: look further only
+        // for the whole field, and not at all when it must not be indexed.
         let (full, same_name) = match (never, in_static) {
             (true, Some(_)) => (None, None),
             (never, _) => self.find(tag, name, value, !never),
@@ -325,7 +325,7 @@ impl Encoder {
             if let Some(slot) = names.tags.get_mut(self.table.len() - 1) {
                 *slot = tag;
                 if let Some(b) = names.buckets.get_mut(Names::bucket(tag)) {
-                    *b += 1;
+                    *b = b.saturating_add(1);
                 }
             }
         }
