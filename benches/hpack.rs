@@ -1,20 +1,31 @@
 //! HPACK decoding and encoding of realistic browser heads, side by side with
 //! `loona-hpack` and `httlib-hpack` doing the same work:
 //!
-//! - `request`: a Chrome navigation request (17 fields, cookie and user-agent included)
-//!   in a new context;
+//! - `request`: a Chrome navigation request (17 fields, cookie and user-agent included);
 //! - `requests_10`: that request then nine subresource requests with small changes,
 //!   in one context (the case HPACK is made for);
-//! - `response`: a typical response (12 fields) in a new context.
+//! - `response`: a typical response (12 fields).
 //!
 //! The decoders all read the blocks our encoder writes (Huffman-coded, indexed), so that
-//! they do the same work. Each iteration builds its own context, as a new connection
-//! would; the encoders write into an output buffer allocated beforehand, as a
-//! connection's is. Before the measurements it prints the allocations per block.
+//! they do the same work; each iteration builds its own context, as a new connection
+//! would. Each workload is encoded twice over:
+//!
+//! - *cold* (`hpack_encode_cold`): in a new context with an empty table, as the first
+//!   request or response of a connection;
+//! - *warm* (`hpack_encode_warm`): in a context that has already encoded the same
+//!   workload, as a connection that keeps making the same kind of requests.
+//!
+//! Every context has a table of 4096 octets (each library's default, the protocol's
+//! initial size), and every encoder appends to one output buffer per case, allocated
+//! beforehand and cleared before each iteration, as a connection reuses its own. The
+//! encoders differ in what they write: ours and `httlib-hpack` Huffman-code a string
+//! when that is shorter, `loona-hpack` never does (less work, more bytes); the byte
+//! counts are printed first, with the allocations per block.
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, BenchmarkGroup, Criterion, Throughput};
 use weir::hpack::{Decoder, Encoder};
 use weir::Fields;
 
@@ -215,61 +226,136 @@ fn httlib_decode(w: &Workload) -> usize {
         .sum()
 }
 
-/// The output buffer a connection reuses for its frames.
+/// The three encoders behind one interface, so that every case runs the same code
+/// around each of them.
+trait Encode: Sized {
+    const NAME: &'static str;
+    /// A context as a new connection starts it: a table of 4096 octets (the protocol's
+    /// initial size, and each library's default).
+    fn new() -> Self;
+    /// Encodes every list of `w` in order, appending the blocks to `dst`.
+    fn encode(&mut self, w: &Workload, dst: &mut Vec<u8>);
+}
+
+struct Weir(Encoder);
+
+impl Encode for Weir {
+    const NAME: &'static str = "weir";
+
+    fn new() -> Self {
+        Weir(Encoder::new())
+    }
+
+    fn encode(&mut self, w: &Workload, dst: &mut Vec<u8>) {
+        for f in &w.fields {
+            self.0.encode(black_box(f), dst);
+        }
+    }
+}
+
+struct Loona(loona_hpack::Encoder<'static>);
+
+impl Encode for Loona {
+    const NAME: &'static str = "loona-hpack";
+
+    fn new() -> Self {
+        Loona(loona_hpack::Encoder::new())
+    }
+
+    fn encode(&mut self, w: &Workload, dst: &mut Vec<u8>) {
+        for l in &w.lists {
+            self.0
+                .encode_into(
+                    black_box(l)
+                        .iter()
+                        .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+                    dst,
+                )
+                .unwrap();
+        }
+    }
+}
+
+struct Httlib(httlib_hpack::Encoder<'static>);
+
+impl Encode for Httlib {
+    const NAME: &'static str = "httlib-hpack";
+
+    fn new() -> Self {
+        Httlib(httlib_hpack::Encoder::default())
+    }
+
+    fn encode(&mut self, w: &Workload, dst: &mut Vec<u8>) {
+        use httlib_hpack::Encoder as E;
+        let flags = E::HUFFMAN_NAME | E::HUFFMAN_VALUE | E::WITH_INDEXING | E::BEST_FORMAT;
+        for l in &w.lists {
+            for (n, v) in black_box(l) {
+                // Its encoder takes owned names and values.
+                self.0
+                    .encode((n.as_bytes().to_vec(), v.as_bytes().to_vec(), flags), dst)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// The output buffer a connection reuses for its frames: allocated once per case and
+/// cleared before each iteration, the same for every encoder.
 fn output() -> Vec<u8> {
     Vec::with_capacity(16 * 1024)
 }
 
-fn weir_encode(w: &Workload) -> usize {
-    let mut e = Encoder::new();
-    let mut dst = output();
-    for f in &w.fields {
-        e.encode(black_box(f), &mut dst);
-    }
+/// Cold: a new context for the workload, as on a new connection (its first request,
+/// or its first response).
+fn cold<E: Encode>(w: &Workload, dst: &mut Vec<u8>) -> usize {
+    dst.clear();
+    E::new().encode(w, dst);
     dst.len()
 }
 
-fn loona_encode(w: &Workload) -> usize {
-    let mut e = loona_hpack::Encoder::new();
-    let mut dst = output();
-    for l in &w.lists {
-        e.encode_into(
-            black_box(l)
-                .iter()
-                .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
-            &mut dst,
-        )
-        .unwrap();
-    }
+/// A context that has already encoded the workload once, as on a connection that
+/// keeps making the same kind of requests.
+fn primed<E: Encode>(w: &Workload) -> E {
+    let mut e = E::new();
+    e.encode(w, &mut output());
+    e
+}
+
+/// Warm: the workload again in a context that has seen it.
+fn warm<E: Encode>(e: &mut E, w: &Workload, dst: &mut Vec<u8>) -> usize {
+    dst.clear();
+    e.encode(w, dst);
     dst.len()
 }
 
-fn httlib_encode(w: &Workload) -> usize {
-    use httlib_hpack::Encoder as E;
-    let mut e = E::default();
-    let mut dst = output();
-    let flags = E::HUFFMAN_NAME | E::HUFFMAN_VALUE | E::WITH_INDEXING | E::BEST_FORMAT;
-    for l in &w.lists {
-        for (n, v) in black_box(l) {
-            // Its encoder takes owned names and values.
-            e.encode(
-                (n.as_bytes().to_vec(), v.as_bytes().to_vec(), flags),
-                &mut dst,
-            )
-            .unwrap();
-        }
-    }
-    dst.len()
-}
-
-/// Allocations per block, after a warm-up.
-fn allocations(w: &Workload, run: fn(&Workload) -> usize) -> f64 {
-    for _ in 0..10 {
+fn decode_allocations(w: &Workload, run: fn(&Workload) -> usize) -> f64 {
+    per_block(w, || {
         black_box(run(w));
+    })
+}
+
+fn cold_allocations<E: Encode>(w: &Workload) -> f64 {
+    let mut dst = output();
+    per_block(w, || {
+        black_box(cold::<E>(w, &mut dst));
+    })
+}
+
+fn warm_allocations<E: Encode>(w: &Workload) -> f64 {
+    let (mut e, mut dst) = (primed::<E>(w), output());
+    per_block(w, || {
+        black_box(warm(&mut e, w, &mut dst));
+    })
+}
+
+/// Allocations per block of `run`, after a warm-up.
+fn per_block(w: &Workload, mut run: impl FnMut()) -> f64 {
+    for _ in 0..10 {
+        run();
     }
     let before = counting::allocations();
     for _ in 0..100 {
-        black_box(run(w));
+        run();
     }
     (counting::allocations() - before) as f64 / (100 * w.blocks.len()) as f64
 }
@@ -292,24 +378,43 @@ fn check(w: &Workload) {
     for (block, f) in w.blocks.iter().zip(&w.fields) {
         assert_eq!(&d.decode(block, 64 * 1024).unwrap(), f);
     }
-    let bytes: usize = w.blocks.iter().map(Vec::len).sum();
+    let mut dst = output();
     println!(
-        "{}: {} blocks, {} fields, {} bytes encoded (weir), {} (loona-hpack), {} (httlib-hpack); \
-         allocations per block: decode weir {:.1}, loona-hpack {:.1}, httlib-hpack {:.1}; \
-         encode weir {:.1}, loona-hpack {:.1}, httlib-hpack {:.1}",
+        "{}: {} blocks, {} fields; bytes encoded cold (warm): weir {} ({}), loona-hpack {} ({}), \
+         httlib-hpack {} ({})",
         w.name,
         w.blocks.len(),
         w.fields_count,
-        bytes,
-        loona_encode(w),
-        httlib_encode(w),
-        allocations(w, weir_decode),
-        allocations(w, loona_decode),
-        allocations(w, httlib_decode),
-        allocations(w, weir_encode),
-        allocations(w, loona_encode),
-        allocations(w, httlib_encode),
+        cold::<Weir>(w, &mut dst),
+        warm(&mut primed::<Weir>(w), w, &mut dst),
+        cold::<Loona>(w, &mut dst),
+        warm(&mut primed::<Loona>(w), w, &mut dst),
+        cold::<Httlib>(w, &mut dst),
+        warm(&mut primed::<Httlib>(w), w, &mut dst),
     );
+    println!(
+        "  allocations per block: decode weir {:.1}, loona-hpack {:.1}, httlib-hpack {:.1}; \
+         encode cold (warm) weir {:.1} ({:.1}), loona-hpack {:.1} ({:.1}), httlib-hpack {:.1} ({:.1})",
+        decode_allocations(w, weir_decode),
+        decode_allocations(w, loona_decode),
+        decode_allocations(w, httlib_decode),
+        cold_allocations::<Weir>(w),
+        warm_allocations::<Weir>(w),
+        cold_allocations::<Loona>(w),
+        warm_allocations::<Loona>(w),
+        cold_allocations::<Httlib>(w),
+        warm_allocations::<Httlib>(w),
+    );
+}
+
+fn bench_cold<E: Encode>(group: &mut BenchmarkGroup<'_, WallTime>, w: &Workload) {
+    let mut dst = output();
+    group.bench_function(E::NAME, |b| b.iter(|| cold::<E>(w, &mut dst)));
+}
+
+fn bench_warm<E: Encode>(group: &mut BenchmarkGroup<'_, WallTime>, w: &Workload) {
+    let (mut e, mut dst) = (primed::<E>(w), output());
+    group.bench_function(E::NAME, |b| b.iter(|| warm(&mut e, w, &mut dst)));
 }
 
 fn hpack(c: &mut Criterion) {
@@ -320,11 +425,17 @@ fn hpack(c: &mut Criterion) {
         group.bench_function("loona-hpack", |b| b.iter(|| loona_decode(&w)));
         group.bench_function("httlib-hpack", |b| b.iter(|| httlib_decode(&w)));
         group.finish();
-        let mut group = c.benchmark_group(format!("hpack_encode/{}", w.name));
+        let mut group = c.benchmark_group(format!("hpack_encode_cold/{}", w.name));
         group.throughput(Throughput::Elements(w.blocks.len() as u64));
-        group.bench_function("weir", |b| b.iter(|| weir_encode(&w)));
-        group.bench_function("loona-hpack", |b| b.iter(|| loona_encode(&w)));
-        group.bench_function("httlib-hpack", |b| b.iter(|| httlib_encode(&w)));
+        bench_cold::<Weir>(&mut group, &w);
+        bench_cold::<Loona>(&mut group, &w);
+        bench_cold::<Httlib>(&mut group, &w);
+        group.finish();
+        let mut group = c.benchmark_group(format!("hpack_encode_warm/{}", w.name));
+        group.throughput(Throughput::Elements(w.blocks.len() as u64));
+        bench_warm::<Weir>(&mut group, &w);
+        bench_warm::<Loona>(&mut group, &w);
+        bench_warm::<Httlib>(&mut group, &w);
         group.finish();
     }
 }

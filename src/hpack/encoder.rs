@@ -1,9 +1,6 @@
 //! Encoding header blocks (RFC 7541 §6), with a small indexing policy.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
-
-use super::table::{entry_size, hash, static_find, DynamicTable, INITIAL_SLOTS, STATIC};
+use super::table::{entry_size, hash, static_find, static_name, DynamicTable, STATIC};
 use super::{huffman, integer};
 use crate::Field;
 
@@ -44,14 +41,8 @@ const TABLE_SIZE: usize = 4096;
 #[derive(Debug)]
 pub struct Encoder {
     table: DynamicTable,
-    /// The name hash and field hash of each entry, oldest first.
-    keys: VecDeque<(u64, u64)>,
-    /// Name hash or field hash → insertion number of the newest entry with that name,
-    /// or that name and value (the two kinds of hash share the map; a match is checked
-    /// against the entry anyway).
-    index: Index,
-    /// Entries evicted so far: the insertion number of the oldest entry.
-    evicted: u64,
+    /// The names of the entries, as tags: allocated at the first insertion.
+    names: Option<Box<Names>>,
     /// The table size to use from the next block on.
     size: usize,
     /// The lowest size since the previous block, when the size changed.
@@ -60,27 +51,50 @@ pub struct Encoder {
     name_buf: Vec<u8>,
 }
 
-type Index = HashMap<u64, u64, BuildHasherDefault<Prehashed>>;
+/// The dynamic table's names, for lookups.
+///
+/// A lookup compares a name's tag (the low half of its hash) with sixteen entries' at
+/// once, SIMD-wide, then reads only the entries whose tag matches, so that values are
+/// never hashed and an insertion or eviction costs no map upkeep; and it does not even
+/// scan when no live tag falls in the name's bucket, as for the new names that make
+/// up most of a connection's first blocks.
+#[derive(Debug)]
+struct Names {
+    /// Each entry's tag, oldest first, room for as many entries as the table can hold
+    /// (512 octets), so that every chunk of sixteen is whole; the tags past the table's
+    /// length are stale and masked off.
+    tags: [u32; MAX_ENTRIES],
+    /// How many live tags have each value of their low octet.
+    buckets: [u8; 256],
+}
 
-/// The keys are hashes already.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
+impl Names {
+    fn new() -> Box<Names> {
+        // Filled with ones, not zeros, where it does not matter: a zeroed allocation
+        // is calloc, which glibc serves outside its fast per-thread cache.
+        Box::new(Names {
+            tags: [u32::MAX; MAX_ENTRIES],
+            buckets: [0; 256],
+        })
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+    fn bucket(tag: u32) -> usize {
+        usize::from(tag as u8)
     }
 }
+
+/// Tags compared per step of a lookup: a multiple of every SIMD width.
+const LANES: usize = 16;
+
+/// The most entries the table can hold: each takes at least 32 octets (RFC 7541 §4.1).
+/// A multiple of LANES.
+const MAX_ENTRIES: usize = TABLE_SIZE / 32;
+
+/// Entries whose tag matches that a lookup reads at most: enough for every realistic
+/// list (a name rarely has more than a few values in the table), and a bound on the
+/// work an application can cause with many values of one name. Past it a field is
+/// written as a literal, which is always correct.
+const MAX_CANDIDATES: usize = 16;
 
 impl Default for Encoder {
     fn default() -> Encoder {
@@ -94,9 +108,7 @@ impl Encoder {
     pub fn new() -> Encoder {
         Encoder {
             table: DynamicTable::new(TABLE_SIZE),
-            keys: VecDeque::new(),
-            index: Index::default(),
-            evicted: 0,
+            names: None,
             size: TABLE_SIZE,
             lowest: None,
             name_buf: Vec::new(),
@@ -136,19 +148,9 @@ impl Encoder {
             }
             self.size_update(self.size, dst);
         }
-        let mut name_buf = std::mem::take(&mut self.name_buf);
         for field in fields {
-            // RFC 9113 §8.2.1: field names MUST be converted to lowercase.
-            let name = if field.name.iter().any(u8::is_ascii_uppercase) {
-                name_buf.clear();
-                name_buf.extend(field.name.iter().map(u8::to_ascii_lowercase));
-                &name_buf[..]
-            } else {
-                field.name
-            };
-            self.field(name, field.value, field.sensitive, dst);
+            self.field(field.name, field.value, field.sensitive, dst);
         }
-        self.name_buf = name_buf;
     }
 
     fn size_update(&mut self, size: usize, dst: &mut Vec<u8>) {
@@ -159,10 +161,44 @@ impl Encoder {
     }
 
     fn field(&mut self, name: &[u8], value: &[u8], sensitive: bool, dst: &mut Vec<u8>) {
-        let name_hash = hash(name, 0);
+        let name_hash = hash(name);
         let in_static = static_find(name, name_hash, value);
+        // RFC 9113 §8.2.1: field names MUST be converted to lowercase. The static
+        // table's names are, so a name found there needs no check.
+        if in_static.is_none() && has_uppercase(name) {
+            self.field_lowercased(name, value, sensitive, dst);
+            return;
+        }
+        self.represent(name, name_hash, in_static, value, sensitive, dst);
+    }
+
+    #[cold]
+    fn field_lowercased(&mut self, name: &[u8], value: &[u8], sensitive: bool, dst: &mut Vec<u8>) {
+        let mut lower = std::mem::take(&mut self.name_buf);
+        lower.clear();
+        lower.extend(name.iter().map(u8::to_ascii_lowercase));
+        let name_hash = hash(&lower);
+        let in_static = static_find(&lower, name_hash, value);
+        self.represent(&lower, name_hash, in_static, value, sensitive, dst);
+        self.name_buf = lower;
+    }
+
+    /// Writes one field whose name is lowercase, given its name's hash and what the
+    /// static table holds of it. (Inlined in both callers, so that a field costs no
+    /// call beyond `field`.)
+    #[inline(always)]
+    fn represent(
+        &mut self,
+        name: &[u8],
+        name_hash: u64,
+        in_static: Option<(usize, Option<usize>)>,
+        value: &[u8],
+        sensitive: bool,
+        dst: &mut Vec<u8>,
+    ) {
+        let static_name = in_static.map(|(first, _)| first);
         // RFC 7541 §7.1.3: secrets go never indexed, also for intermediaries (§6.2.3).
-        let never = sensitive || guessable(name, value);
+        let never = sensitive || static_name.is_some_and(|first| guessable(first, value));
         if !never {
             if let Some((_, Some(index))) = in_static {
                 // RFC 7541 §6.1: indexed header field, 1xxxxxxx.
@@ -170,20 +206,25 @@ impl Encoder {
                 return;
             }
         }
-        let field_hash = hash(value, name_hash);
-        let (full, same_name) = self.find(name_hash, field_hash, name, value, !never);
+        let tag = name_hash as u32;
+        // A static name is never longer to write than a dynamic one: look further only
+        // for the whole field, and not at all when it must not be indexed.
+        let (full, same_name) = match (never, in_static) {
+            (true, Some(_)) => (None, None),
+            (never, _) => self.find(tag, name, value, !never),
+        };
         if let Some(index) = full {
             integer::encode(index, 7, 0x80, dst);
             return;
         }
-        let name_index = in_static.map(|(first, _)| first).or(same_name).unwrap_or(0);
+        let name_index = static_name.or(same_name).unwrap_or(0);
         if never {
             // RFC 7541 §6.2.3: 0001xxxx, 4-bit name index.
             literal(0x10, 4, name_index, name, value, dst);
-        } else if self.worth_indexing(name, value) {
+        } else if self.worth_indexing(static_name, name, value) {
             // RFC 7541 §6.2.1: 01xxxxxx, 6-bit name index.
             literal(0x40, 6, name_index, name, value, dst);
-            self.insert(name, value, name_hash, field_hash);
+            self.insert(name, value, tag);
         } else {
             // RFC 7541 §6.2.2: 0000xxxx, 4-bit name index.
             literal(0x00, 4, name_index, name, value, dst);
@@ -194,29 +235,75 @@ impl Encoder {
     /// for only if `full`), and of the newest with this name.
     fn find(
         &self,
-        name_hash: u64,
-        field_hash: u64,
+        tag: u32,
         name: &[u8],
         value: &[u8],
         full: bool,
     ) -> (Option<usize>, Option<usize>) {
-        if full {
-            if let Some(k) = self.lookup(field_hash) {
-                if self.table.get_from_oldest(k) == Some((name, value)) {
-                    return (Some(self.index_of(k)), None);
-                }
+        let mut search = Search {
+            name,
+            value,
+            full,
+            same_name: None,
+            candidates: 0,
+        };
+        let Some(names) = self
+            .names
+            .as_ref()
+            .filter(|n| n.buckets.get(Names::bucket(tag)).is_some_and(|&b| b > 0))
+        else {
+            return (None, None);
+        };
+        // Newest first, LANES tags at a time: the comparison of a whole chunk has no
+        // early exit, so that it compiles to vector compares and one mask.
+        let len = self.table.len();
+        for start in (0..len.div_ceil(LANES)).rev().map(|c| c * LANES) {
+            let Some(Ok(chunk)) = names
+                .tags
+                .get(start..start + LANES)
+                .map(<&[u32; LANES]>::try_from)
+            else {
+                break;
+            };
+            // Only the chunk's first `len - start` tags are live.
+            let live = u32::MAX >> (32 - (len - start).min(LANES));
+            if let Some(found) = self.visit(&mut search, start, matches(chunk, tag) & live) {
+                return found;
             }
         }
-        let same_name = self
-            .lookup(name_hash)
-            .filter(|&k| self.table.get_from_oldest(k).is_some_and(|e| e.0 == name));
-        (None, same_name.map(|k| self.index_of(k)))
+        (None, search.same_name)
     }
 
-    /// The position from the oldest of the entry that `hash` names, if any.
-    fn lookup(&self, hash: u64) -> Option<usize> {
-        let insertion = *self.index.get(&hash)?;
-        usize::try_from(insertion.checked_sub(self.evicted)?).ok()
+    /// Reads the entries whose tag matched in a chunk that starts at `start` from the
+    /// oldest, newest first; the answer of [`Encoder::find`] once it is known.
+    fn visit(
+        &self,
+        search: &mut Search<'_>,
+        start: usize,
+        mut mask: u32,
+    ) -> Option<(Option<usize>, Option<usize>)> {
+        while mask != 0 {
+            // The highest bit is the newest entry of the chunk.
+            let bit = 31 - mask.leading_zeros();
+            mask &= !(1 << bit);
+            let k = start + bit as usize;
+            let Some((n, v)) = self.table.get_from_oldest(k) else {
+                continue;
+            };
+            if n != search.name {
+                continue;
+            }
+            let index = self.index_of(k);
+            if !search.full || v == search.value {
+                return Some((search.full.then_some(index), Some(index)));
+            }
+            search.same_name.get_or_insert(index);
+            search.candidates += 1;
+            if search.candidates == MAX_CANDIDATES {
+                return Some((None, search.same_name));
+            }
+        }
+        None
     }
 
     /// The HPACK index of the dynamic entry that `k` counts from the oldest.
@@ -224,64 +311,121 @@ impl Encoder {
         STATIC.len() + self.table.len() - k
     }
 
-    fn worth_indexing(&self, name: &[u8], value: &[u8]) -> bool {
+    fn worth_indexing(&self, static_name: Option<usize>, name: &[u8], value: &[u8]) -> bool {
         let fits = entry_size(name, value).saturating_mul(4) <= self.table.capacity() * 3;
-        fits && !per_message(name, value)
+        fits && !static_name.is_some_and(|first| per_message(first, value))
     }
 
-    fn insert(&mut self, name: &[u8], value: &[u8], name_hash: u64, field_hash: u64) {
+    fn insert(&mut self, name: &[u8], value: &[u8], tag: u32) {
         let (evicted, added) = self.table.insert(name, value);
         self.forget(evicted);
         if added {
-            if self.keys.capacity() == 0 {
-                // Sized once for a full table of typical entries.
-                self.keys.reserve(INITIAL_SLOTS);
-                self.index.reserve(2 * INITIAL_SLOTS);
+            let names = self.names.get_or_insert_with(Names::new);
+            // The new entry is the newest: the last live tag.
+            if let Some(slot) = names.tags.get_mut(self.table.len() - 1) {
+                *slot = tag;
+                if let Some(b) = names.buckets.get_mut(Names::bucket(tag)) {
+                    *b = b.saturating_add(1);
+                }
             }
-            let insertion = self.evicted + self.keys.len() as u64;
-            self.keys.push_back((name_hash, field_hash));
-            // The newest entry of a name or field is the last one evicted.
-            self.index.insert(name_hash, insertion);
-            self.index.insert(field_hash, insertion);
         }
     }
 
-    /// Drops the lookup keys of the `n` oldest entries, just evicted.
+    /// Drops the tags of the `n` oldest entries, just evicted: the others move to the
+    /// front (at most 512 octets, and only when the table is full).
     fn forget(&mut self, n: usize) {
-        for _ in 0..n {
-            let Some((name_hash, field_hash)) = self.keys.pop_front() else {
-                break;
-            };
-            for hash in [name_hash, field_hash] {
-                if self.index.get(&hash) == Some(&self.evicted) {
-                    self.index.remove(&hash);
-                }
+        let live = n..n + self.table.len();
+        let Some(names) = self
+            .names
+            .as_mut()
+            .filter(|names| n > 0 && live.end <= names.tags.len())
+        else {
+            return;
+        };
+        for &tag in names.tags.get(..n).unwrap_or_default() {
+            if let Some(b) = names.buckets.get_mut(Names::bucket(tag)) {
+                *b = b.saturating_sub(1);
             }
-            self.evicted += 1;
+        }
+        names.tags.copy_within(live, 0);
+    }
+}
+
+/// A lookup in the dynamic table, under way.
+struct Search<'a> {
+    name: &'a [u8],
+    value: &'a [u8],
+    /// Whether an entry with the same value is looked for.
+    full: bool,
+    /// The newest entry with the same name seen so far.
+    same_name: Option<usize>,
+    /// Entries with the same name and another value seen so far.
+    candidates: usize,
+}
+
+/// A mask of the tags in `chunk` equal to `tag`: bit `i` for `chunk[i]`.
+fn matches(chunk: &[u32; LANES], tag: u32) -> u32 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, &t)| mask | (u32::from(t == tag) << i))
+}
+
+/// Whether `name` holds an ASCII uppercase letter: eight octets at a time, each word
+/// tested with a few integer operations (a letter's octet is at least `A` and not above
+/// `Z`, below 0x80).
+fn has_uppercase(name: &[u8]) -> bool {
+    const ONES: u64 = u64::MAX / 0xff;
+    fn letters(word: u64) -> u64 {
+        // Seven bits of each octet plus a constant never carry into the next octet.
+        let low = word & (0x7f * ONES);
+        let from_a = low + u64::from(0x80 - b'A') * ONES;
+        let past_z = low + u64::from(0x80 - b'Z' - 1) * ONES;
+        from_a & !past_z & !word & (0x80 * ONES)
+    }
+    let mut words = name.chunks_exact(8);
+    let mut found = 0;
+    for word in &mut words {
+        if let Ok(word) = <[u8; 8]>::try_from(word) {
+            found |= letters(u64::from_le_bytes(word));
         }
     }
+    found != 0 || words.remainder().iter().any(u8::is_ascii_uppercase)
 }
 
 /// Secrets short or common enough to be guessed one try at a time through the table
-/// (RFC 7541 §7.1.3).
-fn guessable(name: &[u8], value: &[u8]) -> bool {
-    match name {
-        b"authorization" | b"proxy-authorization" => true,
-        b"cookie" => value.len() < 20,
+/// (RFC 7541 §7.1.3), by the index of their name in the static table (which holds
+/// every such name).
+fn guessable(static_name: usize, value: &[u8]) -> bool {
+    match static_name {
+        AUTHORIZATION | PROXY_AUTHORIZATION => true,
+        COOKIE => value.len() < 20,
         _ => false,
     }
 }
 
-/// Fields whose value changes with nearly every message: an entry would only evict
-/// others.
-fn per_message(name: &[u8], value: &[u8]) -> bool {
-    match name {
-        b":path" => value.contains(&b'?'),
-        b"content-length" | b"content-range" | b"age" | b"etag" | b"last-modified"
-        | b"if-modified-since" | b"if-none-match" => true,
+/// Fields whose value changes with nearly every message, by the index of their name in
+/// the static table (which holds every such name): an entry would only evict others.
+fn per_message(static_name: usize, value: &[u8]) -> bool {
+    match static_name {
+        PATH => value.contains(&b'?'),
+        CONTENT_LENGTH | CONTENT_RANGE | AGE | ETAG | LAST_MODIFIED | IF_MODIFIED_SINCE
+        | IF_NONE_MATCH => true,
         _ => false,
     }
 }
+
+const AUTHORIZATION: usize = static_name(b"authorization");
+const PROXY_AUTHORIZATION: usize = static_name(b"proxy-authorization");
+const COOKIE: usize = static_name(b"cookie");
+const PATH: usize = static_name(b":path");
+const CONTENT_LENGTH: usize = static_name(b"content-length");
+const CONTENT_RANGE: usize = static_name(b"content-range");
+const AGE: usize = static_name(b"age");
+const ETAG: usize = static_name(b"etag");
+const LAST_MODIFIED: usize = static_name(b"last-modified");
+const IF_MODIFIED_SINCE: usize = static_name(b"if-modified-since");
+const IF_NONE_MATCH: usize = static_name(b"if-none-match");
 
 /// A literal field representation (RFC 7541 §6.2): the name index with its prefix
 /// (0: the name follows as a string), then the value.
@@ -296,6 +440,13 @@ fn literal(flags: u8, prefix: u8, name_index: usize, name: &[u8], value: &[u8], 
 /// A string literal (RFC 7541 §5.2), Huffman-coded only when strictly shorter.
 fn string(s: &[u8], dst: &mut Vec<u8>) {
     let start = dst.len();
+    if s.len() <= 2 {
+        // Every code is at least 5 bits long, so one or two octets never code shorter:
+        // not worth the attempt.
+        dst.push(s.len() as u8);
+        dst.extend_from_slice(s);
+        return;
+    }
     if s.len() < 0x7f {
         // Either length fits the first octet: code after a placeholder, then set it.
         dst.push(0);
@@ -474,7 +625,13 @@ mod tests {
                 assert!(e.table_entries().eq(d.table_entries()));
             }
         }
-        assert_eq!(e.keys.len(), e.table.len());
-        assert!(e.index.len() <= 2 * e.table.len());
+        let (len, names) = (e.table.len(), e.names.as_ref().unwrap());
+        let mut buckets = [0u8; 256];
+        for (i, (name, _)) in e.table_entries().enumerate() {
+            let tag = hash(name) as u32;
+            assert_eq!(names.tags[len - 1 - i], tag);
+            buckets[Names::bucket(tag)] += 1;
+        }
+        assert_eq!(names.buckets, buckets);
     }
 }

@@ -61,11 +61,20 @@ pub(crate) fn encode_array(value: usize, n: u8, flags: u8) -> ([u8; MAX_LEN], us
 
 /// Appends `value` with an `n`-bit prefix; `flags` are the bits above the prefix in the
 /// first octet.
+///
+/// Always inlined: most integers are one octet, and a call costs more than the push.
+#[inline(always)]
 pub(crate) fn encode(value: usize, n: u8, flags: u8, dst: &mut Vec<u8>) {
     if value < usize::from(u8::MAX >> (8 - n)) {
         dst.push(flags | value as u8);
-        return;
+    } else {
+        encode_long(value, n, flags, dst);
     }
+}
+
+/// [`encode`] for an integer of more than one octet.
+#[inline(never)]
+fn encode_long(value: usize, n: u8, flags: u8, dst: &mut Vec<u8>) {
     let (octets, len) = encode_array(value, n, flags);
     dst.extend_from_slice(octets.get(..len).unwrap_or_default());
 }

@@ -77,67 +77,163 @@ pub(crate) fn static_entry(index: usize) -> Option<(&'static [u8], &'static [u8]
     STATIC.get(index.checked_sub(1)?).copied()
 }
 
-const K: u64 = 0x9e37_79b9_7f4a_7c15;
+const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+const K2: u64 = 0xa076_1d64_78bd_642f;
 
-/// A 64-bit hash of `bytes`, chained from `seed`: the encoder's key for its table
-/// lookups.
-pub(crate) fn hash(bytes: &[u8], seed: u64) -> u64 {
-    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        h = (h.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+/// A 64-bit hash of `bytes`, the encoder's key for the names it looks up.
+///
+/// Names are short, so it is built for latency: 16 octets per step, each step one
+/// 64 × 64 → 128-bit multiply whose halves are folded together, and a name of 16
+/// octets or less is hashed in a single step from words that may overlap (the length
+/// is hashed too, so overlapping words still tell different names apart).
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
+    let mut h = (bytes.len() as u64).wrapping_mul(K1);
+    let mut rest = bytes;
+    while rest.len() > 16 {
+        let Some((block, tail)) = rest.split_at_checked(16) else {
+            break;
+        };
+        h = fold(word(block, 0) ^ K2, word(block, 8) ^ h);
+        rest = tail;
     }
-    let mut tail = [0u8; 8];
-    let rest = chunks.remainder();
-    if let Some(t) = tail.get_mut(..rest.len()) {
-        t.copy_from_slice(rest);
+    let (a, b) = last_block(rest);
+    fold(a ^ K2, b ^ h)
+}
+
+/// The little-endian word of 8 octets at `at`, 0 past the end (never, as called).
+fn word(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// The little-endian half-word of 4 octets at `at`, 0 past the end (never, as called).
+fn half(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..at + 4)
+        .and_then(|w| <[u8; 4]>::try_from(w).ok())
+        .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
+}
+
+/// The last block of at most 16 octets as two words, read without a copy: its first
+/// and last 8 octets (overlapping when it is shorter than 16), or 4 and 4, or for 1 to
+/// 3 octets the first, middle and last. With the length, they determine the block.
+fn last_block(rest: &[u8]) -> (u64, u64) {
+    let r = rest.len();
+    if r >= 8 {
+        (word(rest, 0), word(rest, r - 8))
+    } else if r >= 4 {
+        (half(rest, 0), half(rest, r - 4))
+    } else if let (Some(&first), Some(&last)) = (rest.first(), rest.last()) {
+        let middle = rest.get(r / 2).copied().unwrap_or_default();
+        let a = (u64::from(first) << 16) | (u64::from(middle) << 8) | u64::from(last);
+        (a, 0)
+    } else {
+        (0, 0)
     }
-    h = (h.rotate_left(23) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    h ^ (h >> 29)
+}
+
+/// The two halves of the full product, folded together.
+const fn fold(a: u64, b: u64) -> u64 {
+    let p = (a as u128) * (b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 /// [`hash`] as a `const fn`, for the static name index built at compile time.
-const fn const_hash(bytes: &[u8], seed: u64) -> u64 {
-    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
-    let mut i = 0;
-    let mut word = 0u64;
-    let mut shift = 0;
-    while i < bytes.len() {
-        word |= (bytes[i] as u64) << shift;
-        shift += 8;
-        i += 1;
-        if shift == 64 {
-            h = (h.rotate_left(23) ^ word).wrapping_mul(K);
-            word = 0;
-            shift = 0;
-        }
+const fn const_hash(bytes: &[u8]) -> u64 {
+    let mut h = (bytes.len() as u64).wrapping_mul(K1);
+    let mut at = 0;
+    while bytes.len() - at > 16 {
+        h = fold(
+            const_read(bytes, at, 8) ^ K2,
+            const_read(bytes, at + 8, 8) ^ h,
+        );
+        at += 16;
     }
-    h = (h.rotate_left(23) ^ word).wrapping_mul(K);
-    h ^ (h >> 29)
+    let r = bytes.len() - at;
+    let (a, b) = if r >= 8 {
+        (const_read(bytes, at, 8), const_read(bytes, at + r - 8, 8))
+    } else if r >= 4 {
+        (const_read(bytes, at, 4), const_read(bytes, at + r - 4, 4))
+    } else if r > 0 {
+        let a = ((bytes[at] as u64) << 16)
+            | ((bytes[at + r / 2] as u64) << 8)
+            | (bytes[at + r - 1] as u64);
+        (a, 0)
+    } else {
+        (0, 0)
+    };
+    fold(a ^ K2, b ^ h)
+}
+
+/// The little-endian integer of the `n` octets at `at`.
+const fn const_read(bytes: &[u8], at: usize, n: usize) -> u64 {
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < n {
+        v |= (bytes[at + i] as u64) << (8 * i);
+        i += 1;
+    }
+    v
+}
+
+/// The index of the first static entry named `name`, at compile time (a name that is
+/// not there fails the build).
+pub(crate) const fn static_name(name: &[u8]) -> usize {
+    let mut i = 0;
+    while i < STATIC.len() {
+        if const_eq(STATIC[i].0, name) {
+            return i + 1;
+        }
+        i += 1;
+    }
+    panic!("not a name of the static table");
 }
 
 /// Slots of the static name index: a power of two, over twice the 52 distinct names.
 const NAME_SLOTS: usize = 128;
 
-/// Open addressing from a name's hash to the index of the first static entry with that
-/// name (0: empty slot).
-static STATIC_NAMES: [u8; NAME_SLOTS] = build_static_names();
+/// One slot of the static name index.
+#[derive(Clone, Copy)]
+struct NameSlot {
+    /// The low half of the name's hash, compared before the name itself, so that a
+    /// name that is not there costs no comparison of bytes.
+    tag: u32,
+    /// The index of the first entry with that name.
+    first: u8,
+    /// How many entries have that name (they are adjacent); 0 for an empty slot.
+    count: u8,
+}
 
-const fn build_static_names() -> [u8; NAME_SLOTS] {
-    let mut slots = [0u8; NAME_SLOTS];
+/// Open addressing from a name's hash to its entries in the static table.
+static STATIC_NAMES: [NameSlot; NAME_SLOTS] = build_static_names();
+
+const fn build_static_names() -> [NameSlot; NAME_SLOTS] {
+    let empty = NameSlot {
+        tag: 0,
+        first: 0,
+        count: 0,
+    };
+    let mut slots = [empty; NAME_SLOTS];
     let mut i = 0;
     while i < STATIC.len() {
         // Entries of one name are adjacent: index the first of each run.
-        if i == 0 || !const_eq(STATIC[i].0, STATIC[i - 1].0) {
-            let mut slot = const_hash(STATIC[i].0, 0) as usize % NAME_SLOTS;
-            while slots[slot] != 0 {
-                slot = (slot + 1) % NAME_SLOTS;
-            }
-            slots[slot] = (i + 1) as u8;
+        let mut count = 1;
+        while i + count < STATIC.len() && const_eq(STATIC[i + count].0, STATIC[i].0) {
+            count += 1;
         }
-        i += 1;
+        let hash = const_hash(STATIC[i].0);
+        let mut slot = hash as usize % NAME_SLOTS;
+        while slots[slot].count != 0 {
+            slot = (slot + 1) % NAME_SLOTS;
+        }
+        slots[slot] = NameSlot {
+            tag: hash as u32,
+            first: (i + 1) as u8,
+            count: count as u8,
+        };
+        i += count;
     }
     slots
 }
@@ -163,31 +259,32 @@ pub(crate) fn static_find(
     name_hash: u64,
     value: &[u8],
 ) -> Option<(usize, Option<usize>)> {
+    let tag = name_hash as u32;
     let mut slot = name_hash as usize % NAME_SLOTS;
     loop {
-        let first = usize::from(*STATIC_NAMES.get(slot)?);
-        let (n, _) = static_entry(first)?;
-        if n == name {
-            let mut index = first;
-            while let Some((n, v)) = static_entry(index) {
-                if n != name {
-                    break;
-                }
-                if v == value {
-                    return Some((first, Some(index)));
-                }
-                index += 1;
+        let s = STATIC_NAMES.get(slot)?;
+        if s.count == 0 {
+            return None;
+        }
+        if s.tag == tag {
+            let first = usize::from(s.first);
+            let entries = STATIC.get(first - 1..first - 1 + usize::from(s.count))?;
+            if entries.first().is_some_and(|&(n, _)| n == name) {
+                let same = entries.iter().position(|&(_, v)| v == value);
+                return Some((first, same.map(|i| first + i)));
             }
-            return Some((first, None));
         }
         slot = (slot + 1) % NAME_SLOTS;
     }
 }
 
-/// The store reserved at the first insertion, at most (the protocol's initial table
-/// size), and the entries: enough for a table of entries of about 64 octets.
-const INITIAL_STORE: usize = 4096;
-pub(crate) const INITIAL_SLOTS: usize = 64;
+/// The store and the entries reserved at the first insertion: enough for the first
+/// blocks of a connection (a browser's first request adds about 700 octets in 15
+/// entries), and small enough (at most 1 KiB each) for the allocator's fast path,
+/// which is a tenth of the cost of encoding a first request or response. Both grow by
+/// doubling if the table fills further.
+const INITIAL_STORE: usize = 1024;
+const INITIAL_SLOTS: usize = 32;
 
 /// Where an entry's name and value sit in the table's byte store.
 #[derive(Clone, Copy, Debug)]
@@ -305,14 +402,20 @@ impl DynamicTable {
             return (evicted, false);
         };
         let evicted = self.evict_to(room);
+        let n = name.len() + value.len();
         if self.bytes.capacity() == 0 {
-            // Room for a full table of typical entries up front, rather than doubling
-            // from a few bytes: the entries' bytes are at most the table's size.
-            self.bytes.reserve(self.capacity.min(INITIAL_STORE));
+            // Some room up front rather than doubling from a few bytes.
+            self.bytes.reserve(self.capacity.min(INITIAL_STORE).max(n));
             self.slots.reserve(INITIAL_SLOTS);
         }
-        let n = name.len() + value.len();
-        if self.bytes.len() + n > self.bytes.capacity() && self.start > 0 {
+        let full = self.bytes.len() + n > self.bytes.capacity();
+        // Once the store holds as much as the table can, it only ever drops the evicted
+        // prefix; before that, only if that prefix is at least half of it, so that
+        // each octet moved was paid for by one evicted, and otherwise it grows.
+        if full
+            && self.start > 0
+            && (self.bytes.capacity() >= self.capacity || self.start >= self.bytes.len() / 2)
+        {
             // Drop the evicted prefix rather than grow the store.
             self.bytes.drain(..self.start);
             for s in &mut self.slots {
@@ -358,27 +461,29 @@ mod tests {
     fn both_hashes_agree() {
         let long: Vec<u8> = (0..=255).collect();
         for n in 0..long.len() {
-            for seed in [0, 1, u64::MAX] {
-                assert_eq!(hash(&long[..n], seed), const_hash(&long[..n], seed));
+            for start in [0, 1, 7] {
+                let bytes = &long[start.min(n)..n];
+                assert_eq!(hash(bytes), const_hash(bytes));
             }
         }
-        assert_ne!(hash(b"a", 0), hash(b"a\0", 0));
+        assert_ne!(hash(b"a"), hash(b"a\0"));
+        assert_ne!(hash(b""), hash(b"\0"));
     }
 
     #[test]
     fn static_find_every_entry() {
         for (i, (name, value)) in STATIC.iter().enumerate() {
-            let (first, full) = static_find(name, hash(name, 0), value).unwrap();
+            let (first, full) = static_find(name, hash(name), value).unwrap();
             assert_eq!(full, Some(i + 1), "{}", String::from_utf8_lossy(name));
             assert_eq!(STATIC[first - 1].0, *name);
             assert!(first == 1 || STATIC[first - 2].0 != *name);
         }
         assert_eq!(
-            static_find(b":status", hash(b":status", 0), b"201"),
+            static_find(b":status", hash(b":status"), b"201"),
             Some((8, None))
         );
-        assert_eq!(static_find(b"x-other", hash(b"x-other", 0), b""), None);
-        assert_eq!(static_find(b"", hash(b"", 0), b""), None);
+        assert_eq!(static_find(b"x-other", hash(b"x-other"), b""), None);
+        assert_eq!(static_find(b"", hash(b""), b""), None);
     }
 
     fn entries(t: &DynamicTable) -> Vec<(String, String)> {
