@@ -1,6 +1,10 @@
 //! HTTP/2 scenarios: a server connection fed frames built by hand (so each rule of
 //! RFC 9113 is exercised exactly), and client/server pairs for what both sides do.
 
+#[path = "support/frames.rs"]
+mod frames;
+use frames::{frame, settings, PREFACE};
+
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 use weir::hpack::Encoder;
@@ -9,24 +13,6 @@ use weir::{
     Config, Connection, ErrorKind, Event, Field, Head, Initiator, Limit, Output, Reason, Request,
     Response, Side, StreamId, Version,
 };
-
-const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
-fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
-    let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
-    f.extend_from_slice(&[kind, flags]);
-    f.extend_from_slice(&stream.to_be_bytes());
-    f.extend_from_slice(payload);
-    f
-}
-
-fn settings(params: &[(u16, u32)]) -> Vec<u8> {
-    let payload: Vec<u8> = params
-        .iter()
-        .flat_map(|(id, v)| id.to_be_bytes().into_iter().chain(v.to_be_bytes()))
-        .collect();
-    frame(4, 0, 0, &payload)
-}
 
 /// One parsed frame of what the server wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,12 +2,15 @@
 //! server connection that detects the version, fed raw bytes; what it writes after the
 //! 101 is read back as frames and HPACK blocks.
 
+#[path = "support/frames.rs"]
+mod frames;
+use frames::{frame, settings, PREFACE};
+
 use bytes::Bytes;
 use std::time::Instant;
 use weir::hpack::{Decoder, Encoder};
 use weir::*;
 
-const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 const SWITCHING: &[u8] =
     b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
 /// What curl 7.88 sends: MAX_CONCURRENT_STREAMS 100, INITIAL_WINDOW_SIZE 32 MiB,
@@ -24,26 +27,10 @@ fn h2c_request(settings: &str, extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
-    let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
-    f.extend_from_slice(&[kind, flags]);
-    f.extend_from_slice(&stream.to_be_bytes());
-    f.extend_from_slice(payload);
-    f
-}
-
-fn settings_frame(params: &[(u16, u32)]) -> Vec<u8> {
-    let payload: Vec<u8> = params
-        .iter()
-        .flat_map(|(id, v)| id.to_be_bytes().into_iter().chain(v.to_be_bytes()))
-        .collect();
-    frame(4, 0, 0, &payload)
-}
-
 /// The client's side after the 101: preface, SETTINGS, and the ACK of the server's.
 fn client_preface(params: &[(u16, u32)]) -> Vec<u8> {
     let mut v = PREFACE.to_vec();
-    v.extend(settings_frame(params));
+    v.extend(settings(params));
     v.extend(frame(4, 1, 0, &[]));
     v
 }
