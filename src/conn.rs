@@ -137,16 +137,23 @@ impl Connection {
     /// The next thing to do: bytes to transmit (appended to `out`), an event, or the
     /// deadline to wait for. Drain it after every input and command.
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
-        let output = each!(self, c => c.poll_output(out));
+        let h1 = match &mut self.proto {
+            Proto::H2(c) => return c.poll_output(out),
+            Proto::H1(c) => c,
+        };
+        // Returned as soon as it is made: an `Output` is a few hundred bytes, and
+        // holding it across the check below would copy it once more per call.
+        let deadline = match h1.poll_output(out) {
+            Output::Timeout(deadline) => deadline,
+            other => return other,
+        };
         // A request asked for h2c and qualified, and HTTP/1.1 has nothing left to say:
         // HTTP/2 takes over, with the 101 as its first bytes.
-        if let (Output::Timeout(_), Proto::H1(h1)) = (&output, &mut self.proto) {
-            if let Some(handoff) = h1.take_h2c() {
-                self.proto = Proto::H2(H2::upgraded(handoff));
-                return self.poll_output(out);
-            }
+        if let Some(handoff) = h1.take_h2c() {
+            self.proto = Proto::H2(H2::upgraded(handoff));
+            return self.poll_output(out);
         }
-        output
+        Output::Timeout(deadline)
     }
 
     /// Whether the connection is over: `Event::Closed` was delivered and nothing is

@@ -389,6 +389,16 @@ impl Fields {
         }
     }
 
+    /// Field number `i` (which must exist).
+    pub(crate) fn at(&self, i: usize) -> Field<'_> {
+        let (e, bytes) = (&self.entries[i], self.store.bytes());
+        Field {
+            name: &bytes[e.name_range()],
+            value: &bytes[e.value_range()],
+            sensitive: e.sensitive,
+        }
+    }
+
     /// The number of fields.
     pub fn len(&self) -> usize {
         self.entries.len()

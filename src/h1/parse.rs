@@ -189,6 +189,20 @@ fn collect_spans(buf: &[u8], headers: &[httparse::Header<'_>]) -> Spans {
     spans
 }
 
+/// [`collect_spans`] and [`FieldScan`] in one walk over the fields.
+fn collect_scanned(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Spans, FieldScan) {
+    let mut spans = Spans::new(buf, headers.len());
+    let mut scan = FieldScan::default();
+    for (i, h) in headers.iter().enumerate() {
+        // httparse already trimmed the value's whitespace on both sides.
+        let (name, value) = (h.name.as_bytes(), h.value);
+        debug_assert_eq!(trim_ows(value), value);
+        spans.push(name, value);
+        scan.add(i, name, value);
+    }
+    (spans, scan)
+}
+
 fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
     collect_spans(src, headers).into_fields(src.clone())
 }
@@ -280,6 +294,8 @@ pub(crate) struct WholeRequest {
     target: Range<usize>,
     version: Version,
     spans: Spans,
+    /// The fields, scanned for the checks.
+    pub scan: FieldScan,
 }
 
 impl WholeRequest {
@@ -349,6 +365,7 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
         if offset_in(head, method) != 0 {
             return None;
         }
+        let (spans, scan) = collect_scanned(head, req.headers);
         Some(WholeRequest {
             len,
             method: 0..method.len(),
@@ -358,7 +375,8 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
             } else {
                 Version::Http11
             },
-            spans: collect_spans(head, req.headers),
+            spans,
+            scan,
         })
     })
 }
@@ -616,52 +634,94 @@ pub(crate) struct RequestInfo {
     pub head: bool,
 }
 
-/// Checks a parsed request and works out its framing (RFC 9112 §3.2, §6, RFC 9110 §7.2).
-pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
-    let http10 = req.version == Version::Http10;
-    let connect = req.is_method("CONNECT");
-    // One pass over the fields finds everything the checks below need; names are
-    // compared only when their length matches.
-    let mut hosts: [Option<Field<'_>>; 2] = [None, None];
-    let mut lengths: [Option<Field<'_>>; 2] = [None, None];
-    let mut te: Option<Field<'_>> = None;
-    let (mut close, mut keep_alive_token, mut upgrade_token, mut upgrade) =
-        (false, false, false, false);
-    let mut expect_continue = false;
-    let mut expect_other = false;
+/// What one pass over a request's fields finds for the checks: the fields that decide
+/// framing, persistence and expectations (by index in the field list) and the tokens
+/// that matter. Made while the spans are collected on the fast path, so the fields are
+/// walked once.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FieldScan {
+    hosts: [Option<u32>; 2],
+    lengths: [Option<u32>; 2],
+    te: Option<u32>,
+    close: bool,
+    keep_alive_token: bool,
+    upgrade_token: bool,
+    upgrade: bool,
+    expect_continue: bool,
+    expect_other: bool,
+}
 
-    for f in req.fields.iter() {
+impl FieldScan {
+    fn of(fields: &Fields) -> FieldScan {
+        let mut scan = FieldScan::default();
+        for (i, f) in fields.iter().enumerate() {
+            scan.add(i, f.name, f.value);
+        }
+        scan
+    }
+
+    /// Notes field number `i`, a token `name` and a trimmed `value`.
+    #[inline(always)]
+    fn add(&mut self, i: usize, name: &[u8], value: &[u8]) {
         // Names are never empty (httparse refuses that); the first letter, lowercased,
-        // rules out most fields before any comparison.
-        let first = f.name.first().map_or(0, |b| b | 0x20);
-        match (f.name.len(), first) {
-            (4, b'h') if token_is(f.name, b"host") => first_two(&mut hosts, f),
-            (6, b'e') if token_is(f.name, b"expect") => {
+        // rules out most fields before any comparison. Field counts are far below 2^32.
+        let i = i as u32;
+        let first = name.first().map_or(0, |b| b | 0x20);
+        match (name.len(), first) {
+            (4, b'h') if token_is(name, b"host") => first_two(&mut self.hosts, i),
+            (6, b'e') if token_is(name, b"expect") => {
                 // RFC 9110 §10.1.1: the only expectation defined is 100-continue
                 // (case-insensitive); empty list elements are ignored (§5.6.1.2).
-                for e in list_elements(f.value) {
+                for e in list_elements(value) {
                     if e.eq_ignore_ascii_case(b"100-continue") {
-                        expect_continue = true;
+                        self.expect_continue = true;
                     } else {
-                        expect_other = true;
+                        self.expect_other = true;
                     }
                 }
             }
-            (7, b'u') if token_is(f.name, b"upgrade") => upgrade = true,
-            (10, b'c') if token_is(f.name, b"connection") => {
-                for token in list_elements(f.value) {
-                    close |= token.eq_ignore_ascii_case(b"close");
-                    keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
-                    upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
+            (7, b'u') if token_is(name, b"upgrade") => self.upgrade = true,
+            (10, b'c') if token_is(name, b"connection") => {
+                for token in list_elements(value) {
+                    self.close |= token.eq_ignore_ascii_case(b"close");
+                    self.keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
+                    self.upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
                 }
             }
-            (14, b'c') if token_is(f.name, b"content-length") => first_two(&mut lengths, f),
-            (17, b't') if token_is(f.name, b"transfer-encoding") => {
-                te.get_or_insert(f);
+            (14, b'c') if token_is(name, b"content-length") => first_two(&mut self.lengths, i),
+            (17, b't') if token_is(name, b"transfer-encoding") => {
+                self.te.get_or_insert(i);
             }
             _ => {}
         }
     }
+}
+
+/// Checks a parsed request and works out its framing (RFC 9112 §3.2, §6, RFC 9110 §7.2).
+pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
+    check_scanned(req, &FieldScan::of(&req.fields))
+}
+
+/// [`check_request`] with the fields already scanned.
+pub(crate) fn check_scanned(
+    req: &Request,
+    scan: &FieldScan,
+) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
+    let http10 = req.version == Version::Http10;
+    let connect = req.is_method("CONNECT");
+    let at = |i: Option<u32>| i.map(|i| req.fields.at(i as usize));
+    let hosts = scan.hosts.map(at);
+    let lengths = scan.lengths.map(at);
+    let te = at(scan.te);
+    let FieldScan {
+        close,
+        keep_alive_token,
+        upgrade_token,
+        upgrade,
+        expect_continue,
+        expect_other,
+        ..
+    } = *scan;
     check_target(req).map_err(|p| (p.into(), None))?;
     check_host(req.version, hosts).map_err(|(p, f)| (p.into(), f))?;
     let framing = if let Some(te) = te {
@@ -715,9 +775,9 @@ fn token_is(name: &[u8], lower: &[u8]) -> bool {
 }
 
 /// Keeps the first two fields of one name: the second is only needed to name a duplicate.
-fn first_two<'a>(slot: &mut [Option<Field<'a>>; 2], f: Field<'a>) {
-    let i = usize::from(slot[0].is_some());
-    slot[i].get_or_insert(f);
+fn first_two(slot: &mut [Option<u32>; 2], i: u32) {
+    let at = usize::from(slot[0].is_some());
+    slot[at].get_or_insert(i);
 }
 
 /// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.

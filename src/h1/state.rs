@@ -23,7 +23,7 @@
 use super::body::{Decoded, Decoder, Encoder};
 use super::encode;
 use super::input::Input;
-use super::parse::{self, Framing, HeadError};
+use super::parse::{self, Framing, HeadError, RequestInfo};
 use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
 use crate::event::{Event, Initiator};
 use crate::h2::frame::Setting;
@@ -33,6 +33,9 @@ use crate::{Config, Output, Reason, Side, StreamId};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::time::Instant;
+
+/// A request's checks: what it needs, or the error and the field at fault.
+type Checked = Result<RequestInfo, (ErrorKind, Option<Bytes>)>;
 
 #[derive(Debug)]
 enum Recv {
@@ -112,6 +115,18 @@ enum Life {
     /// Flushing the last bytes; then `Closed` is delivered.
     Closing(Option<Error>),
     Closed,
+}
+
+impl Life {
+    // `matches!` rather than the derived `==`, which compares the error too and is
+    // not inlined on the hot path.
+    fn is_open(&self) -> bool {
+        matches!(self, Life::Open)
+    }
+
+    fn is_closed(&self) -> bool {
+        matches!(self, Life::Closed)
+    }
 }
 
 /// An HTTP/1.1 connection, either role.
@@ -212,7 +227,7 @@ impl H1 {
 
     pub(crate) fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.now = now;
-        if self.life != Life::Open || self.input_closed || self.eof {
+        if !self.life.is_open() || self.input_closed || self.eof {
             return;
         }
         if !bytes.is_empty() {
@@ -228,7 +243,7 @@ impl H1 {
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
-        if self.life != Life::Open {
+        if !self.life.is_open() {
             return;
         }
         if self.body_deadline().is_some_and(|d| now >= d) {
@@ -275,7 +290,7 @@ impl H1 {
             self.life = Life::Closed;
             return Output::Event(Event::Closed { error });
         }
-        if self.life == Life::Closed {
+        if self.life.is_closed() {
             return Output::Timeout(None);
         }
         let deadlines = [
@@ -299,27 +314,28 @@ impl H1 {
 
     /// Delivers the next event. Once an `EarlyError` is delivered, the application has
     /// until the next `poll_output` to answer it before the proposed response goes out.
+    #[inline]
     fn next_event(&mut self) -> Option<Event> {
-        let ev = self.events.pop_front()?;
-        if let Event::EarlyError {
+        // Looked at in place, then moved out once: events are large.
+        if let Some(Event::EarlyError {
             stream, response, ..
-        } = &ev
+        }) = self.events.front()
         {
             self.early = Some((*stream, response.clone()));
         }
-        Some(ev)
+        self.events.pop_front()
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.life == Life::Closed
+        self.life.is_closed()
     }
 
     pub(crate) fn is_write_closed(&self) -> bool {
-        self.write_closed || self.life == Life::Closed
+        self.write_closed || self.life.is_closed()
     }
 
     pub(crate) fn wants_input(&self) -> bool {
-        self.life == Life::Open
+        self.life.is_open()
             && !self.input_closed
             && !self.eof
             && self.input.len() < self.config.max_buffered_input
@@ -329,9 +345,9 @@ impl H1 {
 
     /// Parses input until an event is queued or nothing more can be done now.
     fn advance(&mut self) {
-        while self.events.is_empty() && self.life == Life::Open {
+        while self.events.is_empty() && self.life.is_open() {
             self.finish_exchanges();
-            if self.life != Life::Open {
+            if !self.life.is_open() {
                 return;
             }
             let progressed = match self.side {
@@ -448,8 +464,10 @@ impl H1 {
         if self.head_scanned == 0 {
             if let Some(whole) = parse::parse_whole_request(self.input.bytes(), &self.config) {
                 self.header_deadline = None;
-                let src = self.input.take(whole.len);
-                return self.request_parsed(whole.into_request(src), offset);
+                let (src, scan) = (self.input.take(whole.len), whole.scan);
+                let req = whole.into_request(src);
+                let checked = parse::check_scanned(&req, &scan);
+                return self.request_parsed(req, checked, offset);
             }
         }
         let found = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf);
@@ -499,7 +517,10 @@ impl H1 {
         }
         let src = self.input.take(len);
         match parse::parse_request(&src, &self.config) {
-            Ok(req) => self.request_parsed(req, offset),
+            Ok(req) => {
+                let checked = parse::check_request(&req);
+                self.request_parsed(req, checked, offset)
+            }
             Err(e) => {
                 self.early_error(e, offset);
                 true
@@ -507,9 +528,9 @@ impl H1 {
         }
     }
 
-    /// A request head was read whole at input `offset`: checks it and starts its exchange.
-    fn request_parsed(&mut self, req: Request, offset: u64) -> bool {
-        let info = match parse::check_request(&req) {
+    /// A request head was read whole at input `offset` and checked: starts its exchange.
+    fn request_parsed(&mut self, req: Request, checked: Checked, offset: u64) -> bool {
+        let info = match checked {
             Ok(info) => info,
             Err((kind, field)) => {
                 let mut e = HeadError::new(kind);
@@ -850,7 +871,7 @@ impl H1 {
                 initiator,
             });
         }
-        if self.life == Life::Open {
+        if self.life.is_open() {
             self.life = Life::Closing(error);
         }
         self.input_closed = true;
@@ -872,7 +893,7 @@ impl H1 {
         if self.side != Side::Client {
             return Err(Misuse::WrongSide);
         }
-        if self.life != Life::Open {
+        if !self.life.is_open() {
             return Err(Misuse::Closed);
         }
         if self.next_id == 0 {
@@ -1276,7 +1297,7 @@ fn find_exchange<'a>(
     exchanges: &'a mut VecDeque<Exchange>,
     stream: StreamId,
 ) -> Result<&'a mut Exchange, Misuse> {
-    if *life != Life::Open {
+    if !life.is_open() {
         return Err(Misuse::Closed);
     }
     exchanges
