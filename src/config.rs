@@ -87,6 +87,11 @@ pub struct Config {
     /// HTTP/2: how long the peer has to acknowledge our SETTINGS (over it:
     /// SETTINGS_TIMEOUT). `None` waits forever.
     pub h2_settings_timeout: Option<Duration>,
+    /// HTTP/2 server: a graceful shutdown first announces it with the largest stream
+    /// id and a PING, so that requests already in flight are still served (RFC 9113
+    /// §6.8), and names the last stream once the PING returns, or after this long.
+    /// `None` waits for the PING however long it takes.
+    pub h2_shutdown_round_trip_timeout: Option<Duration>,
     /// HTTP/2: how many closed streams are remembered, to tell a late frame on a stream
     /// this side reset (ignored) from a frame on a stream that is over (an error).
     pub h2_max_closed_streams: usize,
@@ -147,6 +152,7 @@ impl Default for Config {
             h2_enable_push: true,
             h2_enable_connect_protocol: true,
             h2_settings_timeout: Some(Duration::from_secs(10)),
+            h2_shutdown_round_trip_timeout: Some(Duration::from_secs(5)),
             h2_max_closed_streams: 256,
             h2_reset_budget: 1000,
             h2_reset_refill_per_second: 33,
@@ -250,6 +256,7 @@ impl Config {
             "h2_enable_push" => self.h2_enable_push = flag()?,
             "h2_enable_connect_protocol" => self.h2_enable_connect_protocol = flag()?,
             "h2_settings_timeout" => self.h2_settings_timeout = secs()?,
+            "h2_shutdown_round_trip_timeout" => self.h2_shutdown_round_trip_timeout = secs()?,
             "h2_max_closed_streams" => self.h2_max_closed_streams = size()?,
             "h2_reset_budget" => self.h2_reset_budget = number()?,
             "h2_reset_refill_per_second" => self.h2_reset_refill_per_second = number()?,

@@ -473,6 +473,89 @@ fn graceful_goaway_finishes_open_streams() {
     assert!(p.server.is_closed());
 }
 
+/// The last stream id a GOAWAY frame names.
+fn goaway_last(f: &Frame) -> u32 {
+    assert_eq!(f.kind, 7, "not a GOAWAY: {f:?}");
+    u32::from_be_bytes(f.payload[..4].try_into().unwrap()) & 0x7fff_ffff
+}
+
+fn requests_seen(events: &[Event]) -> Vec<u32> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Headers { stream, .. } => Some(stream.0),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn graceful_shutdown_serves_requests_already_in_flight() {
+    // RFC 9113 §6.8: GOAWAY with 2^31-1 first, the real last stream one round trip later.
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    raw.conn.go_away(Reason::NO_ERROR).unwrap();
+    raw.drain();
+    let frames = raw.take();
+    assert_eq!(goaway_last(&frames[0]), 0x7fff_ffff);
+    assert_eq!(frames[0].code(), 0, "NO_ERROR");
+    let ping = frames
+        .iter()
+        .find(|f| f.kind == 6)
+        .expect("a PING to time the round trip");
+    assert_eq!(ping.flags, 0);
+    // A request the client sent before it saw the GOAWAY is still served.
+    raw.get(3, "/in-flight");
+    assert_eq!(requests_seen(&raw.events), [1, 3]);
+    assert!(
+        raw.take().iter().all(|f| f.kind != 7),
+        "no final GOAWAY before the PING returns"
+    );
+    raw.send(&frame(6, 1, 0, &ping.payload));
+    let last = raw.take();
+    assert_eq!(last.len(), 1, "{last:?}");
+    assert_eq!(goaway_last(&last[0]), 3);
+    // After the final GOAWAY, a new stream is ignored (§6.8).
+    raw.get(5, "/late");
+    assert_eq!(requests_seen(&raw.events), [1, 3]);
+    // The connection ends once the streams it kept are answered.
+    for id in [1, 3] {
+        raw.conn
+            .send_response(StreamId(id), Response::new(204), true)
+            .unwrap();
+        raw.drain();
+    }
+    assert!(matches!(
+        raw.events.last(),
+        Some(Event::Closed { error: None })
+    ));
+    assert!(raw.conn.is_closed());
+}
+
+#[test]
+fn graceful_shutdown_names_the_last_stream_without_the_ping() {
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    raw.conn.go_away(Reason::NO_ERROR).unwrap();
+    let deadline = raw.drain().expect("a deadline for the round trip");
+    assert_eq!(deadline, raw.now + Duration::from_secs(5));
+    raw.take();
+    // A second graceful go_away changes nothing.
+    raw.conn.go_away(Reason::NO_ERROR).unwrap();
+    raw.drain();
+    assert!(raw.take().is_empty());
+    raw.now = deadline;
+    raw.conn.handle_timeout(deadline);
+    raw.drain();
+    let frames = raw.take();
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(goaway_last(&frames[0]), 1);
+    assert!(
+        !raw.conn.is_closed(),
+        "stream 1 still has its answer to get"
+    );
+}
+
 #[test]
 fn push_arrives_as_an_event_then_a_response() {
     let mut p = h2_pair();

@@ -27,6 +27,8 @@ pub(crate) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// The protocol's initial window and frame size (RFC 9113 §6.5.2).
 const DEFAULT_WINDOW: i64 = 65_535;
 const MAX_WINDOW: i64 = 0x7fff_ffff;
+/// The largest stream identifier (§5.1.1: 31 bits).
+const MAX_STREAM_ID: u32 = 0x7fff_ffff;
 
 /// The peer's settings that govern what this side sends (RFC 9113 §6.5.2).
 #[derive(Debug, Clone, Copy)]
@@ -142,6 +144,9 @@ pub(crate) struct H2 {
     unreleased: u32,
     partial: Option<Partial>,
     goaway_sent: bool,
+    /// A graceful shutdown announced and waiting one round trip before it names the
+    /// last stream: the PING that measures it, and when to stop waiting for it.
+    draining: Option<([u8; 8], Option<Instant>)>,
     goaway_received: Option<u32>,
     pings: VecDeque<([u8; 8], Instant)>,
     closing: bool,
@@ -252,6 +257,7 @@ impl H2 {
             unreleased: 0,
             partial: None,
             goaway_sent: false,
+            draining: None,
             goaway_received: None,
             pings: VecDeque::new(),
             closing: false,
@@ -353,6 +359,13 @@ impl H2 {
                 // acknowledgment within a reasonable amount of time, it MAY issue a
                 // connection error of type SETTINGS_TIMEOUT."
                 self.fail(h2_error(Http2Error::SettingsTimeout));
+                return;
+            }
+        }
+        if let Some((_, Some(deadline))) = self.draining {
+            if now >= deadline {
+                // The PING did not come back: the round trip is over all the same.
+                self.finish_draining();
             }
         }
     }
@@ -950,6 +963,13 @@ impl H2 {
 
     fn on_ping(&mut self, p: Ping) -> ConnResult {
         if p.ack {
+            if self
+                .draining
+                .is_some_and(|(payload, _)| payload == p.payload)
+            {
+                self.finish_draining();
+                return Ok(());
+            }
             if let Some(i) = self
                 .pings
                 .iter()
@@ -1369,7 +1389,7 @@ impl H2 {
         if !self.remote.enable_push {
             return Err(Misuse::Unsupported("the client disabled push"));
         }
-        if self.goaway_sent || self.goaway_received.is_some() {
+        if self.goaway_sent || self.draining.is_some() || self.goaway_received.is_some() {
             return Err(Misuse::Closed);
         }
         let s = self.stream_mut(stream)?;
@@ -1459,17 +1479,61 @@ impl H2 {
             self.close(Some(Error::new(ErrorKind::Reset)), code);
             return Ok(());
         }
-        if !self.goaway_sent {
-            Frame::GoAway(GoAway {
-                last_stream: self.last_remote,
-                code,
-                debug: Bytes::new(),
-            })
-            .encode(&mut self.tx);
-            self.goaway_sent = true;
+        if self.goaway_sent || self.draining.is_some() {
+            return Ok(());
         }
-        self.close_if_done();
+        if self.side == Side::Client {
+            // A client's last stream only concerns pushes, which it can refuse anyway.
+            self.write_goaway(self.last_remote);
+            self.close_if_done();
+            return Ok(());
+        }
+        // §6.8: "A server that is attempting to gracefully shut down a connection
+        // SHOULD send an initial GOAWAY frame with the last stream identifier set to
+        // 2^31-1 and a NO_ERROR code. [...] After allowing time for any in-flight
+        // stream creation (at least one round-trip time), the server MAY send another
+        // GOAWAY frame with an updated last stream identifier."
+        Frame::GoAway(GoAway {
+            last_stream: MAX_STREAM_ID,
+            code,
+            debug: Bytes::new(),
+        })
+        .encode(&mut self.tx);
+        // The payload only has to differ from the application's pings in flight.
+        let mut payload = *b"shutdown";
+        while self.pings.iter().any(|(p, _)| *p == payload) {
+            payload[7] = payload[7].wrapping_add(1);
+        }
+        Frame::Ping(Ping {
+            ack: false,
+            payload,
+        })
+        .encode(&mut self.tx);
+        let deadline = self
+            .config
+            .h2_shutdown_round_trip_timeout
+            .map(|t| self.now + t);
+        self.draining = Some((payload, deadline));
         Ok(())
+    }
+
+    /// One round trip after a graceful shutdown was announced: streams the peer opened
+    /// by now are served; none after.
+    fn finish_draining(&mut self) {
+        if self.draining.take().is_some() && !self.goaway_sent && !self.closing {
+            self.write_goaway(self.last_remote);
+            self.close_if_done();
+        }
+    }
+
+    fn write_goaway(&mut self, last_stream: u32) {
+        Frame::GoAway(GoAway {
+            last_stream,
+            code: Reason::NO_ERROR,
+            debug: Bytes::new(),
+        })
+        .encode(&mut self.tx);
+        self.goaway_sent = true;
     }
 
     /// A stream leaving `idle` by `t`, with the windows the settings in force give it.
@@ -1653,7 +1717,9 @@ impl H2 {
         if self.closing {
             return None;
         }
-        self.unacked_settings.front().and_then(|(d, _)| *d)
+        let settings = self.unacked_settings.front().and_then(|(d, _)| *d);
+        let draining = self.draining.and_then(|(_, d)| d);
+        settings.into_iter().chain(draining).min()
     }
 
     pub(crate) fn is_closed(&self) -> bool {
