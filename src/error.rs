@@ -197,6 +197,10 @@ pub enum Limit {
     /// `h2_idle_frame_budget` allows (ENHANCE_YOUR_CALM).
     #[error("too many frames that carry nothing")]
     IdleFrames,
+    /// HTTP/2: a field block kept growing over CONTINUATION frames to more than twice
+    /// `max_head_bytes` before it ended: the CONTINUATION flood (ENHANCE_YOUR_CALM).
+    #[error("field block too large")]
+    FieldBlock,
 }
 
 impl Limit {
@@ -204,7 +208,7 @@ impl Limit {
     pub fn status(self) -> u16 {
         match self {
             Limit::RequestLine => 414,
-            Limit::HeadBytes | Limit::FieldCount | Limit::TrailerBytes => 431,
+            Limit::HeadBytes | Limit::FieldCount | Limit::TrailerBytes | Limit::FieldBlock => 431,
             Limit::Body | Limit::ChunkLine => 413,
             Limit::BufferedInput | Limit::Resets | Limit::IdleFrames => 503,
         }
@@ -219,7 +223,7 @@ impl Limit {
             Limit::Body => "RFC 9110 §15.5.14",
             Limit::ChunkLine => "RFC 9112 §7.1.1",
             Limit::BufferedInput => "RFC 9112 §9.3.2",
-            Limit::Resets | Limit::IdleFrames => "RFC 9113 §10.5",
+            Limit::Resets | Limit::IdleFrames | Limit::FieldBlock => "RFC 9113 §10.5",
         }
     }
 

@@ -700,6 +700,25 @@ fn calmed_by(raw: &mut Raw, limit: Limit) -> bool {
 }
 
 #[test]
+fn continuation_flood_is_stopped() {
+    // A field block that never ends: each CONTINUATION carries 16 KiB of a literal.
+    let config = Config::default();
+    let limit = 2 * config.max_head_bytes;
+    let mut raw = Raw::new(config, &[]);
+    let start = raw.block(&[(":method", "GET"), (":scheme", "http"), (":path", "/")]);
+    raw.send(&frame(1, 0, 1, &start));
+    let junk = vec![b'a'; 16 * 1024];
+    let mut sent = 0;
+    while !raw.conn.is_closed() && sent <= limit + junk.len() {
+        raw.send(&frame(9, 0, 1, &junk));
+        sent += junk.len();
+    }
+    assert!(calmed_by(&mut raw, Limit::FieldBlock), "{:?}", raw.events);
+    assert!(start.len() + sent > limit, "stopped early, at {sent} bytes");
+    assert!(requests_seen(&raw.events).is_empty());
+}
+
+#[test]
 fn rapid_reset_flood_is_stopped() {
     // CVE-2023-44487: open a stream, reset it, again and again.
     let config = Config {

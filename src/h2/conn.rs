@@ -618,8 +618,11 @@ impl H2 {
     fn check_partial_size(&self) -> ConnResult {
         let limit = self.config.max_head_bytes.saturating_mul(2).max(1 << 14);
         match &self.partial {
+            // A block this far over the limit is not a large request but a flood: its
+            // fields could only be refused, and decoding them costs as much as keeping
+            // them, so the connection ends (§10.5).
             Some(p) if p.block.len() > limit => {
-                Err(Error::new(ErrorKind::Limit(crate::Limit::HeadBytes)))
+                Err(Error::new(ErrorKind::Limit(crate::Limit::FieldBlock)))
             }
             _ => Ok(()),
         }
