@@ -13,6 +13,10 @@ const READ_BUFFER: usize = 64 * 1024;
 /// that sends without pause cannot keep the caller from writing.
 const READY_READS: usize = 16;
 
+/// How long, and how much, [`Driver::linger`] reads from a peer before closing.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 1 << 20;
+
 /// A [`Connection`] bound to a [`TcpStream`].
 ///
 /// The loop is: [`drain`](Driver::drain) (which writes what the connection transmits,
@@ -73,6 +77,28 @@ impl Driver {
             let _ = self.sock.shutdown(Shutdown::Write);
         }
         Ok(deadline)
+    }
+
+    /// Closes the connection the way a server should once it is over: the write half
+    /// first, then whatever the peer still sends is read and dropped for a moment.
+    /// Closing a socket with unread input makes the kernel reset the connection, and
+    /// the reset can overtake the last bytes written (a GOAWAY, an error response).
+    pub fn linger(mut self) {
+        if !self.write_shut {
+            let _ = self.sock.shutdown(Shutdown::Write);
+        }
+        let until = Instant::now() + LINGER;
+        let mut left = LINGER_BYTES;
+        while left > 0 {
+            let now = Instant::now();
+            if now >= until || self.sock.set_read_timeout(Some(until - now)).is_err() {
+                return;
+            }
+            match self.sock.read(&mut self.buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
     }
 
     /// Waits for one input and gives it to the connection: bytes, the peer's end of

@@ -63,6 +63,7 @@ pub fn serve_connection(
             deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
         }
         if driver.connection().is_closed() {
+            driver.linger();
             return Ok(());
         }
         if shutdown.is_triggered() {
