@@ -71,6 +71,7 @@ mod h1;
 mod h2;
 mod head;
 pub mod hpack;
+mod send_buffer;
 pub mod testing;
 
 pub use command::Command;
