@@ -1150,16 +1150,16 @@ impl H1 {
         }
         // An empty end carries nothing to buffer: it is always taken, as trailers are.
         // A stream that takes no body now is refused below, for what it is.
-        let full = buffered.is_some() && self.room(buffered) == 0;
+        let full = buffered.is_some_and(|b| self.room(b) == 0);
         if full && !(data.is_empty() && end_stream) {
             self.waiting.add(stream);
             return Err(Misuse::BufferFull);
         }
-        let sent = self.write_data(stream, data, end_stream);
-        if sent.is_ok() && self.room(self.buffered(stream)) == 0 {
+        self.write_data(stream, data, end_stream)?;
+        if self.buffered(stream).is_some_and(|b| self.room(b) == 0) {
             self.waiting.add(stream);
         }
-        sent
+        Ok(())
     }
 
     /// What waits to be handed out in front of (and with) `stream`'s next body bytes:
@@ -1178,16 +1178,14 @@ impl H1 {
         Some((self.tx.len() + held(ex), self.tx.len() + all))
     }
 
-    /// The room `buffered` leaves under the bounds (see `send_buffer`).
-    fn room(&self, buffered: Option<(usize, usize)>) -> usize {
+    /// The room left under the bounds (see `send_buffer`) with `buffered` waiting.
+    fn room(&self, (stream, all): (usize, usize)) -> usize {
         let c = &self.config;
-        buffered.map_or(0, |(stream, all)| {
-            room(c.send_buffer_per_stream, stream).min(room(c.send_buffer_per_connection, all))
-        })
+        room(c.send_buffer_per_stream, stream).min(room(c.send_buffer_per_connection, all))
     }
 
     pub(crate) fn send_capacity(&self, stream: StreamId) -> usize {
-        self.room(self.buffered(stream))
+        self.buffered(stream).map_or(0, |b| self.room(b))
     }
 
     /// HTTP/1.1 has no flow-control window: what was received is the application's.
@@ -1206,7 +1204,7 @@ impl H1 {
         let mut waiting = std::mem::take(&mut self.waiting);
         let ready = waiting.ready(|id| {
             let buffered = self.buffered(id)?;
-            Some(woken(per_stream, per_connection, self.room(Some(buffered))))
+            Some(woken(per_stream, per_connection, self.room(buffered)))
         });
         self.waiting = waiting;
         for stream in ready {
