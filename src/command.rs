@@ -49,6 +49,15 @@ pub enum Command {
         /// The stream.
         stream: StreamId,
     },
+    /// Give back `bytes` of received body the application has consumed (HTTP/2 with
+    /// `Config::h2_manual_flow_control`; accepted and a no-op otherwise). See
+    /// [`Connection::release_capacity`](crate::Connection::release_capacity).
+    ReleaseCapacity {
+        /// The stream the bytes came on.
+        stream: StreamId,
+        /// How many bytes.
+        bytes: usize,
+    },
     /// Abandon a stream. HTTP/1.1 can only do that by closing the connection.
     Reset {
         /// The stream.
@@ -100,6 +109,7 @@ impl Command {
             | Command::Data { stream, .. }
             | Command::Trailers { stream, .. }
             | Command::AcceptBody { stream }
+            | Command::ReleaseCapacity { stream, .. }
             | Command::Reset { stream, .. } => Some(*stream),
         }
     }

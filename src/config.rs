@@ -65,6 +65,30 @@ pub struct Config {
     /// Accept more than one space between the parts of a request or status line
     /// (RFC 9112 §3 allows a recipient to be lenient about whitespace).
     pub allow_multiple_spaces: Leniency,
+    /// Most body bytes one stream may have waiting in the connection: sent by the
+    /// application and not yet handed out by `poll_output` (HTTP/1.1) or not yet let go
+    /// by the peer's flow-control window (HTTP/2). A write is accepted while the stream
+    /// is below it, whatever its size (so it is exceeded by at most one write), and
+    /// refused with [`Misuse::BufferFull`](crate::Misuse::BufferFull) once it is reached;
+    /// [`Event::Writable`](crate::Event::Writable) says when to write again. This is the
+    /// zero-window and slow-reader defence. 0 acts as 1: one write at a time.
+    ///
+    /// 1 MiB by default, the window this side gives each stream by default
+    /// (`h2_initial_window_size`): as much as a connection lets its peer have in flight,
+    /// it lets itself have queued, which keeps a peer with the same window busy.
+    pub send_buffer_per_stream: usize,
+    /// Most body bytes all streams together may have waiting, as for
+    /// `send_buffer_per_stream`: a write on any stream is refused while it is reached.
+    /// 16 MiB by default, the same as `h2_connection_window_size`.
+    pub send_buffer_per_connection: usize,
+    /// HTTP/2: manual flow control. Off (the default), the window of received DATA is
+    /// given back (WINDOW_UPDATE) as soon as it is delivered. On, received body bytes
+    /// count against the stream's and the connection's window until the application
+    /// releases them with
+    /// [`Connection::release_capacity`](crate::Connection::release_capacity), so a peer
+    /// can send no more than the windows ahead of what the application consumed.
+    /// Padding is released by the connection either way.
+    pub h2_manual_flow_control: bool,
     /// HTTP/2: most streams the peer may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS;
     /// more are refused with REFUSED_STREAM).
     pub h2_max_concurrent_streams: u32,
@@ -144,6 +168,9 @@ impl Default for Config {
             allow_space_before_colon: Leniency::Reject,
             allow_bare_lf: Leniency::Reject,
             allow_multiple_spaces: Leniency::Reject,
+            send_buffer_per_stream: 1 << 20,
+            send_buffer_per_connection: 16 << 20,
+            h2_manual_flow_control: false,
             h2_max_concurrent_streams: 100,
             h2_initial_window_size: 1 << 20,
             h2_connection_window_size: 16 << 20,
@@ -243,6 +270,9 @@ impl Config {
             "allow_space_before_colon" => self.allow_space_before_colon = leniency()?,
             "allow_bare_lf" => self.allow_bare_lf = leniency()?,
             "allow_multiple_spaces" => self.allow_multiple_spaces = leniency()?,
+            "send_buffer_per_stream" => self.send_buffer_per_stream = size()?,
+            "send_buffer_per_connection" => self.send_buffer_per_connection = size()?,
+            "h2_manual_flow_control" => self.h2_manual_flow_control = flag()?,
             "h2_max_concurrent_streams" => self.h2_max_concurrent_streams = number()?,
             "h2_initial_window_size" => self.h2_initial_window_size = window(number()?)?,
             "h2_connection_window_size" => self.h2_connection_window_size = window(number()?)?,
@@ -293,5 +323,13 @@ mod tests {
         c.set("h2c_upgrade", "false").unwrap();
         assert!(!c.h2c_upgrade);
         assert!(c.set("h2c_upgrade", "maybe").is_err());
+        c.set("send_buffer_per_stream", "4096").unwrap();
+        c.set("send_buffer_per_connection", "65536").unwrap();
+        c.set("h2_manual_flow_control", "true").unwrap();
+        assert_eq!(
+            (c.send_buffer_per_stream, c.send_buffer_per_connection),
+            (4096, 65536)
+        );
+        assert!(c.h2_manual_flow_control);
     }
 }

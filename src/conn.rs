@@ -207,6 +207,14 @@ impl Connection {
 
     /// Sends body bytes, or raw bytes on a tunnel; `end_stream` ends the body (or closes
     /// this side of the tunnel).
+    ///
+    /// The bytes wait in the connection until they are handed out by `poll_output`
+    /// (HTTP/2: as the peer's flow-control window allows). While the stream's or the
+    /// connection's send buffer is full (`Config::send_buffer_per_stream`,
+    /// `send_buffer_per_connection`), a write is refused with [`Misuse::BufferFull`] and
+    /// changes nothing: send it again after [`Event::Writable`](crate::Event::Writable)
+    /// for the stream. An empty write that ends the stream is always taken. See
+    /// [`send_capacity`](Connection::send_capacity).
     pub fn send_data(
         &mut self,
         stream: StreamId,
@@ -216,10 +224,83 @@ impl Connection {
         each!(self, c => c.send_data(stream, data, end_stream))
     }
 
-    /// Sends trailers, ending the body. HTTP/1.1 carries them only on chunked bodies;
+    /// Sends trailers, ending the body (never refused for a full send buffer). HTTP/1.1 carries them only on chunked bodies;
     /// on a body of known length they are dropped (the body must be complete).
     pub fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
         each!(self, c => c.send_trailers(stream, fields))
+    }
+
+    /// How many bytes of body [`send_data`](Connection::send_data) may queue on
+    /// `stream` now; 0 when a write would be refused (a full buffer, or a stream that
+    /// takes no body now). Any write is accepted while it is above 0, whatever its size,
+    /// so a buffer is exceeded by at most one write; writing no more than this keeps it
+    /// within its bound. Once a write is refused, or one fills the buffer,
+    /// [`Event::Writable`](crate::Event::Writable) says when the stream has room for at
+    /// least half a buffer again (of the smaller of the two bounds).
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use weir::{Config, Connection, Event, Misuse, Output, Request, Side, Version};
+    /// let mut config = Config::default();
+    /// config.send_buffer_per_stream = 10;
+    /// let mut conn = Connection::with_version(Side::Client, Version::Http2, config, Instant::now());
+    /// let post = Request::new("POST", "/upload").field("host", "example.com");
+    /// let stream = conn.send_request(post, false).unwrap();
+    /// assert_eq!(conn.send_capacity(stream), 10);
+    /// conn.send_data(stream, "0123456".into(), false).unwrap();
+    /// assert_eq!(conn.send_capacity(stream), 3);
+    /// // Still below the bound: taken whole, though larger than the room left.
+    /// conn.send_data(stream, "789abc".into(), false).unwrap();
+    /// assert_eq!(conn.send_capacity(stream), 0);
+    /// assert_eq!(conn.send_data(stream, "d".into(), false), Err(Misuse::BufferFull));
+    /// // The protocol's initial window lets the 13 bytes go; the stream hears of it.
+    /// let (mut out, mut writable) = (Vec::new(), false);
+    /// loop {
+    ///     match conn.poll_output(&mut out) {
+    ///         Output::Event(Event::Writable { stream: s }) => writable = s == stream,
+    ///         Output::Timeout(_) => break,
+    ///         _ => {}
+    ///     }
+    /// }
+    /// assert!(writable);
+    /// assert_eq!(conn.send_capacity(stream), 10);
+    /// ```
+    pub fn send_capacity(&self, stream: StreamId) -> usize {
+        match &self.proto {
+            Proto::H1(c) => c.send_capacity(stream),
+            Proto::H2(c) => c.send_capacity(stream),
+        }
+    }
+
+    /// Gives back `bytes` of body received on `stream` that the application has
+    /// consumed, so that the peer may send that much more.
+    ///
+    /// HTTP/2 with [`Config::h2_manual_flow_control`]: received DATA counts against the
+    /// stream's and the connection's windows until it is released here; WINDOW_UPDATE
+    /// goes out once half a window is owed. Releasing more than was received and not yet
+    /// released is a misuse that changes nothing. Padding, which the application never
+    /// sees, is released by the connection. Once a stream is closed, what it held goes
+    /// back to the connection by itself, and releasing on it is accepted and does
+    /// nothing.
+    ///
+    /// Otherwise the call is accepted and does nothing: with automatic flow control the
+    /// bytes were released as they were delivered, and HTTP/1.1 has no window to give
+    /// back. It does not pause reading either: on HTTP/1.1 backpressure is the
+    /// transport's (input is parsed only as `poll_output` is drained, and
+    /// [`wants_input`](Connection::wants_input) says when to stop reading), so one
+    /// application runs unchanged on both versions.
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use weir::{Config, Connection, Side, StreamId, Version};
+    /// let mut config = Config::default();
+    /// config.h2_manual_flow_control = true;
+    /// let mut conn = Connection::with_version(Side::Client, Version::Http2, config, Instant::now());
+    /// // No stream 1 yet: nothing to release.
+    /// assert!(conn.release_capacity(StreamId(1), 10).is_err());
+    /// ```
+    pub fn release_capacity(&mut self, stream: StreamId, bytes: usize) -> Result<(), Misuse> {
+        each!(self, c => c.release_capacity(stream, bytes))
     }
 
     /// Says the application wants the request body (server): answers
@@ -305,6 +386,9 @@ impl Connection {
                 self.send_trailers(stream, fields).map(|_| None)
             }
             Command::AcceptBody { stream } => self.accept_body(stream).map(|_| None),
+            Command::ReleaseCapacity { stream, bytes } => {
+                self.release_capacity(stream, bytes).map(|_| None)
+            }
             Command::Reset { stream, code } => self.reset_stream(stream, code).map(|_| None),
             Command::Push { stream, request } => self.push(stream, request).map(Some),
             Command::Ping { payload } => self.ping(payload).map(|_| None),

@@ -523,6 +523,12 @@ pub enum Misuse {
     /// The protocol version cannot do this (for example push on HTTP/1.1).
     #[error("not supported on this protocol: {0}")]
     Unsupported(&'static str),
+    /// The stream's or the connection's send buffer is full
+    /// (`Config::send_buffer_per_stream`, `send_buffer_per_connection`): nothing was
+    /// queued. Send it again after [`Event::Writable`](crate::Event::Writable) for the
+    /// stream.
+    #[error("the send buffer is full: wait for Event::Writable")]
+    BufferFull,
 }
 
 /// An HTTP/2 error code (RFC 9113 §7), also used to reset HTTP/1.1 streams.

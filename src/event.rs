@@ -73,6 +73,14 @@ pub enum Event {
         /// The stream.
         stream: StreamId,
     },
+    /// A stream whose send buffer was full (a write was refused with
+    /// [`Misuse::BufferFull`](crate::Misuse::BufferFull), or one filled it) can take
+    /// more: [`send_capacity`](crate::Connection::send_capacity) is back to at least half
+    /// a buffer. Delivered once each time the buffer filled.
+    Writable {
+        /// The stream.
+        stream: StreamId,
+    },
     /// A stream ended before completing.
     StreamReset {
         /// The stream.
@@ -139,6 +147,7 @@ impl Event {
             | Event::Trailers { stream, .. }
             | Event::EarlyError { stream, .. }
             | Event::Tunnel { stream }
+            | Event::Writable { stream }
             | Event::StreamReset { stream, .. }
             | Event::Push { stream, .. } => Some(*stream),
             Event::ExtensionFrame { stream, .. } => Some(*stream).filter(|s| s.0 != 0),

@@ -57,6 +57,18 @@
 //! connection is stream 2n−1, as client streams are numbered in HTTP/2), so that code
 //! written against events and commands does not care about the version.
 //!
+//! ## Backpressure
+//!
+//! What the application sends waits in the connection until it is handed out (HTTP/2:
+//! until the peer's flow-control window lets it go), within a bound per stream and per
+//! connection ([`Config::send_buffer_per_stream`], [`Config::send_buffer_per_connection`]).
+//! While a bound is reached, [`Connection::send_data`] refuses with
+//! [`Misuse::BufferFull`]; [`Event::Writable`] says when to write again, and
+//! [`Connection::send_capacity`] how much fits now. The other way, HTTP/2 gives the
+//! peer's window back as body is delivered, or, with
+//! [`Config::h2_manual_flow_control`], as the application calls
+//! [`Connection::release_capacity`] for what it consumed.
+//!
 //! The [`testing`] module has a deterministic in-memory client/server [`Pair`](testing::Pair).
 
 #![forbid(unsafe_code)]
@@ -71,6 +83,7 @@ mod h1;
 mod h2;
 mod head;
 pub mod hpack;
+mod send_buffer;
 pub mod testing;
 
 pub use command::Command;

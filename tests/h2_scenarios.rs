@@ -3,131 +3,18 @@
 
 #[path = "support/frames.rs"]
 mod frames;
+#[path = "support/raw.rs"]
+mod raw;
 use frames::{frame, settings, PREFACE};
+use raw::{data_bytes, Raw};
 
 use bytes::Bytes;
 use std::time::{Duration, Instant};
-use weir::hpack::Encoder;
 use weir::testing::Pair;
 use weir::{
-    Config, Connection, ErrorKind, Event, Field, Head, Initiator, Limit, Output, Reason, Request,
+    Config, Connection, ErrorKind, Event, Head, Initiator, Limit, Output, Reason, Request,
     Response, Side, StreamId, Version,
 };
-
-/// One parsed frame of what the server wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Frame {
-    kind: u8,
-    flags: u8,
-    stream: u32,
-    payload: Vec<u8>,
-}
-
-impl Frame {
-    fn code(&self) -> u32 {
-        let at = if self.kind == 7 { 4 } else { 0 };
-        u32::from_be_bytes(self.payload[at..at + 4].try_into().unwrap())
-    }
-}
-
-/// A server connection and a raw client that speaks frames.
-struct Raw {
-    conn: Connection,
-    now: Instant,
-    encoder: Encoder,
-    events: Vec<Event>,
-    /// Frames the server wrote and nobody looked at yet.
-    frames: Vec<Frame>,
-    pending: Vec<u8>,
-}
-
-impl Raw {
-    fn new(config: Config, client_settings: &[(u16, u32)]) -> Raw {
-        let now = Instant::now();
-        let mut raw = Raw {
-            conn: Connection::with_version(Side::Server, Version::Http2, config, now),
-            now,
-            encoder: Encoder::new(),
-            events: Vec::new(),
-            frames: Vec::new(),
-            pending: Vec::new(),
-        };
-        let mut hello = PREFACE.to_vec();
-        hello.extend(settings(client_settings));
-        raw.send(&hello);
-        // Acknowledge the server's SETTINGS so that no deadline is pending.
-        raw.send(&frame(4, 1, 0, &[]));
-        raw.take();
-        raw
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.conn.handle_input(self.now, bytes);
-        self.drain();
-    }
-
-    fn drain(&mut self) -> Option<Instant> {
-        let mut out = Vec::new();
-        let deadline = loop {
-            match self.conn.poll_output(&mut out) {
-                Output::Transmit => {}
-                Output::Event(e) => self.events.push(e),
-                Output::Timeout(t) => break t,
-            }
-        };
-        self.pending.extend_from_slice(&out);
-        while self.pending.len() >= 9 {
-            let len =
-                u32::from_be_bytes([0, self.pending[0], self.pending[1], self.pending[2]]) as usize;
-            if self.pending.len() < 9 + len {
-                break;
-            }
-            let f: Vec<u8> = self.pending.drain(..9 + len).collect();
-            self.frames.push(Frame {
-                kind: f[3],
-                flags: f[4],
-                stream: u32::from_be_bytes(f[5..9].try_into().unwrap()) & 0x7fff_ffff,
-                payload: f[9..].to_vec(),
-            });
-        }
-        deadline
-    }
-
-    fn take(&mut self) -> Vec<Frame> {
-        std::mem::take(&mut self.frames)
-    }
-
-    fn block(&mut self, fields: &[(&str, &str)]) -> Vec<u8> {
-        let mut block = Vec::new();
-        self.encoder.encode(
-            fields.iter().map(|(n, v)| Field {
-                name: n.as_bytes(),
-                value: v.as_bytes(),
-                sensitive: false,
-            }),
-            &mut block,
-        );
-        block
-    }
-
-    fn get(&mut self, stream: u32, path: &str) {
-        let block = self.block(&[
-            (":method", "GET"),
-            (":scheme", "http"),
-            (":authority", "a"),
-            (":path", path),
-        ]);
-        self.send(&frame(1, 0x5, stream, &block));
-    }
-}
-
-fn data_bytes(frames: &[Frame], stream: u32) -> usize {
-    frames
-        .iter()
-        .filter(|f| f.kind == 0 && f.stream == stream)
-        .map(|f| f.payload.len())
-        .sum()
-}
 
 #[test]
 fn sends_only_what_the_windows_allow() {

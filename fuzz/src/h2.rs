@@ -1024,7 +1024,9 @@ impl<'a> Harness<'a> {
         what: &'static str,
     ) -> Option<T> {
         if let Err(e) = &result {
-            if self.h2() && !self.closed_seen {
+            // A full send buffer is not news from the peer: the application waits for
+            // `Writable`.
+            if self.h2() && !self.closed_seen && *e != Misuse::BufferFull {
                 assert!(self.dirty, "{what} refused at rest: {e:?}");
                 self.refusals.push(Refusal {
                     stream: stream.map(|s| s.0),
@@ -1393,6 +1395,14 @@ impl<'a> Harness<'a> {
                 assert!(
                     *kind > 0x9 && *kind != 0x10,
                     "a defined frame type shown as an extension: {ev:?}"
+                );
+            }
+            Event::Writable { stream } => {
+                // Room on a stream this side sends on; the peer has no say in it.
+                let t = self.track(*stream, ev);
+                assert!(
+                    !t.silent,
+                    "room on a stream this side never sends on: {ev:?}"
                 );
             }
             _ => panic!("an event the driver does not know: {ev:?}"),

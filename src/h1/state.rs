@@ -29,6 +29,7 @@ use crate::event::{Event, Initiator};
 use crate::h2::frame::Setting;
 use crate::h2::upgrade::{self, Handoff};
 use crate::head::{Fields, Head, PartialRequest, Request, Response, Version};
+use crate::send_buffer::{room, woken, Waiting};
 use crate::{Config, Output, Reason, Side, StreamId};
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -165,6 +166,8 @@ pub(crate) struct H1 {
     /// nothing more is parsed, and the connection hands over ([`H1::take_h2c`]) once
     /// this side has nothing left to say.
     h2c_request: Option<(Request, Vec<Setting>)>,
+    /// Streams owed an `Event::Writable` (their send buffer filled).
+    waiting: Waiting,
 }
 
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -196,6 +199,7 @@ impl H1 {
             life: Life::Open,
             h2c: false,
             h2c_request: None,
+            waiting: Waiting::default(),
         }
     }
 
@@ -269,6 +273,7 @@ impl H1 {
         if let Some((stream, response)) = self.early.take() {
             self.answer_early_error(stream, response);
         }
+        self.wake_writable();
         if let Some(ev) = self.next_event() {
             return Output::Event(ev);
         }
@@ -1157,12 +1162,85 @@ impl H1 {
         end_stream: bool,
     ) -> Result<(), Misuse> {
         let side = self.side;
+        let buffered = self.buffered(stream);
         let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
         if side == Side::Client && matches!(ex.send, Send::Done) && ex.connect {
             return Err(Misuse::State(
                 "a CONNECT request carries no body; wait for the tunnel",
             ));
         }
+        // An empty end carries nothing to buffer: it is always taken, as trailers are.
+        // A stream that takes no body now is refused below, for what it is.
+        let full = buffered.is_some_and(|b| self.room(b) == 0);
+        if full && !(data.is_empty() && end_stream) {
+            self.waiting.add(stream);
+            return Err(Misuse::BufferFull);
+        }
+        self.write_data(stream, data, end_stream)?;
+        if self.buffered(stream).is_some_and(|b| self.room(b) == 0) {
+            self.waiting.add(stream);
+        }
+        Ok(())
+    }
+
+    /// What waits to be handed out in front of (and with) `stream`'s next body bytes:
+    /// the output not handed out yet, and the body held until its framing is decided;
+    /// for the stream, then for the connection. `None` when it takes no body now.
+    fn buffered(&self, stream: StreamId) -> Option<(usize, usize)> {
+        let held = |ex: &Exchange| match &ex.send {
+            Send::Undecided { chunks, .. } => chunks.iter().map(Bytes::len).sum(),
+            _ => 0,
+        };
+        let ex = self.exchanges.iter().find(|ex| ex.id == stream)?;
+        if self.life != Life::Open || !matches!(ex.send, Send::Undecided { .. } | Send::Body(_)) {
+            return None;
+        }
+        let all: usize = self.exchanges.iter().map(held).sum();
+        Some((self.tx.len() + held(ex), self.tx.len() + all))
+    }
+
+    /// The room left under the bounds (see `send_buffer`) with `buffered` waiting.
+    fn room(&self, (stream, all): (usize, usize)) -> usize {
+        let c = &self.config;
+        room(c.send_buffer_per_stream, stream).min(room(c.send_buffer_per_connection, all))
+    }
+
+    pub(crate) fn send_capacity(&self, stream: StreamId) -> usize {
+        self.buffered(stream).map_or(0, |b| self.room(b))
+    }
+
+    /// HTTP/1.1 has no flow-control window: what was received is the application's.
+    pub(crate) fn release_capacity(&mut self, _: StreamId, _: usize) -> Result<(), Misuse> {
+        if self.life != Life::Open {
+            return Err(Misuse::Closed);
+        }
+        Ok(())
+    }
+
+    /// Tells the streams that waited for room and now have it: output is handed out
+    /// whole, so this is after the transmit that follows their refusal.
+    fn wake_writable(&mut self) {
+        let c = &self.config;
+        let (per_stream, per_connection) = (c.send_buffer_per_stream, c.send_buffer_per_connection);
+        let mut waiting = std::mem::take(&mut self.waiting);
+        let ready = waiting.ready(|id| {
+            let buffered = self.buffered(id)?;
+            Some(woken(per_stream, per_connection, self.room(buffered)))
+        });
+        self.waiting = waiting;
+        for stream in ready {
+            self.events.push_back(Event::Writable { stream });
+        }
+    }
+
+    /// `send_data` once the buffers took the bytes.
+    fn write_data(
+        &mut self,
+        stream: StreamId,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(), Misuse> {
+        let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
         match &mut ex.send {
             Send::Idle => Err(Misuse::State("data before the head")),
             Send::Done => Err(Misuse::State("data after the end of the stream")),

@@ -13,6 +13,7 @@ use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
 use crate::h1::encode::{check_fields, check_request};
 use crate::hpack::{Decoder, Encoder};
+use crate::send_buffer::{room, woken, Waiting};
 use crate::{
     Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Reason,
     Request, Response, Side, StreamId,
@@ -70,7 +71,11 @@ struct Stream {
     recv_window: i64,
     /// Bytes received and consumed but not yet given back with WINDOW_UPDATE.
     unreleased: u32,
+    /// Manual flow control: body bytes delivered that the application has not released.
+    held: u32,
     queue: VecDeque<Queued>,
+    /// The body bytes in `queue`, against `send_buffer_per_stream`.
+    queued: usize,
     /// Whether the final (non-1xx) head went each way.
     sent_final: bool,
     recv_final: bool,
@@ -92,7 +97,9 @@ impl Stream {
             send_window: i64::from(send_window),
             recv_window: i64::from(recv_window),
             unreleased: 0,
+            held: 0,
             queue: VecDeque::new(),
+            queued: 0,
             sent_final: false,
             recv_final: false,
             recv_length: None,
@@ -102,6 +109,24 @@ impl Stream {
             reset_locally: false,
         }
     }
+
+    /// Whether the application may queue body bytes now.
+    fn takes_data(&self) -> bool {
+        self.sent_final && self.state.can_send() && !ends_queue(self)
+    }
+
+    /// Forgets what was queued (the stream was reset or closed), and its bytes from the
+    /// connection's count `total`.
+    fn drop_queue(&mut self, total: &mut usize) {
+        self.queue = VecDeque::new();
+        *total -= std::mem::take(&mut self.queued);
+    }
+}
+
+/// `n` bytes of a stream's queue (`queued`, in the connection's `total`) went out.
+fn unqueue(queued: &mut usize, total: &mut usize, n: usize) {
+    *queued -= n;
+    *total -= n;
 }
 
 /// A field block still waiting for its CONTINUATION frames (RFC 9113 §6.10).
@@ -142,6 +167,10 @@ pub(crate) struct H2 {
     send_window: i64,
     recv_window: i64,
     unreleased: u32,
+    /// The body bytes queued on all streams, against `send_buffer_per_connection`.
+    queued: usize,
+    /// Streams owed an `Event::Writable`.
+    waiting: Waiting,
     partial: Option<Partial>,
     goaway_sent: bool,
     /// A graceful shutdown announced and waiting one round trip before it names the
@@ -255,6 +284,8 @@ impl H2 {
             send_window: DEFAULT_WINDOW,
             recv_window: DEFAULT_WINDOW,
             unreleased: 0,
+            queued: 0,
+            waiting: Waiting::default(),
             partial: None,
             goaway_sent: false,
             draining: None,
@@ -519,6 +550,7 @@ impl H2 {
             };
         }
         let window = self.config.h2_initial_window_size;
+        let manual = self.config.h2_manual_flow_control;
         let s = self.streams.get_mut(&d.stream).expect("checked above");
         let verdict = if !s.state.can_recv() || !s.recv_final {
             // §5.1: after this side sent RST_STREAM, frames in flight are ignored.
@@ -545,13 +577,23 @@ impl H2 {
                     s.state = s.state.on(Transition::RecvEnd).unwrap_or(State::Closed);
                 }
                 // Automatic release: the bytes are the application's with the event.
-                s.unreleased += d.flow_len;
-                Ok(stream_release(s, window).filter(|_| s.state.can_recv()))
+                // Manual: the application releases the data it consumed; padding it
+                // never sees, so it is released here. RFC 9113 §6.1: "The entire DATA
+                // frame payload is included in flow control, including the Pad Length
+                // and Padding fields if present."
+                let held = if manual { d.data.len() as u32 } else { 0 };
+                s.held += held;
+                s.unreleased += d.flow_len - held;
+                Ok((
+                    held,
+                    stream_release(s, window).filter(|_| s.state.can_recv()),
+                ))
             }
         };
-        self.release_connection(d.flow_len);
+        let held = verdict.as_ref().map_or(0, |(held, _)| *held);
+        self.release_connection(d.flow_len - held);
         let release = match verdict {
-            Ok(release) => release,
+            Ok((_, release)) => release,
             Err(None) => return Ok(()),
             Err(Some(e)) => {
                 self.stream_error(d.stream, e);
@@ -881,7 +923,7 @@ impl H2 {
         };
         let counted = s.state.is_active();
         s.state = next;
-        s.queue.clear();
+        s.drop_queue(&mut self.queued);
         if s.surfaced {
             self.events.push_back(Event::StreamReset {
                 stream: StreamId(r.stream),
@@ -1021,7 +1063,7 @@ impl H2 {
         for id in refused {
             if let Some(s) = self.streams.get_mut(&id) {
                 s.state = State::Closed;
-                s.queue.clear();
+                s.drop_queue(&mut self.queued);
                 self.events.push_back(Event::StreamReset {
                     stream: StreamId(id),
                     code: Reason::REFUSED_STREAM,
@@ -1108,7 +1150,7 @@ impl H2 {
                 let surfaced = s.surfaced && s.state != State::Closed;
                 s.state = s.state.on(Transition::SendReset).unwrap_or(State::Closed);
                 s.reset_locally = true;
-                s.queue.clear();
+                s.drop_queue(&mut self.queued);
                 if surfaced {
                     self.events.push_back(Event::StreamReset {
                         stream: StreamId(id),
@@ -1154,7 +1196,9 @@ impl H2 {
         self.close_if_done();
     }
 
-    /// Keeps a closed stream in the bounded memory of closed streams.
+    /// Keeps a closed stream in the bounded memory of closed streams. What the
+    /// application still held of its body goes back to the connection window: the
+    /// stream can no longer be released, and its window no longer matters.
     fn remember_if_closed(&mut self, id: u32) {
         if self
             .streams
@@ -1162,7 +1206,9 @@ impl H2 {
             .is_some_and(|s| s.state == State::Closed)
         {
             if let Some(s) = self.streams.get_mut(&id) {
-                s.queue = VecDeque::new();
+                s.drop_queue(&mut self.queued);
+                let held = std::mem::take(&mut s.held);
+                self.release_connection(held);
             }
             self.closed.push_back(id);
             while self.closed.len() > self.config.h2_max_closed_streams {
@@ -1225,7 +1271,7 @@ impl H2 {
                 });
             }
             s.state = State::Closed;
-            s.queue.clear();
+            s.drop_queue(&mut self.queued);
         }
         self.events.push_back(Event::Closed { error });
     }
@@ -1336,19 +1382,99 @@ impl H2 {
         end_stream: bool,
     ) -> Result<(), Misuse> {
         self.check_open()?;
+        let (per_stream, per_connection) = self.send_bounds();
+        let total = self.queued;
         let s = self.stream_mut(stream)?;
-        if !s.sent_final || !s.state.can_send() || ends_queue(s) {
+        if !s.takes_data() {
             return Err(Misuse::State("no body can be sent on this stream now"));
         }
+        // An empty end carries nothing to buffer: it is always taken, as trailers are.
+        let bytes = !(data.is_empty() && end_stream);
+        if bytes && (room(per_stream, s.queued) == 0 || room(per_connection, total) == 0) {
+            self.waiting.add(stream);
+            return Err(Misuse::BufferFull);
+        }
+        let len = data.len();
+        s.queued += len;
         s.queue.push_back(Queued::Data { data, end_stream });
+        let full = room(per_stream, s.queued) == 0;
+        self.queued += len;
+        if !end_stream && (full || room(per_connection, self.queued) == 0) {
+            self.waiting.add(stream);
+        }
         Ok(())
+    }
+
+    /// How many body bytes `stream` may queue now (see `send_buffer`): 0 when a write
+    /// would be refused, whatever its size.
+    pub(crate) fn send_capacity(&self, stream: StreamId) -> usize {
+        let (per_stream, per_connection) = self.send_bounds();
+        match self.streams.get(&stream.0) {
+            Some(s) if !self.closing && s.takes_data() => {
+                room(per_stream, s.queued).min(room(per_connection, self.queued))
+            }
+            _ => 0,
+        }
+    }
+
+    fn send_bounds(&self) -> (usize, usize) {
+        let c = &self.config;
+        (c.send_buffer_per_stream, c.send_buffer_per_connection)
+    }
+
+    /// Gives back `n` bytes of `stream`'s received body (manual flow control): to the
+    /// stream's and the connection's windows, with WINDOW_UPDATE once half a window is
+    /// owed, as automatic release does.
+    pub(crate) fn release_capacity(&mut self, stream: StreamId, n: usize) -> Result<(), Misuse> {
+        self.check_open()?;
+        if !self.config.h2_manual_flow_control {
+            // The connection released the bytes as it delivered them.
+            return Ok(());
+        }
+        let window = self.config.h2_initial_window_size;
+        let Some(s) = self.streams.get_mut(&stream.0) else {
+            // A stream that closed and was forgotten gave its bytes back as it closed.
+            return match self.unknown_state(stream.0) {
+                State::Idle => Err(Misuse::UnknownStream(stream)),
+                _ => Ok(()),
+            };
+        };
+        if s.state == State::Closed {
+            return Ok(());
+        }
+        let n = u32::try_from(n)
+            .ok()
+            .filter(|&n| n <= s.held)
+            .ok_or(Misuse::State("more than was received and not released"))?;
+        s.held -= n;
+        s.unreleased += n;
+        let update = stream_release(s, window).filter(|_| s.state.can_recv());
+        if let Some(inc) = update {
+            self.write_window_update(stream.0, inc);
+        }
+        self.release_connection(n);
+        Ok(())
+    }
+
+    /// Tells the streams that waited for room and now have it (see `send_buffer`).
+    fn wake_writable(&mut self) {
+        let (per_stream, per_connection) = self.send_bounds();
+        let mut waiting = std::mem::take(&mut self.waiting);
+        let ready = waiting.ready(|id| {
+            let takes = self.streams.get(&id.0).is_some_and(Stream::takes_data);
+            takes.then(|| woken(per_stream, per_connection, self.send_capacity(id)))
+        });
+        self.waiting = waiting;
+        for stream in ready {
+            self.events.push_back(Event::Writable { stream });
+        }
     }
 
     pub(crate) fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
         self.check_open()?;
         check_fields(&fields)?;
         let s = self.stream_mut(stream)?;
-        if !s.sent_final || !s.state.can_send() || ends_queue(s) {
+        if !s.takes_data() {
             return Err(Misuse::State("no trailers can be sent on this stream now"));
         }
         s.queue.push_back(Queued::Trailers(fields));
@@ -1362,13 +1488,17 @@ impl H2 {
 
     pub(crate) fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
         self.check_open()?;
-        let s = self.stream_mut(stream)?;
+        let s = self
+            .streams
+            .get_mut(&stream.0)
+            .filter(|s| s.state != State::Closed)
+            .ok_or(Misuse::UnknownStream(stream))?;
         s.state = s
             .state
             .on(Transition::SendReset)
             .ok_or(Misuse::UnknownStream(stream))?;
         s.reset_locally = true;
-        s.queue.clear();
+        s.drop_queue(&mut self.queued);
         self.write_rst(stream.0, code);
         self.events.push_back(Event::StreamReset {
             stream,
@@ -1638,6 +1768,7 @@ impl H2 {
                             break;
                         }
                         let chunk = data.split_to(n);
+                        unqueue(&mut s.queued, &mut self.queued, n);
                         let mut end = data.is_empty() && *end_stream;
                         if data.is_empty() {
                             s.queue.pop_front();
@@ -1692,6 +1823,7 @@ impl H2 {
             self.owed_control = 0;
             return Output::Transmit;
         }
+        self.wake_writable();
         if let Some(ev) = self.events.pop_front() {
             if matches!(ev, Event::Closed { .. }) {
                 self.closed_delivered = true;

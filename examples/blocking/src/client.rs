@@ -103,17 +103,40 @@ impl Client {
 
     /// Writes body bytes (or raw bytes on a tunnel); `end_stream` ends the body (or
     /// closes this side of the tunnel). Takes in whatever the peer has sent meanwhile,
-    /// for [`next_event`](Client::next_event).
+    /// for [`next_event`](Client::next_event). While the stream's send buffer is full
+    /// (the peer has not opened its window for what is queued), waits for room, at most
+    /// the timeout given to [`connect`](Client::connect).
     pub fn send_data(
         &mut self,
         stream: StreamId,
         data: impl Into<Bytes>,
         end_stream: bool,
     ) -> io::Result<()> {
-        self.driver
-            .connection()
-            .send_data(stream, data.into(), end_stream)
-            .map_err(misuse)?;
+        let data = data.into();
+        let give_up = Instant::now() + self.timeout;
+        loop {
+            match self
+                .driver
+                .connection()
+                .send_data(stream, data.clone(), end_stream)
+            {
+                Err(Misuse::BufferFull) => {
+                    let deadline = self.flush()?;
+                    if self.driver.connection().send_capacity(stream) > 0 {
+                        continue;
+                    }
+                    let left = give_up.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("no room to send in {:?}", self.timeout),
+                        ));
+                    }
+                    self.driver.wait(deadline, Some(left))?;
+                }
+                sent => break sent.map_err(misuse)?,
+            }
+        }
         self.flush()?;
         if self.driver.read_ready()? {
             self.flush()?;
@@ -163,10 +186,15 @@ impl Client {
         }
     }
 
-    /// Drains the connection: writes what it has, queues its events.
+    /// Drains the connection: writes what it has, queues its events (but `Writable`:
+    /// [`send_data`](Client::send_data) waits for room itself).
     fn flush(&mut self) -> io::Result<Option<Instant>> {
         let events = &mut self.events;
-        self.driver.drain(|_, event| events.push_back(event))
+        self.driver.drain(|_, event| {
+            if !matches!(event, Event::Writable { .. }) {
+                events.push_back(event);
+            }
+        })
     }
 }
 

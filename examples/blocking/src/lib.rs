@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod args;
+mod backlog;
 mod client;
 mod driver;
 pub mod generate;

@@ -1,6 +1,7 @@
 //! The routes of the example servers (see `EXAMPLE-SERVERS.md`), as an [`Application`]
 //! written against events and commands only.
 
+use crate::backlog::Backlog;
 use crate::generate::{Generator, Kind, MAX_GENERATED};
 use crate::server::{Application, ShutdownHandle};
 use bytes::Bytes;
@@ -26,10 +27,17 @@ pub const PUSH_NEEDS_H2: &str = "push needs HTTP/2\n";
 ///
 /// `HEAD` gets the head `GET` would get. Once the server shuts down, responses carry
 /// `connection: close`.
+///
+/// A write the connection refuses for a full send buffer waits, in order, until the
+/// stream is `Writable`. Received body is released (`Connection::release_capacity`) as
+/// it is consumed, an echo once the connection took it back: with
+/// `h2_manual_flow_control` a peer that sends and never reads cannot make an echo grow.
 #[derive(Debug, Default)]
 pub struct Routes {
     /// The streams whose response is not complete yet.
     streams: HashMap<StreamId, State>,
+    /// Writes that wait for room in a stream's send buffer.
+    backlog: Backlog,
     shutdown: Option<ShutdownHandle>,
 }
 
@@ -57,8 +65,8 @@ impl Routes {
     /// Routes whose responses say `connection: close` once `shutdown` is triggered.
     pub fn with_shutdown(shutdown: ShutdownHandle) -> Routes {
         Routes {
-            streams: HashMap::new(),
             shutdown: Some(shutdown),
+            ..Routes::default()
         }
     }
 
@@ -126,6 +134,10 @@ impl Routes {
 
     /// Request body bytes (`end`: the body is over).
     fn on_body(&mut self, conn: &mut Connection, stream: StreamId, data: Bytes, end: bool) {
+        if !matches!(self.streams.get(&stream), Some(State::Echo | State::Tunnel)) {
+            // Consumed here and now: the peer may send as much again.
+            report(conn.release_capacity(stream, data.len()));
+        }
         let Some(state) = self.streams.get_mut(&stream) else {
             // The response is complete; the rest of the request body does not matter.
             return;
@@ -151,7 +163,7 @@ impl Routes {
             State::Echo | State::Tunnel => {
                 // Echoed as it arrives: this is what makes the exchange full duplex.
                 if !data.is_empty() || end {
-                    report(conn.send_data(stream, data, end));
+                    report(self.backlog.data(conn, stream, data, end, true));
                 }
                 if end {
                     self.streams.remove(&stream);
@@ -175,7 +187,7 @@ impl Routes {
             .final_head(200)
             .field("content-type", "text/plain")
             .field("x-body-length", received.to_string());
-        send_fixed(conn, stream, head, head_only, HELLO);
+        self.send_fixed(conn, stream, head, head_only, HELLO);
     }
 
     fn fixed(
@@ -187,7 +199,7 @@ impl Routes {
         body: impl Into<Bytes>,
     ) {
         let head = self.final_head(status).field("content-type", "text/plain");
-        send_fixed(conn, stream, head, head_only, body);
+        self.send_fixed(conn, stream, head, head_only, body);
     }
 
     fn switch_to_echo(&mut self, conn: &mut Connection, stream: StreamId) {
@@ -259,10 +271,29 @@ impl Routes {
         }
         // No Content-Length and a body that does not end with its data: chunked.
         report(conn.send_response(stream, head, false));
-        report(conn.send_data(stream, Bytes::from_static(b"body\n"), false));
+        let body = Bytes::from_static(b"body\n");
+        report(self.backlog.data(conn, stream, body, false, false));
         let mut trailers = Fields::new();
         trailers.append("x-checksum", "done");
-        report(conn.send_trailers(stream, trailers));
+        report(self.backlog.trailers(conn, stream, trailers));
+    }
+
+    /// Sends a response with a body known in full; `HEAD` gets the head alone, with the
+    /// Content-Length the body would have.
+    fn send_fixed(
+        &mut self,
+        conn: &mut Connection,
+        stream: StreamId,
+        head: Response,
+        head_only: bool,
+        body: impl Into<Bytes>,
+    ) {
+        let body = body.into();
+        let head = head.field("content-length", body.len().to_string());
+        report(conn.send_response(stream, head, head_only));
+        if !head_only {
+            report(self.backlog.data(conn, stream, body, true, false));
+        }
     }
 }
 
@@ -281,10 +312,15 @@ impl Application for Routes {
             } => self.on_body(conn, stream, data, end_stream),
             // Trailers end the request body; they are not echoed.
             Event::Trailers { stream, .. } => self.on_body(conn, stream, Bytes::new(), true),
+            Event::Writable { stream } => report(self.backlog.resume(conn, stream)),
             Event::StreamReset { stream, .. } => {
                 self.streams.remove(&stream);
+                self.backlog.forget(stream);
             }
-            Event::Closed { .. } => self.streams.clear(),
+            Event::Closed { .. } => {
+                self.streams.clear();
+                self.backlog.clear();
+            }
             // EarlyError: the connection sends its proposed response and closes.
             // Tunnel: the stream is already echoing.
             _ => {}
@@ -292,15 +328,17 @@ impl Application for Routes {
     }
 
     fn produce(&mut self, conn: &mut Connection) -> bool {
+        // A stream whose last piece waits for room gets no new one.
+        let backlog = &self.backlog;
         let Some((&stream, generator)) = self.streams.iter_mut().find_map(|(id, s)| match s {
-            State::Generate(g) => Some((id, g)),
+            State::Generate(g) if !backlog.is_waiting(*id) => Some((id, g)),
             _ => None,
         }) else {
             return false;
         };
         let piece = generator.next_piece();
         let end = generator.remaining() == 0;
-        let sent = conn.send_data(stream, piece, end);
+        let sent = self.backlog.data(conn, stream, piece, end, false);
         if end || sent.is_err() {
             self.streams.remove(&stream);
         }
@@ -310,24 +348,7 @@ impl Application for Routes {
     }
 
     fn is_idle(&self) -> bool {
-        self.streams.is_empty()
-    }
-}
-
-/// Sends a response with a body known in full; `HEAD` gets the head alone, with the
-/// Content-Length the body would have.
-fn send_fixed(
-    conn: &mut Connection,
-    stream: StreamId,
-    head: Response,
-    head_only: bool,
-    body: impl Into<Bytes>,
-) {
-    let body = body.into();
-    let head = head.field("content-length", body.len().to_string());
-    report(conn.send_response(stream, head, head_only));
-    if !head_only {
-        report(conn.send_data(stream, body, true));
+        self.streams.is_empty() && self.backlog.is_empty()
     }
 }
 
