@@ -6,7 +6,7 @@ mod frames;
 #[path = "support/raw.rs"]
 mod raw;
 use frames::{frame, settings, PREFACE};
-use raw::{data_bytes, Raw};
+use raw::{data_bytes, Frame, Raw};
 
 use bytes::Bytes;
 use std::time::{Duration, Instant};
