@@ -70,6 +70,7 @@ const COMPRESSION_ERROR: u32 = 0x9;
 const ENHANCE_YOUR_CALM: u32 = 0xb;
 
 const SETTINGS_MAX_CONCURRENT_STREAMS: u16 = 0x3;
+const SETTINGS_INITIAL_WINDOW_SIZE: u16 = 0x4;
 
 /// The largest frame payload the server accepts (its default SETTINGS_MAX_FRAME_SIZE).
 const MAX_FRAME: usize = 16 * 1024;
@@ -92,6 +93,10 @@ const BOUND: u64 = 4 * MIB;
 /// harm: measured, at most 0.45 MiB; with no bound on closed streams the 20,000
 /// streams of [`many_streams_opened_and_completed`] cost 3.6 MiB.
 const STREAMS_BOUND: u64 = 2 * MIB;
+
+/// The bound for the responses a zero-window peer asks for (64 MiB in all): a quarter
+/// of that, which leaves room for up to 512 KiB buffered for each of the 32 streams.
+const ZERO_WINDOW_BOUND: u64 = 16 * MIB;
 
 fn code_name(code: u32) -> String {
     let name = match code {
@@ -419,6 +424,7 @@ struct Seen {
     finished: HashSet<u32>,
     /// Streams the server sent a response head on.
     answered: HashSet<u32>,
+    data_bytes: usize,
     ping_acks: usize,
 }
 
@@ -431,8 +437,11 @@ impl Seen {
         self.frames += 1;
         let end = f.flags & END_STREAM != 0;
         match f.kind {
-            DATA if end => {
-                self.finished.insert(f.stream);
+            DATA => {
+                self.data_bytes += f.payload.len();
+                if end {
+                    self.finished.insert(f.stream);
+                }
             }
             HEADERS => {
                 self.answered.insert(f.stream);
@@ -1224,4 +1233,98 @@ fn oversized_frame() {
     peer.send(&attack);
     peer.expect_goaway(FRAME_SIZE_ERROR, "a 16 MiB DATA frame");
     meter.finish(&target, BOUND, "a 16 MiB DATA frame");
+}
+
+// ---- responses the peer will not take -----------------------------------------------
+
+/// Waits (at most 3 s) until the server's peak memory has not moved for 300 ms: what
+/// a server does with responses it cannot send happens after the requests are read.
+fn settle(target: &Target) {
+    let give_up = Instant::now() + Duration::from_secs(3);
+    let mut last = target.memory().peak;
+    let mut still_since = Instant::now();
+    while Instant::now() < give_up && still_since.elapsed() < Duration::from_millis(300) {
+        std::thread::sleep(Duration::from_millis(50));
+        let peak = target.memory().peak;
+        if peak != last {
+            last = peak;
+            still_since = Instant::now();
+        }
+    }
+}
+
+/// A peer that gives no flow-control window (SETTINGS_INITIAL_WINDOW_SIZE = 0) and
+/// asks for large responses on many streams: the server may send none of their bodies
+/// and must not hold them whole in memory either. 32 streams of 2 MiB: 64 MiB, which a
+/// server without bounded send buffers queues whole (measured: 64 MiB more); the bound
+/// is 16 MiB.
+#[test]
+fn zero_window_peer_asking_for_large_responses() {
+    let name = "zero window";
+    const STREAMS: usize = 32;
+    const SIZE: usize = 2 << 20;
+    let target = Target::start();
+    let meter = target.begin(name);
+    let mut peer = Peer::connect(name, &target, &[(SETTINGS_INITIAL_WINDOW_SIZE, 0)]);
+    let path = format!("/bytes/{SIZE}");
+    let batch: Vec<u8> = (0..STREAMS)
+        .flat_map(|i| request(nth_stream(i), "GET", &path, true))
+        .collect();
+    assert!(peer.send(&batch));
+    let answered = peer.wait(|s| s.answered.len() >= STREAMS);
+    assert!(
+        answered,
+        "{name}: {} of {STREAMS} response heads came; {}",
+        peer.seen.answered.len(),
+        peer.state()
+    );
+    settle(&target);
+    assert_eq!(
+        peer.seen.data_bytes, 0,
+        "{name}: the server sent DATA on streams whose window is 0"
+    );
+    let what = format!(
+        "{STREAMS} responses of {} MiB asked for with a window of 0: {} MiB of bodies the \
+         server cannot send and must not hold whole (bounded send buffers)",
+        SIZE >> 20,
+        (STREAMS * SIZE) >> 20
+    );
+    meter.finish(&target, ZERO_WINDOW_BOUND, &what);
+}
+
+/// A peer that opens every window wide but does not read its socket: the server's
+/// writes block, and its memory must stay bounded meanwhile. 8 streams of 8 MiB.
+#[test]
+fn slow_reader_with_open_windows() {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let name = "slow reader";
+    const STREAMS: usize = 8;
+    const SIZE: usize = 8 << 20;
+    let target = Target::start();
+    let meter = target.begin(name);
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket
+        .connect_timeout(&target.program.addr.into(), PATIENCE)
+        .unwrap_or_else(|e| panic!("{name}: connect: {e}"));
+    let mut peer = Peer::unread(
+        name,
+        &target,
+        socket.into(),
+        &[(SETTINGS_INITIAL_WINDOW_SIZE, 0x7fff_ffff)],
+    );
+    let mut batch = window_update(0, 0x7fff_ffff - 65_535);
+    let path = format!("/bytes/{SIZE}");
+    for i in 0..STREAMS {
+        batch.extend(request(nth_stream(i), "GET", &path, true));
+    }
+    assert!(peer.send(&batch));
+    settle(&target);
+    let what = format!(
+        "{STREAMS} responses of {} MiB to a peer that does not read",
+        SIZE >> 20
+    );
+    // The server's thread stays blocked in a write until the peer goes: end it first.
+    drop(peer);
+    meter.finish(&target, BOUND, &what);
 }
