@@ -97,6 +97,11 @@ impl Program {
         program
     }
 
+    /// Its process id, to read what it uses from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The `host[:port]` to put in a Host field.
     pub fn authority(&self) -> String {
         self.addr.to_string()
