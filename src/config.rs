@@ -79,7 +79,9 @@ pub struct Config {
     pub send_buffer_per_stream: usize,
     /// Most body bytes all streams together may have waiting, as for
     /// `send_buffer_per_stream`: a write on any stream is refused while it is reached.
-    /// 16 MiB by default, the same as `h2_connection_window_size`.
+    /// 4 MiB by default: what one connection whose peer never opens its windows (or
+    /// never reads) can make this side hold, while four streams can still each fill
+    /// their own buffer.
     pub send_buffer_per_connection: usize,
     /// HTTP/2: manual flow control. Off (the default), the window of received DATA is
     /// given back (WINDOW_UPDATE) as soon as it is delivered. On, received body bytes
@@ -169,7 +171,7 @@ impl Default for Config {
             allow_bare_lf: Leniency::Reject,
             allow_multiple_spaces: Leniency::Reject,
             send_buffer_per_stream: 1 << 20,
-            send_buffer_per_connection: 16 << 20,
+            send_buffer_per_connection: 4 << 20,
             h2_manual_flow_control: false,
             h2_max_concurrent_streams: 100,
             h2_initial_window_size: 1 << 20,
