@@ -602,8 +602,10 @@ impl Wire {
                 assert!(len >= 8, "GOAWAY of {len} bytes");
                 let last = u32_at(payload, 0) & 0x7fff_ffff;
                 let code = u32_at(payload, 4);
+                // §6.8: a graceful shutdown is first announced with 2^31-1.
+                let announcement = last == 0x7fff_ffff && code == 0 && self.goaway.is_none();
                 assert!(
-                    last <= peer.highest,
+                    last <= peer.highest || announcement,
                     "GOAWAY names stream {last}, the peer opened none above {}",
                     peer.highest
                 );
