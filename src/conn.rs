@@ -224,8 +224,9 @@ impl Connection {
         each!(self, c => c.send_data(stream, data, end_stream))
     }
 
-    /// Sends trailers, ending the body (never refused for a full send buffer). HTTP/1.1 carries them only on chunked bodies;
-    /// on a body of known length they are dropped (the body must be complete).
+    /// Sends trailers, ending the body (never refused for a full send buffer). HTTP/1.1
+    /// carries them only on chunked bodies; on a body of known length they are dropped
+    /// (the body must be complete).
     pub fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
         each!(self, c => c.send_trailers(stream, fields))
     }
