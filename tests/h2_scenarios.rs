@@ -420,6 +420,29 @@ fn graceful_shutdown_serves_requests_already_in_flight() {
 }
 
 #[test]
+fn an_error_after_a_graceful_shutdown_names_no_later_stream() {
+    // §6.8: "Endpoints MUST NOT increase the value they send in the last stream
+    // identifier".
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    raw.conn.go_away(Reason::NO_ERROR).unwrap();
+    raw.drain();
+    let ping = raw.take().into_iter().find(|f| f.kind == 6).expect("PING");
+    raw.send(&frame(6, 1, 0, &ping.payload));
+    assert_eq!(goaway_last(&raw.take()[0]), 1);
+    // Stream 3 comes after the final GOAWAY and is ignored; then the peer errs.
+    raw.get(3, "/late");
+    raw.send(&frame(6, 0, 0, b"short"));
+    let last = raw.take();
+    let goaway = last
+        .iter()
+        .find(|f| f.kind == 7)
+        .expect("a GOAWAY for the error");
+    assert_eq!(goaway.code(), 0x6, "FRAME_SIZE_ERROR");
+    assert_eq!(goaway_last(goaway), 1);
+}
+
+#[test]
 fn graceful_shutdown_names_the_last_stream_without_the_ping() {
     let mut raw = Raw::new(Config::default(), &[]);
     raw.get(1, "/");

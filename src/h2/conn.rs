@@ -176,6 +176,8 @@ pub(crate) struct H2 {
     /// A graceful shutdown announced and waiting one round trip before it names the
     /// last stream: the PING that measures it, and when to stop waiting for it.
     draining: Option<([u8; 8], Option<Instant>)>,
+    /// The last stream id our latest GOAWAY named; later ones never name more (§6.8).
+    goaway_last: u32,
     goaway_received: Option<u32>,
     pings: VecDeque<([u8; 8], Instant)>,
     closing: bool,
@@ -289,6 +291,7 @@ impl H2 {
             partial: None,
             goaway_sent: false,
             draining: None,
+            goaway_last: MAX_STREAM_ID,
             goaway_received: None,
             pings: VecDeque::new(),
             closing: false,
@@ -1248,12 +1251,7 @@ impl H2 {
                 .as_ref()
                 .map(|e| Bytes::from(e.kind.to_string()))
                 .unwrap_or_default();
-            Frame::GoAway(GoAway {
-                last_stream: self.last_remote,
-                code,
-                debug,
-            })
-            .encode(&mut self.tx);
+            self.encode_goaway(self.last_remote, code, debug);
             self.goaway_sent = true;
         }
         self.closing = true;
@@ -1626,12 +1624,7 @@ impl H2 {
         // 2^31-1 and a NO_ERROR code. [...] After allowing time for any in-flight
         // stream creation (at least one round-trip time), the server MAY send another
         // GOAWAY frame with an updated last stream identifier."
-        Frame::GoAway(GoAway {
-            last_stream: MAX_STREAM_ID,
-            code,
-            debug: Bytes::new(),
-        })
-        .encode(&mut self.tx);
+        self.encode_goaway(MAX_STREAM_ID, code, Bytes::new());
         // The payload only has to differ from the application's pings in flight.
         let mut payload = *b"shutdown";
         while self.pings.iter().any(|(p, _)| *p == payload) {
@@ -1660,13 +1653,21 @@ impl H2 {
     }
 
     fn write_goaway(&mut self, last_stream: u32) {
+        self.encode_goaway(last_stream, Reason::NO_ERROR, Bytes::new());
+        self.goaway_sent = true;
+    }
+
+    /// Writes a GOAWAY. §6.8: "Endpoints MUST NOT increase the value they send in the
+    /// last stream identifier": streams the peer opened after an earlier GOAWAY were
+    /// ignored, so a later one (an error after a graceful shutdown) names no more.
+    fn encode_goaway(&mut self, last_stream: u32, code: Reason, debug: Bytes) {
+        self.goaway_last = last_stream.min(self.goaway_last);
         Frame::GoAway(GoAway {
-            last_stream,
-            code: Reason::NO_ERROR,
-            debug: Bytes::new(),
+            last_stream: self.goaway_last,
+            code,
+            debug,
         })
         .encode(&mut self.tx);
-        self.goaway_sent = true;
     }
 
     /// A stream leaving `idle` by `t`, with the windows the settings in force give it.
