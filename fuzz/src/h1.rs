@@ -518,6 +518,10 @@ struct Mirror {
     closed: Option<Option<Error>>,
     /// It answered a request with an early error: what it read was not a request.
     early: Option<Error>,
+    /// A mirror server holds its answer to a tunnel request (CONNECT, or an Upgrade)
+    /// until the real server's answer arrives: it accepts exactly when that one did, so
+    /// that both read what follows the same way (raw bytes, or the next request).
+    held: Option<(StreamId, Response)>,
 }
 
 impl Mirror {
@@ -537,6 +541,7 @@ impl Mirror {
             seen: BTreeMap::new(),
             closed: None,
             early: None,
+            held: None,
         }
     }
 
@@ -562,6 +567,25 @@ impl Mirror {
             return;
         }
         let req = match ev {
+            Event::Headers {
+                stream,
+                head: Head::Response(res),
+                ..
+            } if res.status >= 200 || res.status == 101 => {
+                if let Some((held, accept)) = self.held.take_if(|(id, _)| id == stream) {
+                    let accepted = res.status == 101 && accept.status == 101
+                        || (200..300).contains(&res.status) && accept.status == 200;
+                    let r = if accepted {
+                        self.conn.send_response(held, accept, false)
+                    } else {
+                        self.conn.send_response(held, Response::new(404), true)
+                    };
+                    if r.is_err() {
+                        self.live = false;
+                    }
+                }
+                return;
+            }
             Event::Headers {
                 stream,
                 head: Head::Request(req),
@@ -638,21 +662,21 @@ impl Mirror {
                 m.method = Some(req.method.to_vec());
                 m.target = Some(req.target.to_vec());
                 m.ended = end_stream;
-                // Answer so that the next request is read; tunnels are always accepted
-                // (raw bytes only flow if the real peer accepted too).
+                // Answer so that the next request is read; a tunnel waits for the real
+                // server's answer (see `held`).
                 let _ = self.conn.accept_body(stream);
                 let upgrade = req.version != Version::Http10
                     && req.fields.contains("upgrade")
                     && req.fields.has_token("connection", "upgrade");
-                let res = if req.is_method("CONNECT") {
-                    self.conn.send_response(stream, Response::new(200), false)
+                if req.is_method("CONNECT") {
+                    self.held = Some((stream, Response::new(200)));
                 } else if upgrade && end_stream {
-                    let res = Response::new(101).field("Upgrade", "x");
-                    self.conn.send_response(stream, res, false)
-                } else {
-                    self.conn.send_response(stream, Response::new(204), true)
-                };
-                if res.is_err() {
+                    self.held = Some((stream, Response::new(101).field("Upgrade", "x")));
+                } else if self
+                    .conn
+                    .send_response(stream, Response::new(204), true)
+                    .is_err()
+                {
                     self.live = false;
                 }
             }
