@@ -71,6 +71,7 @@ mod h1;
 mod h2;
 mod head;
 pub mod hpack;
+mod priority;
 pub mod testing;
 
 pub use command::Command;
@@ -81,6 +82,7 @@ pub use event::{Event, Initiator};
 pub use head::{
     reason_phrase, Field, FieldIter, Fields, Head, PartialRequest, Request, Response, Version,
 };
+pub use priority::Priority;
 
 use std::time::Instant;
 
