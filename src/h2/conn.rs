@@ -8,14 +8,15 @@ use super::frame::{
     self, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
     PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
+use super::schedule::Schedule;
 use super::stream::state::{State, Transition};
 use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
 use crate::h1::encode::{check_fields, check_request};
 use crate::hpack::{Decoder, Encoder};
 use crate::{
-    Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Reason,
-    Request, Response, Side, StreamId,
+    Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Priority,
+    Reason, Request, Response, Side, StreamId,
 };
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::{BTreeMap, VecDeque};
@@ -81,6 +82,10 @@ struct Stream {
     connect: bool,
     /// Whether this side reset the stream (frames still in flight are then ignored).
     reset_locally: bool,
+    /// The order in which its queue is sent (RFC 9218), and whether it is in the
+    /// schedule (see `H2::wake`).
+    priority: Priority,
+    scheduled: bool,
 }
 
 impl Stream {
@@ -98,6 +103,8 @@ impl Stream {
             surfaced: false,
             connect: false,
             reset_locally: false,
+            priority: Priority::default(),
+            scheduled: false,
         }
     }
 }
@@ -133,6 +140,10 @@ pub(crate) struct H2 {
     decoder: Decoder,
     encoder: Encoder,
     streams: BTreeMap<u32, Stream>,
+    /// The streams with something to send, in the order they are served.
+    schedule: Schedule,
+    /// Reused by `write_windowless`, so that writing allocates nothing.
+    scratch: Vec<u32>,
     /// Closed streams, oldest first, bounded by `h2_max_closed_streams`.
     closed: VecDeque<u32>,
     next_local: u32,
@@ -206,14 +217,16 @@ impl H2 {
             h2.fail(e);
             return h2;
         }
+        let request = fields::upgraded_request(request);
         let mut s = h2.new_stream(Transition::RecvHeaders { end_stream: true });
         s.recv_final = true;
         s.surfaced = true;
+        s.priority = Priority::from_fields(&request.fields);
         h2.streams.insert(1, s);
         h2.last_remote = 1;
         h2.events.push_back(Event::Headers {
             stream: StreamId(1),
-            head: Head::Request(fields::upgraded_request(request)),
+            head: Head::Request(request),
             end_stream: true,
         });
         if !input.is_empty() {
@@ -244,6 +257,8 @@ impl H2 {
             decoder: Decoder::new(4096),
             encoder: Encoder::new(),
             streams: BTreeMap::new(),
+            schedule: Schedule::default(),
+            scratch: Vec::new(),
             closed: VecDeque::new(),
             next_local: if side == Side::Client { 1 } else { 2 },
             last_remote: 0,
@@ -683,6 +698,7 @@ impl H2 {
         s.surfaced = true;
         s.connect = req.is_method("CONNECT");
         s.recv_length = length;
+        s.priority = Priority::from_fields(&req.fields);
         if end_stream && length.is_some_and(|l| l != 0) {
             self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
@@ -937,11 +953,12 @@ impl H2 {
             // some value overflowed exactly when the highest one does.
             let old = i64::from(self.remote.initial_window_size);
             let (high, last) = (i64::from(high) - old, i64::from(last) - old);
-            for s in self.streams.values_mut() {
+            for (id, s) in self.streams.iter_mut() {
                 if s.send_window + high > MAX_WINDOW {
                     return Err(h2_error(Http2Error::WindowOverflow));
                 }
                 s.send_window += last;
+                enqueue(&mut self.schedule, *id, s);
             }
             self.remote.initial_window_size = (old + last) as u32;
         }
@@ -1039,6 +1056,8 @@ impl H2 {
         s.send_window += inc;
         if s.send_window > MAX_WINDOW {
             self.stream_error(w.stream, Http2Error::WindowOverflow);
+        } else {
+            enqueue(&mut self.schedule, w.stream, s);
         }
         Ok(())
     }
@@ -1257,6 +1276,10 @@ impl H2 {
         s.sent_final = true;
         s.surfaced = true;
         s.connect = head.is_method("CONNECT");
+        // RFC 9218 §9: "A client MAY use priority values to make local processing or
+        // scheduling choices about the requests it initiates": its body is sent in
+        // the order of the priority it asks for.
+        s.priority = Priority::from_fields(&head.fields);
         self.streams.insert(id, s);
         let fields = fields::request_fields(&head);
         self.write_block(id, fields, end_stream);
@@ -1318,6 +1341,7 @@ impl H2 {
             return Err(Misuse::State("no body can be sent on this stream now"));
         }
         s.queue.push_back(Queued::Data { data, end_stream });
+        self.wake(stream.0);
         Ok(())
     }
 
@@ -1329,6 +1353,7 @@ impl H2 {
             return Err(Misuse::State("no trailers can be sent on this stream now"));
         }
         s.queue.push_back(Queued::Trailers(fields));
+        self.wake(stream.0);
         Ok(())
     }
 
@@ -1490,6 +1515,13 @@ impl H2 {
             .ok_or(Misuse::UnknownStream(stream))
     }
 
+    /// Puts stream `id` in the schedule if it now has something to send.
+    fn wake(&mut self, id: u32) {
+        if let Some(s) = self.streams.get_mut(&id) {
+            enqueue(&mut self.schedule, id, s);
+        }
+    }
+
     // ----- output -------------------------------------------------------------------
 
     /// Encodes a field block into HEADERS and as many CONTINUATION frames as the peer's
@@ -1546,77 +1578,121 @@ impl H2 {
         }
     }
 
-    /// Writes DATA (and trailers behind it) that flow control allows; returns whether
-    /// anything was written.
+    /// Writes DATA (and trailers behind it) that flow control allows, a frame at a
+    /// time in the order of the schedule; returns whether anything was written.
     fn write_data(&mut self, out: &mut Vec<u8>) -> bool {
         let before = out.len();
-        let max_frame = self.remote.max_frame_size as usize;
-        let ids: Vec<u32> = self
-            .streams
-            .iter()
-            .filter(|(_, s)| !s.queue.is_empty())
-            .map(|(id, _)| *id)
-            .collect();
-        let mut ended = Vec::new();
-        for id in ids {
-            let Some(s) = self.streams.get_mut(&id) else {
+        while !self.closing {
+            let Some(turn) = self.schedule.peek() else {
+                break;
+            };
+            let Some(s) = self.streams.get_mut(&turn.id) else {
+                self.schedule.leave(turn);
                 continue;
             };
-            while let Some(front) = s.queue.front_mut() {
-                let trailers = match front {
-                    Queued::Data { data, end_stream } => {
-                        let window = s.send_window.min(self.send_window).max(0) as usize;
-                        let n = data.len().min(window).min(max_frame);
-                        if n == 0 && !data.is_empty() {
-                            break;
-                        }
-                        let chunk = data.split_to(n);
-                        let mut end = data.is_empty() && *end_stream;
-                        if data.is_empty() {
-                            s.queue.pop_front();
-                            // An empty end that follows rides on this frame, so the
-                            // peer sees the body end with its last bytes, as on
-                            // HTTP/1.1.
-                            if let Some(Queued::Data {
-                                data,
-                                end_stream: true,
-                            }) = s.queue.front()
-                            {
-                                if data.is_empty() && !end {
-                                    s.queue.pop_front();
-                                    end = true;
-                                }
-                            }
-                        }
-                        Data::encode_head(id, n, end, out);
-                        out.extend_from_slice(&chunk);
-                        s.send_window -= n as i64;
-                        self.send_window -= n as i64;
-                        if !end {
-                            continue;
-                        }
-                        None
-                    }
-                    Queued::Trailers(_) => match s.queue.pop_front() {
-                        Some(Queued::Trailers(f)) => Some(f),
-                        _ => None,
-                    },
-                };
-                s.state = s.state.on(Transition::SendEnd).unwrap_or(State::Closed);
-                ended.push(id);
-                if let Some(f) = trailers {
-                    // Encoded now, in wire order, so both HPACK contexts stay in step.
-                    let fields: Vec<Field<'_>> = fields::trailer_fields(&f).collect();
-                    self.write_block(id, fields, true);
-                    out.append(&mut self.tx);
-                }
+            if !sendable(s) {
+                // Emptied (by a reset, or the windowless pass) or out of its own window:
+                // it comes back with more to send (`wake`), not before.
+                s.scheduled = false;
+                self.schedule.leave(turn);
+                continue;
+            }
+            if self.send_window <= 0 && needs_window(s) {
+                // The connection window is spent for every stream alike; what needs
+                // none still goes, whatever its urgency.
+                self.write_windowless(out);
                 break;
             }
-        }
-        for id in ended {
-            self.after_state_change(id);
+            if !self.write_frame(turn.id, out) {
+                break;
+            }
+            let stays = self.streams.get_mut(&turn.id).is_some_and(|s| {
+                s.scheduled = sendable(s);
+                s.scheduled
+            });
+            self.schedule.served(turn, stays);
         }
         out.len() > before
+    }
+
+    /// Writes what takes no window, trailers and empty DATA (an END_STREAM alone), for
+    /// every stream in the schedule; streams it empties leave the schedule when next
+    /// met in `write_data`.
+    fn write_windowless(&mut self, out: &mut Vec<u8>) {
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        self.schedule.collect(&mut ids);
+        for &id in &ids {
+            while !self.closing
+                && self
+                    .streams
+                    .get(&id)
+                    .is_some_and(|s| !s.queue.is_empty() && !needs_window(s))
+            {
+                if !self.write_frame(id, out) {
+                    break;
+                }
+            }
+        }
+        self.scratch = ids;
+    }
+
+    /// Writes one frame from the front of stream `id`'s queue: DATA as large as the
+    /// windows and the peer's SETTINGS_MAX_FRAME_SIZE allow, or the trailers. Returns
+    /// whether it wrote anything.
+    fn write_frame(&mut self, id: u32, out: &mut Vec<u8>) -> bool {
+        let max_frame = self.remote.max_frame_size as usize;
+        let Some(s) = self.streams.get_mut(&id) else {
+            return false;
+        };
+        let trailers = match s.queue.front_mut() {
+            None => return false,
+            Some(Queued::Data { data, end_stream }) => {
+                let window = s.send_window.min(self.send_window).max(0) as usize;
+                let n = data.len().min(window).min(max_frame);
+                if n == 0 && !data.is_empty() {
+                    return false;
+                }
+                let chunk = data.split_to(n);
+                let mut end = data.is_empty() && *end_stream;
+                if data.is_empty() {
+                    s.queue.pop_front();
+                    // An empty end that follows rides on this frame, so the peer sees
+                    // the body end with its last bytes, as on HTTP/1.1.
+                    if let Some(Queued::Data {
+                        data,
+                        end_stream: true,
+                    }) = s.queue.front()
+                    {
+                        if data.is_empty() && !end {
+                            s.queue.pop_front();
+                            end = true;
+                        }
+                    }
+                }
+                Data::encode_head(id, n, end, out);
+                out.extend_from_slice(&chunk);
+                s.send_window -= n as i64;
+                self.send_window -= n as i64;
+                if !end {
+                    return true;
+                }
+                None
+            }
+            Some(Queued::Trailers(_)) => match s.queue.pop_front() {
+                Some(Queued::Trailers(f)) => Some(f),
+                _ => None,
+            },
+        };
+        s.state = s.state.on(Transition::SendEnd).unwrap_or(State::Closed);
+        if let Some(f) = trailers {
+            // Encoded now, in wire order, so both HPACK contexts stay in step.
+            let fields: Vec<Field<'_>> = fields::trailer_fields(&f).collect();
+            self.write_block(id, fields, true);
+            out.append(&mut self.tx);
+        }
+        self.after_state_change(id);
+        true
     }
 
     pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
@@ -1696,6 +1772,32 @@ fn ends_queue(s: &Stream) -> bool {
             } | Queued::Trailers(_)
         )
     )
+}
+
+/// Whether the stream has a frame that its own window lets go. The connection window
+/// is judged apart: it holds every stream back alike.
+fn sendable(s: &Stream) -> bool {
+    match s.queue.front() {
+        None => false,
+        Some(Queued::Data { data, .. }) => data.is_empty() || s.send_window > 0,
+        Some(Queued::Trailers(_)) => true,
+    }
+}
+
+/// Whether the frame at the front of the queue needs flow-control window.
+fn needs_window(s: &Stream) -> bool {
+    matches!(s.queue.front(), Some(Queued::Data { data, .. }) if !data.is_empty())
+}
+
+/// Puts a stream in the schedule if it has something its window lets go and is not
+/// there yet. Every place where that may become true calls it: data or trailers
+/// queued, a window grown. A stream in the schedule with nothing left to send leaves
+/// it when `write_data` meets it.
+fn enqueue(schedule: &mut Schedule, id: u32, s: &mut Stream) {
+    if !s.scheduled && sendable(s) {
+        s.scheduled = true;
+        schedule.insert(id, s.priority);
+    }
 }
 
 /// The WINDOW_UPDATE a stream is owed once half its window is consumed.
