@@ -13,6 +13,8 @@ use std::time::Instant;
 use weir::hpack::Encoder;
 use weir::{Config, Connection, Event, Field, Output, Request, Response, Side, StreamId, Version};
 
+/// PRIORITY_UPDATE's frame type (RFC 9218 §7.1).
+const PRIORITY_UPDATE: u8 = 0x10;
 /// More than two frames' worth of body at the default SETTINGS_MAX_FRAME_SIZE.
 const BODY: usize = 40_000;
 
@@ -25,7 +27,12 @@ struct Frame {
     payload: Vec<u8>,
 }
 
-impl Frame {}
+impl Frame {
+    /// A GOAWAY's error code.
+    fn goaway_code(&self) -> Option<u32> {
+        (self.kind == 7).then(|| u32::from_be_bytes(self.payload[4..8].try_into().unwrap()))
+    }
+}
 
 /// A connection of either role, and a raw peer that speaks frames to it.
 struct Raw {
@@ -123,6 +130,11 @@ impl Raw {
         self.send(&frame(1, 0x5, id, &block));
     }
 
+    /// The raw client sends PRIORITY_UPDATE for stream `id`.
+    fn update(&mut self, id: u32, value: &str) {
+        self.send(&priority_update(id, value));
+    }
+
     /// The server answers `id` with 200 and `len` bytes of body (queued, not drained).
     fn respond(&mut self, id: u32, len: usize) {
         let s = StreamId(id);
@@ -132,6 +144,13 @@ impl Raw {
         self.conn
             .send_data(s, Bytes::from(vec![b'x'; len]), true)
             .unwrap();
+    }
+
+    /// Whether the connection failed with GOAWAY PROTOCOL_ERROR.
+    fn failed_with_protocol_error(&mut self) -> bool {
+        let frames = self.take();
+        frames.iter().any(|f| f.goaway_code() == Some(0x1))
+            && matches!(self.events.last(), Some(Event::Closed { error: Some(_) }))
     }
 }
 
@@ -150,6 +169,12 @@ fn read_frames(wire: &mut Vec<u8>, frames: &mut Vec<Frame>) {
             payload: f[9..].to_vec(),
         });
     }
+}
+
+fn priority_update(id: u32, value: &str) -> Vec<u8> {
+    let mut payload = id.to_be_bytes().to_vec();
+    payload.extend_from_slice(value.as_bytes());
+    frame(PRIORITY_UPDATE, 0, 0, &payload)
 }
 
 /// The stream of every DATA frame, in wire order.
@@ -251,6 +276,47 @@ fn non_incremental_streams_share_one_turn_with_incremental_ones() {
 }
 
 #[test]
+fn priority_update_before_the_request_wins_over_its_field() {
+    let mut raw = roomy_server(Config::default());
+    // RFC 9218 §7: an update may come before its stream opens; it is kept, and is
+    // newer than the field the request then carries.
+    raw.update(3, "u=0");
+    raw.get(1, Some("u=1"));
+    raw.get(3, Some("u=6"));
+    raw.respond(1, BODY);
+    raw.respond(3, BODY);
+    raw.drain();
+    assert_eq!(runs(&data_order(&raw.take())), [(3, 3), (1, 3)]);
+}
+
+#[test]
+fn priority_update_after_the_request_reorders_what_is_still_queued() {
+    // The connection window (65,535) runs out before either body is sent.
+    let mut raw = Raw::server(Config::default(), &[WIDE]);
+    raw.get(1, Some("u=4"));
+    raw.get(3, Some("u=2"));
+    raw.respond(1, 100_000);
+    raw.respond(3, 100_000);
+    raw.drain();
+    let first = data_order(&raw.take());
+    assert!(first.iter().all(|&id| id == 3), "{first:?}");
+    // Stream 1 becomes the most urgent: the window that opens next is all its own.
+    raw.update(1, "u=0");
+    assert!(raw.take().is_empty(), "nothing is answered");
+    open_connection_window(&mut raw, 65_535);
+    let next = data_order(&raw.take());
+    assert!(
+        !next.is_empty() && next.iter().all(|&id| id == 1),
+        "{next:?}"
+    );
+    // A malformed value is ignored: stream 1 stays the most urgent.
+    raw.update(1, "u=7,");
+    open_connection_window(&mut raw, 16_384);
+    assert_eq!(data_order(&raw.take()), [1]);
+    assert!(!raw.conn.is_closed());
+}
+
+#[test]
 fn a_stream_blocked_on_its_window_does_not_hold_others_back() {
     // Stream windows of 10 bytes; stream 3 gets more.
     let mut raw = Raw::server(Config::default(), &[(0x4, 10)]);
@@ -331,6 +397,70 @@ fn trailers_pass_a_spent_connection_window() {
         "{frames:?}"
     );
     assert!(data_order(&frames).is_empty());
+}
+
+#[test]
+fn remembered_updates_are_bounded_and_the_oldest_goes() {
+    let config = Config {
+        h2_max_pending_priority_updates: 2,
+        ..Config::default()
+    };
+    let mut raw = roomy_server(config);
+    for id in [3, 5, 7] {
+        raw.update(id, "u=0");
+    }
+    for id in [1, 3, 5, 7] {
+        raw.get(id, None);
+    }
+    for id in [7, 5, 3, 1] {
+        raw.respond(id, 10);
+    }
+    raw.drain();
+    // Stream 3's update was forgotten: it keeps the default urgency, after stream 1.
+    assert_eq!(data_order(&raw.take()), [5, 7, 1, 3]);
+}
+
+#[test]
+fn protocol_errors_of_priority_update() {
+    let cases: [(&str, Vec<u8>); 3] = [
+        // "The Stream Identifier field ... MUST be zero (0x0)."
+        (
+            "on a stream",
+            frame(PRIORITY_UPDATE, 0, 1, b"\0\0\0\x01u=1"),
+        ),
+        // "a prioritized stream ID of 0x0".
+        ("prioritizing 0", priority_update(0, "u=1")),
+        // "a PRIORITY_UPDATE for a push stream in the "idle" state".
+        ("an idle push stream", priority_update(2, "u=1")),
+    ];
+    for (name, bad) in cases {
+        let mut raw = Raw::server(Config::default(), &[]);
+        raw.send(&bad);
+        assert!(raw.failed_with_protocol_error(), "{name}");
+    }
+    // "If a client receives a PRIORITY_UPDATE frame, it MUST respond with a connection
+    // error of type PROTOCOL_ERROR."
+    let mut client = Raw::client(Some(&[]));
+    client.send(&priority_update(1, "u=1"));
+    assert!(client.failed_with_protocol_error());
+}
+
+#[test]
+fn idle_streams_prioritized_count_against_the_concurrency_limit() {
+    let config = Config {
+        h2_max_concurrent_streams: 2,
+        ..Config::default()
+    };
+    let mut raw = Raw::server(config, &[]);
+    raw.get(1, None);
+    // One active stream and one prioritized idle stream make two: allowed, and again.
+    raw.update(3, "u=1");
+    raw.update(3, "u=2");
+    // Once the client acknowledged our limit, a third "MUST NOT exceed the value of
+    // the SETTINGS_MAX_CONCURRENT_STREAMS parameter" (RFC 9218 §7.1).
+    assert!(!raw.conn.is_closed());
+    raw.update(5, "u=1");
+    assert!(raw.failed_with_protocol_error());
 }
 
 #[test]

@@ -6,7 +6,7 @@ use super::budget::Budget;
 use super::fields::{self, status_digits};
 use super::frame::{
     self, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
-    PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
+    PriorityUpdate, PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
 use super::schedule::Schedule;
 use super::stream::state::{State, Transition};
@@ -142,6 +142,8 @@ pub(crate) struct H2 {
     streams: BTreeMap<u32, Stream>,
     /// The streams with something to send, in the order they are served.
     schedule: Schedule,
+    /// Server: priorities for streams the client has not opened yet, oldest first.
+    pending_priorities: VecDeque<(u32, Priority)>,
     /// Reused by `write_windowless`, so that writing allocates nothing.
     scratch: Vec<u32>,
     /// Closed streams, oldest first, bounded by `h2_max_closed_streams`.
@@ -258,6 +260,7 @@ impl H2 {
             encoder: Encoder::new(),
             streams: BTreeMap::new(),
             schedule: Schedule::default(),
+            pending_priorities: VecDeque::new(),
             scratch: Vec::new(),
             closed: VecDeque::new(),
             next_local: if side == Side::Client { 1 } else { 2 },
@@ -315,11 +318,21 @@ impl H2 {
                 id: Setting::ENABLE_PUSH,
                 value: u32::from(c.h2_enable_push),
             }),
-            Side::Server if c.h2_enable_connect_protocol => params.push(Setting {
-                id: Setting::ENABLE_CONNECT_PROTOCOL,
-                value: 1,
-            }),
-            Side::Server => {}
+            Side::Server => {
+                if c.h2_enable_connect_protocol {
+                    params.push(Setting {
+                        id: Setting::ENABLE_CONNECT_PROTOCOL,
+                        value: 1,
+                    });
+                }
+                // RFC 9218 §2.1: "Servers can send SETTINGS_NO_RFC7540_PRIORITIES with
+                // a value of 1 to indicate that they will ignore HTTP/2 priority
+                // signals sent by clients"; clients that see it send PRIORITY_UPDATE.
+                params.push(Setting {
+                    id: Setting::NO_RFC7540_PRIORITIES,
+                    value: 1,
+                });
+            }
         }
         Frame::Settings(Settings { ack: false, params }).encode(&mut self.tx);
         let deadline = c.h2_settings_timeout.map(|t| self.now + t);
@@ -469,8 +482,9 @@ impl H2 {
                 });
                 Ok(())
             }
-            // Priority signals are hints (RFC 9218 §7); unknown frames are ignored (§5.5).
-            Frame::PriorityUpdate(_) | Frame::Unknown(_) => Ok(()),
+            Frame::PriorityUpdate(u) => self.on_priority_update(u),
+            // Unknown frames are ignored (§5.5).
+            Frame::Unknown(_) => Ok(()),
         }
     }
 
@@ -662,6 +676,7 @@ impl H2 {
             return Err(h2_error(Http2Error::StreamId));
         }
         self.last_remote = id;
+        let updated = self.take_pending_priority(id);
         if self.goaway_sent {
             // §6.8: streams above the last id in our GOAWAY are ignored.
             return Ok(());
@@ -698,7 +713,10 @@ impl H2 {
         s.surfaced = true;
         s.connect = req.is_method("CONNECT");
         s.recv_length = length;
-        s.priority = Priority::from_fields(&req.fields);
+        // RFC 9218 §7: "the most recently received PRIORITY_UPDATE frame can be
+        // considered as the most up-to-date information that overrides any other
+        // signal".
+        s.priority = updated.unwrap_or_else(|| Priority::from_fields(&req.fields));
         if end_stream && length.is_some_and(|l| l != 0) {
             self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
@@ -1060,6 +1078,83 @@ impl H2 {
             enqueue(&mut self.schedule, w.stream, s);
         }
         Ok(())
+    }
+
+    /// PRIORITY_UPDATE (RFC 9218 §7.1): the client's new view of a response's
+    /// priority, before or after its request arrives.
+    fn on_priority_update(&mut self, u: PriorityUpdate) -> ConnResult {
+        // "Servers MUST NOT send PRIORITY_UPDATE frames. If a client receives a
+        // PRIORITY_UPDATE frame, it MUST respond with a connection error of type
+        // PROTOCOL_ERROR."
+        if self.side == Side::Client {
+            return Err(h2_error(Http2Error::PriorityUpdate));
+        }
+        let id = u.prioritized;
+        // §7: "Failure to parse the Priority Field Value MAY be treated as a connection
+        // error"; a hint that says nothing is ignored instead.
+        let parsed = Priority::parse(&u.value);
+        if let Some(s) = self.streams.get(&id) {
+            // "Servers can discard frames where the prioritized stream ID refers to a
+            // stream in the ... "closed" state"; elsewhere it costs nothing to apply.
+            if let (Some(p), false) = (parsed, s.state == State::Closed) {
+                self.reprioritize(id, p);
+            }
+            return Ok(());
+        }
+        if self.unknown_state(id) != State::Idle {
+            return Ok(());
+        }
+        // "Servers that receive a PRIORITY_UPDATE for a push stream in the "idle" state
+        // MUST respond with a connection error of type PROTOCOL_ERROR."
+        if id % 2 == 0 {
+            return Err(h2_error(Http2Error::PriorityUpdate));
+        }
+        let Some(p) = parsed else {
+            return Ok(());
+        };
+        let known = self.pending_priorities.iter().any(|(i, _)| *i == id);
+        // "The number of streams that have been prioritized but remain in the "idle"
+        // state plus the number of active streams ... MUST NOT exceed the value of the
+        // SETTINGS_MAX_CONCURRENT_STREAMS parameter. Servers that receive such a
+        // PRIORITY_UPDATE MUST respond with a connection error of type PROTOCOL_ERROR."
+        // Judged once the client has acknowledged our SETTINGS: until then it may not
+        // know the limit.
+        if !known && self.unacked_settings.is_empty() {
+            let active = self
+                .streams
+                .iter()
+                .filter(|(k, s)| *k % 2 == 1 && s.state.is_active())
+                .count();
+            let limit = self.config.h2_max_concurrent_streams as usize;
+            if active + self.pending_priorities.len() >= limit {
+                return Err(h2_error(Http2Error::PriorityUpdate));
+            }
+        }
+        // §7: "Servers SHOULD buffer the most recently received PRIORITY_UPDATE frame
+        // and apply it once the referenced stream is opened", within our own bound.
+        if known {
+            self.pending_priorities.retain(|(i, _)| *i != id);
+        }
+        self.pending_priorities.push_back((id, p));
+        while self.pending_priorities.len() > self.config.h2_max_pending_priority_updates {
+            self.pending_priorities.pop_front();
+        }
+        Ok(())
+    }
+
+    /// The priority a PRIORITY_UPDATE gave stream `id` before it opened. Streams below
+    /// it can no longer open (RFC 9113 §5.1.1), so what they were given goes too.
+    fn take_pending_priority(&mut self, id: u32) -> Option<Priority> {
+        if self.pending_priorities.is_empty() {
+            return None;
+        }
+        let found = self
+            .pending_priorities
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, p)| *p);
+        self.pending_priorities.retain(|(i, _)| *i > id);
+        found
     }
 
     // ----- errors and closing -------------------------------------------------------
@@ -1520,6 +1615,18 @@ impl H2 {
         if let Some(s) = self.streams.get_mut(&id) {
             enqueue(&mut self.schedule, id, s);
         }
+    }
+
+    /// Changes a stream's priority, and its place in the schedule if it has one.
+    fn reprioritize(&mut self, id: u32, p: Priority) {
+        let Some(s) = self.streams.get_mut(&id) else {
+            return;
+        };
+        if s.scheduled {
+            self.schedule.remove(id, s.priority);
+            self.schedule.insert(id, p);
+        }
+        s.priority = p;
     }
 
     // ----- output -------------------------------------------------------------------

@@ -14,7 +14,8 @@
 //!   non-incremental streams together take one turn in the round robin, as if they
 //!   were one more incremental stream; neither kind can starve the other.
 //!
-//! Every operation is O(1) or O(log n), and none allocates once the queues have grown.
+//! Every operation is O(1) or O(log n) but moving an incremental stream to another
+//! urgency (O(n) in its urgency), and none allocates once the queues have grown.
 
 use crate::Priority;
 use std::collections::{BTreeSet, VecDeque};
@@ -60,6 +61,25 @@ impl Schedule {
             l.sequential.insert(id);
         }
         self.occupied |= 1 << i;
+    }
+
+    /// Takes out a stream that was inserted with priority `p`.
+    pub(crate) fn remove(&mut self, id: u32, p: Priority) {
+        let i = level(p);
+        let l = &mut self.levels[i];
+        let turn = if p.incremental {
+            Some(id)
+        } else if l.sequential.remove(&id) && l.sequential.is_empty() {
+            Some(SEQUENTIAL)
+        } else {
+            None
+        };
+        if let Some(t) = turn {
+            if let Some(at) = l.turns.iter().position(|&x| x == t) {
+                l.turns.remove(at);
+            }
+        }
+        self.tidy(i);
     }
 
     /// The stream whose turn it is: the most urgent level's first turn.
@@ -183,5 +203,35 @@ mod tests {
         s.insert(3, Priority::new(3, false));
         s.insert(5, Priority::new(3, true));
         assert_eq!(run(&mut s, &mut left, 20), [1, 5, 1, 5, 1, 3, 3, 3]);
+    }
+
+    #[test]
+    fn moves_and_removals_keep_the_rest() {
+        let mut s = Schedule::default();
+        s.insert(1, Priority::new(3, false));
+        s.insert(3, Priority::new(3, true));
+        s.insert(5, Priority::new(3, true));
+        s.remove(3, Priority::new(3, true));
+        s.insert(3, Priority::new(0, false));
+        assert_eq!(s.peek().map(|t| t.id), Some(3));
+        s.remove(3, Priority::new(0, false));
+        s.remove(1, Priority::new(3, false));
+        let mut all = Vec::new();
+        s.collect(&mut all);
+        assert_eq!(all, [5]);
+        s.remove(5, Priority::new(3, true));
+        assert_eq!((s.peek(), s.occupied), (None, 0));
+        // Urgencies above 7 are 7.
+        s.insert(7, Priority::new(7, false));
+        s.insert(
+            9,
+            Priority {
+                urgency: 200,
+                ..Priority::new(7, false)
+            },
+        );
+        let mut all = Vec::new();
+        s.collect(&mut all);
+        assert_eq!(all, [7, 9]);
     }
 }
