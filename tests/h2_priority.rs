@@ -11,10 +11,16 @@ use frames::{frame, settings, PREFACE};
 use bytes::Bytes;
 use std::time::Instant;
 use weir::hpack::Encoder;
-use weir::{Config, Connection, Event, Field, Output, Request, Response, Side, StreamId, Version};
+use weir::testing::Pair;
+use weir::{
+    Command, Config, Connection, Event, Field, Output, Priority, Request, Response, Side, StreamId,
+    Version,
+};
 
 /// PRIORITY_UPDATE's frame type (RFC 9218 §7.1).
 const PRIORITY_UPDATE: u8 = 0x10;
+/// SETTINGS_NO_RFC7540_PRIORITIES (RFC 9218 §2.1).
+const NO_RFC7540_PRIORITIES: u16 = 0x9;
 /// More than two frames' worth of body at the default SETTINGS_MAX_FRAME_SIZE.
 const BODY: usize = 40_000;
 
@@ -317,6 +323,39 @@ fn priority_update_after_the_request_reorders_what_is_still_queued() {
 }
 
 #[test]
+fn a_server_reprioritizes_its_responses_with_set_priority() {
+    let mut raw = roomy_server(Config::default());
+    raw.get(1, Some("u=0"));
+    raw.get(3, Some("u=0"));
+    raw.get(5, Some("u=0"));
+    raw.respond(1, BODY);
+    raw.respond(3, BODY);
+    raw.respond(5, BODY);
+    // RFC 9218 §10: the server decides; the client's signal is one input.
+    raw.conn
+        .set_priority(StreamId(1), Priority::new(6, false))
+        .unwrap();
+    let command = Command::Priority {
+        stream: StreamId(3),
+        priority: Priority::new(7, false),
+    };
+    assert_eq!(command.stream(), Some(StreamId(3)));
+    assert_eq!(raw.conn.execute(command), Ok(None));
+    raw.drain();
+    let frames = raw.take();
+    assert_eq!(runs(&data_order(&frames)), [(5, 3), (1, 3), (3, 3)]);
+    // A server never sends PRIORITY_UPDATE (RFC 9218 §7.1).
+    assert!(!frames.iter().any(|f| f.kind == PRIORITY_UPDATE));
+    // A finished stream has no priority to set; an update for it is ignored.
+    assert!(raw
+        .conn
+        .set_priority(StreamId(1), Priority::default())
+        .is_err());
+    raw.update(1, "u=0");
+    assert!(raw.take().is_empty() && !raw.conn.is_closed());
+}
+
+#[test]
 fn a_stream_blocked_on_its_window_does_not_hold_others_back() {
     // Stream windows of 10 bytes; stream 3 gets more.
     let mut raw = Raw::server(Config::default(), &[(0x4, 10)]);
@@ -464,6 +503,76 @@ fn idle_streams_prioritized_count_against_the_concurrency_limit() {
 }
 
 #[test]
+fn a_client_tells_the_server_with_priority_update() {
+    let mut p = Pair::with_version(
+        Version::Http2,
+        Config::default(),
+        Config::default(),
+        Instant::now(),
+    );
+    let get = |path: &str| Request::new("GET", path.to_string()).field("host", "a");
+    let first = p.client.send_request(get("/a"), true).unwrap();
+    let second = p.client.send_request(get("/b"), true).unwrap();
+    p.drive();
+    let before = p.wire_to_server.len();
+    p.client
+        .set_priority(second, Priority::new(0, true))
+        .unwrap();
+    p.drive();
+    // RFC 9218 §7.1: type 0x10 on stream 0, the prioritized stream, the field value.
+    let mut expected = vec![0, 0, 10, PRIORITY_UPDATE, 0, 0, 0, 0, 0];
+    expected.extend_from_slice(&second.0.to_be_bytes());
+    expected.extend_from_slice(b"u=0, i");
+    assert_eq!(p.wire_to_server[before..], expected[..]);
+    // The server serves the second response first.
+    for s in [first, second] {
+        p.server
+            .send_response(s, Response::new(200), false)
+            .unwrap();
+        p.server
+            .send_data(s, Bytes::from(vec![b'x'; BODY]), true)
+            .unwrap();
+    }
+    let before = p.wire_to_client.len();
+    p.drive();
+    let mut frames = Vec::new();
+    read_frames(&mut p.wire_to_client[before..].to_vec(), &mut frames);
+    let order = data_order(&frames);
+    assert_eq!(runs(&order), [(second.0, 3), (first.0, 3)], "{order:?}");
+}
+
+#[test]
+fn a_client_sends_priority_update_only_to_a_server_that_reads_them() {
+    /// The server's SETTINGS (`None`: not received yet), and the updates then sent.
+    type Case = (Option<&'static [(u16, u32)]>, usize);
+    let cases: [Case; 4] = [
+        // Before the server's SETTINGS, a client cannot know (RFC 9218 §2.1.1).
+        (None, 1),
+        (Some(&[(NO_RFC7540_PRIORITIES, 1)]), 1),
+        // "if the client receives SETTINGS_NO_RFC7540_PRIORITIES with value of 0 or
+        // if the settings parameter was absent, it SHOULD stop sending
+        // PRIORITY_UPDATE frames".
+        (Some(&[(NO_RFC7540_PRIORITIES, 0)]), 0),
+        (Some(&[]), 0),
+    ];
+    for (params, updates) in cases {
+        let mut raw = Raw::client(params);
+        let id = raw
+            .conn
+            .send_request(Request::new("GET", "/").field("host", "a"), true)
+            .unwrap();
+        raw.conn.set_priority(id, Priority::new(1, false)).unwrap();
+        raw.drain();
+        let sent = raw
+            .take()
+            .iter()
+            .filter(|f| f.kind == PRIORITY_UPDATE)
+            .count();
+        assert_eq!(sent, updates, "{params:?}");
+    }
+}
+
+#[test]
 fn a_client_orders_its_own_request_bodies() {
     let mut raw = Raw::client(Some(&[WIDE]));
     open_connection_window(&mut raw, 1 << 24);
@@ -481,4 +590,25 @@ fn a_client_orders_its_own_request_bodies() {
     }
     raw.drain();
     assert_eq!(runs(&data_order(&raw.take())), [(fast.0, 3), (slow.0, 3)]);
+}
+
+#[test]
+fn http11_accepts_set_priority_and_changes_nothing() {
+    let mut p = Pair::new(Config::default(), Config::default(), Instant::now());
+    let s = p
+        .client
+        .send_request(Request::new("GET", "/").field("host", "a"), true)
+        .unwrap();
+    p.drive();
+    let sent = p.wire_to_server.len();
+    assert_eq!(p.client.set_priority(s, Priority::new(0, true)), Ok(()));
+    assert_eq!(
+        p.server.execute(Command::Priority {
+            stream: s,
+            priority: Priority::new(7, false),
+        }),
+        Ok(None)
+    );
+    p.drive();
+    assert_eq!(p.wire_to_server.len(), sent);
 }

@@ -37,6 +37,9 @@ struct Remote {
     max_frame_size: u32,
     enable_push: bool,
     enable_connect_protocol: bool,
+    /// RFC 9218 §2.1: the peer ignores RFC 7540 priorities (and a server that says so
+    /// reads PRIORITY_UPDATE).
+    no_rfc7540_priorities: bool,
 }
 
 impl Default for Remote {
@@ -48,6 +51,7 @@ impl Default for Remote {
             max_frame_size: 1 << 14,
             enable_push: true,
             enable_connect_protocol: false,
+            no_rfc7540_priorities: false,
         }
     }
 }
@@ -962,6 +966,7 @@ impl H2 {
                 Setting::ENABLE_CONNECT_PROTOCOL => {
                     self.remote.enable_connect_protocol = p.value == 1
                 }
+                Setting::NO_RFC7540_PRIORITIES => self.remote.no_rfc7540_priorities = p.value == 1,
                 _ => {}
             }
         }
@@ -1568,6 +1573,36 @@ impl H2 {
             payload,
         })
         .encode(&mut self.tx);
+        Ok(())
+    }
+
+    /// Gives a stream a new priority (RFC 9218). It orders this side's DATA among the
+    /// streams; a client also tells the server with PRIORITY_UPDATE (§7.1) while the
+    /// response may still come, unless the server's SETTINGS did not offer
+    /// SETTINGS_NO_RFC7540_PRIORITIES = 1 (§2.1.1: "if the client receives
+    /// SETTINGS_NO_RFC7540_PRIORITIES with value of 0 or if the settings parameter was
+    /// absent, it SHOULD stop sending PRIORITY_UPDATE frames").
+    pub(crate) fn set_priority(
+        &mut self,
+        stream: StreamId,
+        priority: Priority,
+    ) -> Result<(), Misuse> {
+        self.check_open()?;
+        let state = self.stream_mut(stream)?.state;
+        self.reprioritize(stream.0, priority);
+        // §7.1: "clients SHOULD provide a prioritized stream ID that refers to a stream
+        // in the "open", "half-closed (local)", or "idle" state", or for a push stream
+        // "in the "reserved (remote)" or "half-closed (local)" state". A server never
+        // sends it: "Servers MUST NOT send PRIORITY_UPDATE frames."
+        let heard = !self.peer_settings_seen || self.remote.no_rfc7540_priorities;
+        let receiving = state.can_recv() || state == State::ReservedRemote;
+        if self.side == Side::Client && heard && receiving {
+            Frame::PriorityUpdate(PriorityUpdate {
+                prioritized: stream.0,
+                value: Bytes::from(priority.to_string()),
+            })
+            .encode(&mut self.tx);
+        }
         Ok(())
     }
 
