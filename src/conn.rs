@@ -251,9 +251,10 @@ impl Connection {
     /// [`Priority`]).
     ///
     /// A server re-prioritizes its response, whatever the request asked for (RFC 9218
-    /// §10: "servers ... often combine priority signals with other available
-    /// information"); until then a response has the priority its request's `priority`
-    /// field and the client's PRIORITY_UPDATE frames gave it. A client orders its own
+    /// §10: "Server scheduling is a prioritization process based on many inputs, with
+    /// priority signals being only one form of input"); until then a response has the
+    /// priority its request's `priority` field and the client's PRIORITY_UPDATE frames
+    /// gave it. A client orders its own
     /// request bodies, and tells the server with a PRIORITY_UPDATE frame while the
     /// response may still come, unless the server's SETTINGS showed it does not read
     /// them (no SETTINGS_NO_RFC7540_PRIORITIES = 1, RFC 9218 §2.1.1).
