@@ -201,7 +201,7 @@ impl<'a> Cursor<'a> {
         self.skip_while(|b| b == b' ');
     }
 
-    /// RFC 8941 §3: OWS is spaces and horizontal tabs.
+    /// OWS, optional whitespace: spaces and horizontal tabs (RFC 9110 §5.6.3).
     fn skip_ows(&mut self) {
         self.skip_while(|b| b == b' ' || b == b'\t');
     }
