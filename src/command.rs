@@ -4,7 +4,7 @@
 //! `send_data`…); the enum exists so that stream handlers can pass, drop, rewrite and add
 //! commands before [`Connection::execute`](crate::Connection::execute) runs them.
 
-use crate::{Fields, Reason, Request, Response, StreamId};
+use crate::{Fields, Priority, Reason, Request, Response, StreamId};
 use bytes::Bytes;
 
 /// One application command.
@@ -73,6 +73,15 @@ pub enum Command {
         /// The promised request.
         request: Request,
     },
+    /// Give a stream a new priority (RFC 9218): the order of its DATA among the
+    /// streams on HTTP/2, and a PRIORITY_UPDATE from a client. HTTP/1.1 accepts it and
+    /// has nothing to order.
+    Priority {
+        /// The stream.
+        stream: StreamId,
+        /// Its new priority.
+        priority: Priority,
+    },
     /// Measure the round trip (HTTP/2 PING); the answer is an `Event::Pong`.
     Ping {
         /// The opaque payload the peer echoes.
@@ -110,7 +119,8 @@ impl Command {
             | Command::Trailers { stream, .. }
             | Command::AcceptBody { stream }
             | Command::ReleaseCapacity { stream, .. }
-            | Command::Reset { stream, .. } => Some(*stream),
+            | Command::Reset { stream, .. }
+            | Command::Priority { stream, .. } => Some(*stream),
         }
     }
 }

@@ -145,6 +145,13 @@ pub struct Config {
     /// as `Event::ExtensionFrame`. Off, they are ignored (§5.5) and count as frames that
     /// carry nothing.
     pub h2_extension_frames: bool,
+    /// HTTP/2 server: how many PRIORITY_UPDATE frames for streams not yet opened are
+    /// remembered until their requests arrive (RFC 9218 §7: "Servers SHOULD buffer the
+    /// most recently received PRIORITY_UPDATE frame and apply it once the referenced
+    /// stream is opened"); past it the oldest is forgotten. The peer may not prioritize
+    /// more idle streams than SETTINGS_MAX_CONCURRENT_STREAMS leaves room for either
+    /// (§7.1), so this bound matters when that limit is higher.
+    pub h2_max_pending_priority_updates: usize,
     /// Server: whether a server that detects the version
     /// ([`Connection::new`](crate::Connection::new)) switches to HTTP/2 when an
     /// HTTP/1.1 request asks for it with `Upgrade: h2c` (RFC 7540 §3.2). Off, such a
@@ -189,6 +196,7 @@ impl Default for Config {
             h2_idle_frame_refill_per_second: 1_000,
             h2_max_owed_control_frames: 1_000,
             h2_extension_frames: false,
+            h2_max_pending_priority_updates: 100,
             h2c_upgrade: true,
         }
     }
@@ -296,6 +304,7 @@ impl Config {
             "h2_idle_frame_refill_per_second" => self.h2_idle_frame_refill_per_second = number()?,
             "h2_max_owed_control_frames" => self.h2_max_owed_control_frames = size()?,
             "h2_extension_frames" => self.h2_extension_frames = flag()?,
+            "h2_max_pending_priority_updates" => self.h2_max_pending_priority_updates = size()?,
             "h2c_upgrade" => self.h2c_upgrade = flag()?,
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
@@ -333,5 +342,7 @@ mod tests {
             (4096, 65536)
         );
         assert!(c.h2_manual_flow_control);
+        c.set("h2_max_pending_priority_updates", "5").unwrap();
+        assert_eq!(c.h2_max_pending_priority_updates, 5);
     }
 }

@@ -3,7 +3,8 @@
 use crate::h1::H1;
 use crate::h2::conn::{H2, PREFACE};
 use crate::{
-    Command, Config, Fields, Misuse, Output, Reason, Request, Response, Side, StreamId, Version,
+    Command, Config, Fields, Misuse, Output, Priority, Reason, Request, Response, Side, StreamId,
+    Version,
 };
 use bytes::Bytes;
 use std::time::Instant;
@@ -334,6 +335,38 @@ impl Connection {
         }
     }
 
+    /// Sets the priority of `stream` (RFC 9218): on HTTP/2 it decides when the stream's
+    /// DATA is sent, relative to the other streams' (most urgent first; see
+    /// [`Priority`]).
+    ///
+    /// A server re-prioritizes its response, whatever the request asked for (RFC 9218
+    /// §10: "Server scheduling is a prioritization process based on many inputs, with
+    /// priority signals being only one form of input"); until then a response has the
+    /// priority its request's `priority` field and the client's PRIORITY_UPDATE frames
+    /// gave it. A client orders its own
+    /// request bodies, and tells the server with a PRIORITY_UPDATE frame while the
+    /// response may still come, unless the server's SETTINGS showed it does not read
+    /// them (no SETTINGS_NO_RFC7540_PRIORITIES = 1, RFC 9218 §2.1.1).
+    ///
+    /// HTTP/1.1 sends one message at a time, so there is nothing to order: the call
+    /// succeeds and changes nothing, and the same code serves both versions.
+    ///
+    /// ```
+    /// # use std::time::Instant;
+    /// # use weir::{Config, Connection, Priority, Request, Side, Version};
+    /// let mut conn = Connection::with_version(Side::Client, Version::Http2, Config::default(), Instant::now());
+    /// let req = Request::new("GET", "/app.js").field("host", "a").field("priority", "u=5");
+    /// let stream = conn.send_request(req, true).unwrap();
+    /// // The user needs the script now: a PRIORITY_UPDATE with `u=0` follows the request.
+    /// conn.set_priority(stream, Priority::new(0, false)).unwrap();
+    /// ```
+    pub fn set_priority(&mut self, stream: StreamId, priority: Priority) -> Result<(), Misuse> {
+        match &mut self.proto {
+            Proto::H1(_) => Ok(()),
+            Proto::H2(c) => c.set_priority(stream, priority),
+        }
+    }
+
     /// Shuts the connection down. With `Reason::NO_ERROR` it is graceful: the peer is
     /// told (HTTP/2 GOAWAY) that no new stream will be processed, and the connection
     /// closes when the open streams are done. Any other code closes it at once.
@@ -392,6 +425,9 @@ impl Connection {
             }
             Command::Reset { stream, code } => self.reset_stream(stream, code).map(|_| None),
             Command::Push { stream, request } => self.push(stream, request).map(Some),
+            Command::Priority { stream, priority } => {
+                self.set_priority(stream, priority).map(|_| None)
+            }
             Command::Ping { payload } => self.ping(payload).map(|_| None),
             Command::GoAway { code } => self.go_away(code).map(|_| None),
             Command::ExtensionFrame {

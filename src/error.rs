@@ -435,6 +435,11 @@ pub enum Http2Error {
     /// on a stream that cannot carry it).
     #[error("invalid server push")]
     Push,
+    /// A PRIORITY_UPDATE the peer may not send: to a client, for a push stream not
+    /// promised yet, or for more idle streams than SETTINGS_MAX_CONCURRENT_STREAMS
+    /// leaves room for.
+    #[error("PRIORITY_UPDATE not allowed here")]
+    PriorityUpdate,
     /// Our SETTINGS were not acknowledged in time.
     #[error("SETTINGS not acknowledged in time")]
     SettingsTimeout,
@@ -490,6 +495,7 @@ impl Http2Error {
             ContentLength => "RFC 9113 §8.1.1",
             UnexpectedHeaders => "RFC 9113 §8.1",
             Push => "RFC 9113 §8.4",
+            PriorityUpdate => "RFC 9218 §7.1",
             SettingsTimeout => "RFC 9113 §6.5.3",
             Refused => "RFC 9113 §5.1.2",
         }

@@ -83,6 +83,7 @@ mod h1;
 mod h2;
 mod head;
 pub mod hpack;
+mod priority;
 mod send_buffer;
 pub mod testing;
 
@@ -94,6 +95,7 @@ pub use event::{Event, Initiator};
 pub use head::{
     reason_phrase, Field, FieldIter, Fields, Head, PartialRequest, Request, Response, Version,
 };
+pub use priority::Priority;
 
 use std::time::Instant;
 

@@ -51,8 +51,8 @@ use std::time::{Duration, Instant};
 
 use weir::hpack::Decoder;
 use weir::{
-    Config, Connection, Error, Event, Fields, Head, Misuse, Output, Reason, Request, Response,
-    Side, StreamId, Version,
+    Config, Connection, Error, Event, Fields, Head, Misuse, Output, Priority, Reason, Request,
+    Response, Side, StreamId, Version,
 };
 
 /// A drain that needs more `poll_output` calls than this never reaches its deadline.
@@ -269,6 +269,7 @@ mod kind {
     pub const GOAWAY: u8 = 0x7;
     pub const WINDOW_UPDATE: u8 = 0x8;
     pub const CONTINUATION: u8 = 0x9;
+    pub const PRIORITY_UPDATE: u8 = 0x10;
 }
 
 const END_STREAM: u8 = 0x1;
@@ -633,6 +634,23 @@ impl Wire {
                 if flags & END_HEADERS != 0 {
                     self.end_block();
                 }
+            }
+            kind::PRIORITY_UPDATE => {
+                // RFC 9218 §7.1: from a client only, for a stream it opened or was
+                // promised, with a value a server can read.
+                assert_eq!(self.side, Side::Client, "a server sent PRIORITY_UPDATE");
+                assert!(len >= 4, "PRIORITY_UPDATE of {len} bytes");
+                let id = u32_at(payload, 0) & 0x7fff_ffff;
+                let known = if id % 2 == 1 {
+                    id <= self.opened
+                } else {
+                    id != 0 && id <= peer.highest
+                };
+                assert!(known, "PRIORITY_UPDATE for stream {id}, never opened");
+                assert!(
+                    Priority::parse(&payload[4..]).is_some(),
+                    "PRIORITY_UPDATE with a value that does not parse"
+                );
             }
             _ => panic!("a frame of unknown type {kind} written"),
         }
@@ -1581,6 +1599,13 @@ impl ServerApp {
             h.reset(id, Reason::CANCEL);
             return;
         }
+        if c & 0x20 != 0 {
+            // The response's own priority, so that responses interleave in many orders.
+            let r = h
+                .conn
+                .set_priority(id, Priority::new((c >> 1) & 7, c & 0x08 != 0));
+            h.cmd(r);
+        }
         let trailers = c & 0x10 != 0;
         if req.is_method("CONNECT") {
             // A tunnel (HTTP/2: the stream's DATA both ways) that echoes.
@@ -1932,6 +1957,13 @@ impl ClientApp {
                 h.data(id, b"part", false);
             }
             _ => {}
+        }
+        if k & 0x08 != 0 {
+            // A new priority for the request: PRIORITY_UPDATE, and the order of bodies.
+            let r = h
+                .conn
+                .set_priority(id, Priority::new(k >> 5, k & 0x10 != 0));
+            h.cmd(r);
         }
         self.streams.insert(id.0, s);
     }

@@ -6,8 +6,9 @@ use super::budget::Budget;
 use super::fields::{self, status_digits};
 use super::frame::{
     self, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
-    PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
+    PriorityUpdate, PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
+use super::schedule::Schedule;
 use super::stream::state::{State, Transition};
 use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
@@ -15,8 +16,8 @@ use crate::h1::encode::{check_fields, check_request};
 use crate::hpack::{Decoder, Encoder};
 use crate::send_buffer::{room, woken, Waiting};
 use crate::{
-    Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Reason,
-    Request, Response, Side, StreamId,
+    Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Priority,
+    Reason, Request, Response, Side, StreamId,
 };
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::{BTreeMap, VecDeque};
@@ -39,6 +40,9 @@ struct Remote {
     max_frame_size: u32,
     enable_push: bool,
     enable_connect_protocol: bool,
+    /// RFC 9218 §2.1: the peer ignores RFC 7540 priorities (and a server that says so
+    /// reads PRIORITY_UPDATE).
+    no_rfc7540_priorities: bool,
 }
 
 impl Default for Remote {
@@ -50,6 +54,7 @@ impl Default for Remote {
             max_frame_size: 1 << 14,
             enable_push: true,
             enable_connect_protocol: false,
+            no_rfc7540_priorities: false,
         }
     }
 }
@@ -88,6 +93,10 @@ struct Stream {
     connect: bool,
     /// Whether this side reset the stream (frames still in flight are then ignored).
     reset_locally: bool,
+    /// The order in which its queue is sent (RFC 9218), and whether it is in the
+    /// schedule (see `H2::wake`).
+    priority: Priority,
+    scheduled: bool,
 }
 
 impl Stream {
@@ -107,6 +116,8 @@ impl Stream {
             surfaced: false,
             connect: false,
             reset_locally: false,
+            priority: Priority::default(),
+            scheduled: false,
         }
     }
 
@@ -160,6 +171,12 @@ pub(crate) struct H2 {
     decoder: Decoder,
     encoder: Encoder,
     streams: BTreeMap<u32, Stream>,
+    /// The streams with something to send, in the order they are served.
+    schedule: Schedule,
+    /// Server: priorities for streams the client has not opened yet, oldest first.
+    pending_priorities: VecDeque<(u32, Priority)>,
+    /// Reused by `write_windowless`, so that writing allocates nothing.
+    scratch: Vec<u32>,
     /// Closed streams, oldest first, bounded by `h2_max_closed_streams`.
     closed: VecDeque<u32>,
     next_local: u32,
@@ -242,14 +259,16 @@ impl H2 {
             h2.fail(e);
             return h2;
         }
+        let request = fields::upgraded_request(request);
         let mut s = h2.new_stream(Transition::RecvHeaders { end_stream: true });
         s.recv_final = true;
         s.surfaced = true;
+        s.priority = Priority::from_fields(&request.fields);
         h2.streams.insert(1, s);
         h2.last_remote = 1;
         h2.events.push_back(Event::Headers {
             stream: StreamId(1),
-            head: Head::Request(fields::upgraded_request(request)),
+            head: Head::Request(request),
             end_stream: true,
         });
         if !input.is_empty() {
@@ -280,6 +299,9 @@ impl H2 {
             decoder: Decoder::new(4096),
             encoder: Encoder::new(),
             streams: BTreeMap::new(),
+            schedule: Schedule::default(),
+            pending_priorities: VecDeque::new(),
+            scratch: Vec::new(),
             closed: VecDeque::new(),
             next_local: if side == Side::Client { 1 } else { 2 },
             last_remote: 0,
@@ -340,11 +362,21 @@ impl H2 {
                 id: Setting::ENABLE_PUSH,
                 value: u32::from(c.h2_enable_push),
             }),
-            Side::Server if c.h2_enable_connect_protocol => params.push(Setting {
-                id: Setting::ENABLE_CONNECT_PROTOCOL,
-                value: 1,
-            }),
-            Side::Server => {}
+            Side::Server => {
+                if c.h2_enable_connect_protocol {
+                    params.push(Setting {
+                        id: Setting::ENABLE_CONNECT_PROTOCOL,
+                        value: 1,
+                    });
+                }
+                // RFC 9218 §2.1: "Servers can send SETTINGS_NO_RFC7540_PRIORITIES with
+                // a value of 1 to indicate that they will ignore HTTP/2 priority
+                // signals sent by clients"; clients that see it send PRIORITY_UPDATE.
+                params.push(Setting {
+                    id: Setting::NO_RFC7540_PRIORITIES,
+                    value: 1,
+                });
+            }
         }
         Frame::Settings(Settings { ack: false, params }).encode(&mut self.tx);
         let deadline = c.h2_settings_timeout.map(|t| self.now + t);
@@ -501,8 +533,9 @@ impl H2 {
                 });
                 Ok(())
             }
-            // Priority signals are hints (RFC 9218 §7); unknown frames are ignored (§5.5).
-            Frame::PriorityUpdate(_) | Frame::Unknown(_) => Ok(()),
+            Frame::PriorityUpdate(u) => self.on_priority_update(u),
+            // Unknown frames are ignored (§5.5).
+            Frame::Unknown(_) => Ok(()),
         }
     }
 
@@ -708,6 +741,7 @@ impl H2 {
             return Err(h2_error(Http2Error::StreamId));
         }
         self.last_remote = id;
+        let updated = self.take_pending_priority(id);
         if self.goaway_sent {
             // §6.8: streams above the last id in our GOAWAY are ignored.
             return Ok(());
@@ -744,6 +778,10 @@ impl H2 {
         s.surfaced = true;
         s.connect = req.is_method("CONNECT");
         s.recv_length = length;
+        // RFC 9218 §7: "the most recently received PRIORITY_UPDATE frame can be
+        // considered as the most up-to-date information that overrides any other
+        // signal".
+        s.priority = updated.unwrap_or_else(|| Priority::from_fields(&req.fields));
         if end_stream && length.is_some_and(|l| l != 0) {
             self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
@@ -989,6 +1027,7 @@ impl H2 {
                 Setting::ENABLE_CONNECT_PROTOCOL => {
                     self.remote.enable_connect_protocol = p.value == 1
                 }
+                Setting::NO_RFC7540_PRIORITIES => self.remote.no_rfc7540_priorities = p.value == 1,
                 _ => {}
             }
         }
@@ -998,11 +1037,12 @@ impl H2 {
             // some value overflowed exactly when the highest one does.
             let old = i64::from(self.remote.initial_window_size);
             let (high, last) = (i64::from(high) - old, i64::from(last) - old);
-            for s in self.streams.values_mut() {
+            for (id, s) in self.streams.iter_mut() {
                 if s.send_window + high > MAX_WINDOW {
                     return Err(h2_error(Http2Error::WindowOverflow));
                 }
                 s.send_window += last;
+                enqueue(&mut self.schedule, *id, s);
             }
             self.remote.initial_window_size = (old + last) as u32;
         }
@@ -1107,8 +1147,87 @@ impl H2 {
         s.send_window += inc;
         if s.send_window > MAX_WINDOW {
             self.stream_error(w.stream, Http2Error::WindowOverflow);
+        } else {
+            enqueue(&mut self.schedule, w.stream, s);
         }
         Ok(())
+    }
+
+    /// PRIORITY_UPDATE (RFC 9218 §7.1): the client's new view of a response's
+    /// priority, before or after its request arrives.
+    fn on_priority_update(&mut self, u: PriorityUpdate) -> ConnResult {
+        // "Servers MUST NOT send PRIORITY_UPDATE frames. If a client receives a
+        // PRIORITY_UPDATE frame, it MUST respond with a connection error of type
+        // PROTOCOL_ERROR."
+        if self.side == Side::Client {
+            return Err(h2_error(Http2Error::PriorityUpdate));
+        }
+        let id = u.prioritized;
+        // §7: "Failure to parse the Priority Field Value MAY be treated as a connection
+        // error"; a hint that says nothing is ignored instead.
+        let parsed = Priority::parse(&u.value);
+        if let Some(s) = self.streams.get(&id) {
+            // "Servers can discard frames where the prioritized stream ID refers to a
+            // stream in the ... "closed" state"; elsewhere it costs nothing to apply.
+            if let (Some(p), false) = (parsed, s.state == State::Closed) {
+                self.reprioritize(id, p);
+            }
+            return Ok(());
+        }
+        if self.unknown_state(id) != State::Idle {
+            return Ok(());
+        }
+        // "Servers that receive a PRIORITY_UPDATE for a push stream in the "idle" state
+        // MUST respond with a connection error of type PROTOCOL_ERROR."
+        if id % 2 == 0 {
+            return Err(h2_error(Http2Error::PriorityUpdate));
+        }
+        let Some(p) = parsed else {
+            return Ok(());
+        };
+        let known = self.pending_priorities.iter().any(|(i, _)| *i == id);
+        // "The number of streams that have been prioritized but remain in the "idle"
+        // state plus the number of active streams ... MUST NOT exceed the value of the
+        // SETTINGS_MAX_CONCURRENT_STREAMS parameter. Servers that receive such a
+        // PRIORITY_UPDATE MUST respond with a connection error of type PROTOCOL_ERROR."
+        // Judged once the client has acknowledged our SETTINGS: until then it may not
+        // know the limit.
+        if !known && self.unacked_settings.is_empty() {
+            let active = self
+                .streams
+                .iter()
+                .filter(|(k, s)| *k % 2 == 1 && s.state.is_active())
+                .count();
+            let limit = self.config.h2_max_concurrent_streams as usize;
+            if active + self.pending_priorities.len() >= limit {
+                return Err(h2_error(Http2Error::PriorityUpdate));
+            }
+        }
+        // §7: "Servers SHOULD buffer the most recently received PRIORITY_UPDATE frame
+        // and apply it once the referenced stream is opened", within our own bound.
+        if known {
+            self.pending_priorities.retain(|(i, _)| *i != id);
+        }
+        self.pending_priorities.push_back((id, p));
+        while self.pending_priorities.len() > self.config.h2_max_pending_priority_updates {
+            self.pending_priorities.pop_front();
+        }
+        Ok(())
+    }
+
+    /// The priority a PRIORITY_UPDATE gave stream `id` before it opened. Streams below
+    /// it can no longer open (RFC 9113 §5.1.1), so what they were given goes too.
+    fn take_pending_priority(&mut self, id: u32) -> Option<Priority> {
+        if self.pending_priorities.is_empty() {
+            return None;
+        }
+        let found = self
+            .pending_priorities
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, p)| *p);
+        self.pending_priorities.retain(|(i, _)| *i > id);
+        found
     }
 
     // ----- errors and closing -------------------------------------------------------
@@ -1324,6 +1443,10 @@ impl H2 {
         s.sent_final = true;
         s.surfaced = true;
         s.connect = head.is_method("CONNECT");
+        // RFC 9218 §9: "A client MAY use priority values to make local processing or
+        // scheduling choices about the requests it initiates": its body is sent in
+        // the order of the priority it asks for.
+        s.priority = Priority::from_fields(&head.fields);
         self.streams.insert(id, s);
         let fields = fields::request_fields(&head);
         self.write_block(id, fields, end_stream);
@@ -1400,6 +1523,7 @@ impl H2 {
         if !end_stream && (full || room(per_connection, self.queued) == 0) {
             self.waiting.add(stream);
         }
+        self.wake(stream.0);
         Ok(())
     }
 
@@ -1476,6 +1600,7 @@ impl H2 {
             return Err(Misuse::State("no trailers can be sent on this stream now"));
         }
         s.queue.push_back(Queued::Trailers(fields));
+        self.wake(stream.0);
         Ok(())
     }
 
@@ -1602,6 +1727,36 @@ impl H2 {
         Ok(())
     }
 
+    /// Gives a stream a new priority (RFC 9218). It orders this side's DATA among the
+    /// streams; a client also tells the server with PRIORITY_UPDATE (§7.1) while the
+    /// response may still come, unless the server's SETTINGS did not offer
+    /// SETTINGS_NO_RFC7540_PRIORITIES = 1 (§2.1.1: "if the client receives
+    /// SETTINGS_NO_RFC7540_PRIORITIES with value of 0 or if the settings parameter was
+    /// absent, it SHOULD stop sending PRIORITY_UPDATE frames").
+    pub(crate) fn set_priority(
+        &mut self,
+        stream: StreamId,
+        priority: Priority,
+    ) -> Result<(), Misuse> {
+        self.check_open()?;
+        let state = self.stream_mut(stream)?.state;
+        self.reprioritize(stream.0, priority);
+        // §7.1: "clients SHOULD provide a prioritized stream ID that refers to a stream
+        // in the "open", "half-closed (local)", or "idle" state", or for a push stream
+        // "in the "reserved (remote)" or "half-closed (local)" state". A server never
+        // sends it: "Servers MUST NOT send PRIORITY_UPDATE frames."
+        let heard = !self.peer_settings_seen || self.remote.no_rfc7540_priorities;
+        let receiving = state.can_recv() || state == State::ReservedRemote;
+        if self.side == Side::Client && heard && receiving {
+            Frame::PriorityUpdate(PriorityUpdate {
+                prioritized: stream.0,
+                value: Bytes::from(priority.to_string()),
+            })
+            .encode(&mut self.tx);
+        }
+        Ok(())
+    }
+
     /// Starts a graceful shutdown: no new streams, the connection ends when the open
     /// ones are done.
     pub(crate) fn go_away(&mut self, code: Reason) -> Result<(), Misuse> {
@@ -1688,6 +1843,25 @@ impl H2 {
             .ok_or(Misuse::UnknownStream(stream))
     }
 
+    /// Puts stream `id` in the schedule if it now has something to send.
+    fn wake(&mut self, id: u32) {
+        if let Some(s) = self.streams.get_mut(&id) {
+            enqueue(&mut self.schedule, id, s);
+        }
+    }
+
+    /// Changes a stream's priority, and its place in the schedule if it has one.
+    fn reprioritize(&mut self, id: u32, p: Priority) {
+        let Some(s) = self.streams.get_mut(&id) else {
+            return;
+        };
+        if s.scheduled {
+            self.schedule.remove(id, s.priority);
+            self.schedule.insert(id, p);
+        }
+        s.priority = p;
+    }
+
     // ----- output -------------------------------------------------------------------
 
     /// Encodes a field block into HEADERS and as many CONTINUATION frames as the peer's
@@ -1744,78 +1918,122 @@ impl H2 {
         }
     }
 
-    /// Writes DATA (and trailers behind it) that flow control allows; returns whether
-    /// anything was written.
+    /// Writes DATA (and trailers behind it) that flow control allows, a frame at a
+    /// time in the order of the schedule; returns whether anything was written.
     fn write_data(&mut self, out: &mut Vec<u8>) -> bool {
         let before = out.len();
-        let max_frame = self.remote.max_frame_size as usize;
-        let ids: Vec<u32> = self
-            .streams
-            .iter()
-            .filter(|(_, s)| !s.queue.is_empty())
-            .map(|(id, _)| *id)
-            .collect();
-        let mut ended = Vec::new();
-        for id in ids {
-            let Some(s) = self.streams.get_mut(&id) else {
+        while !self.closing {
+            let Some(turn) = self.schedule.peek() else {
+                break;
+            };
+            let Some(s) = self.streams.get_mut(&turn.id) else {
+                self.schedule.leave(turn);
                 continue;
             };
-            while let Some(front) = s.queue.front_mut() {
-                let trailers = match front {
-                    Queued::Data { data, end_stream } => {
-                        let window = s.send_window.min(self.send_window).max(0) as usize;
-                        let n = data.len().min(window).min(max_frame);
-                        if n == 0 && !data.is_empty() {
-                            break;
-                        }
-                        let chunk = data.split_to(n);
-                        unqueue(&mut s.queued, &mut self.queued, n);
-                        let mut end = data.is_empty() && *end_stream;
-                        if data.is_empty() {
-                            s.queue.pop_front();
-                            // An empty end that follows rides on this frame, so the
-                            // peer sees the body end with its last bytes, as on
-                            // HTTP/1.1.
-                            if let Some(Queued::Data {
-                                data,
-                                end_stream: true,
-                            }) = s.queue.front()
-                            {
-                                if data.is_empty() && !end {
-                                    s.queue.pop_front();
-                                    end = true;
-                                }
-                            }
-                        }
-                        Data::encode_head(id, n, end, out);
-                        out.extend_from_slice(&chunk);
-                        s.send_window -= n as i64;
-                        self.send_window -= n as i64;
-                        if !end {
-                            continue;
-                        }
-                        None
-                    }
-                    Queued::Trailers(_) => match s.queue.pop_front() {
-                        Some(Queued::Trailers(f)) => Some(f),
-                        _ => None,
-                    },
-                };
-                s.state = s.state.on(Transition::SendEnd).unwrap_or(State::Closed);
-                ended.push(id);
-                if let Some(f) = trailers {
-                    // Encoded now, in wire order, so both HPACK contexts stay in step.
-                    let fields: Vec<Field<'_>> = fields::trailer_fields(&f).collect();
-                    self.write_block(id, fields, true);
-                    out.append(&mut self.tx);
-                }
+            if !sendable(s) {
+                // Emptied (by a reset, or the windowless pass) or out of its own window:
+                // it comes back with more to send (`wake`), not before.
+                s.scheduled = false;
+                self.schedule.leave(turn);
+                continue;
+            }
+            if self.send_window <= 0 && needs_window(s) {
+                // The connection window is spent for every stream alike; what needs
+                // none still goes, whatever its urgency.
+                self.write_windowless(out);
                 break;
             }
-        }
-        for id in ended {
-            self.after_state_change(id);
+            if !self.write_frame(turn.id, out) {
+                break;
+            }
+            let stays = self.streams.get_mut(&turn.id).is_some_and(|s| {
+                s.scheduled = sendable(s);
+                s.scheduled
+            });
+            self.schedule.served(turn, stays);
         }
         out.len() > before
+    }
+
+    /// Writes what takes no window, trailers and empty DATA (an END_STREAM alone), for
+    /// every stream in the schedule; streams it empties leave the schedule when next
+    /// met in `write_data`.
+    fn write_windowless(&mut self, out: &mut Vec<u8>) {
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        self.schedule.collect(&mut ids);
+        for &id in &ids {
+            while !self.closing
+                && self
+                    .streams
+                    .get(&id)
+                    .is_some_and(|s| !s.queue.is_empty() && !needs_window(s))
+            {
+                if !self.write_frame(id, out) {
+                    break;
+                }
+            }
+        }
+        self.scratch = ids;
+    }
+
+    /// Writes one frame from the front of stream `id`'s queue: DATA as large as the
+    /// windows and the peer's SETTINGS_MAX_FRAME_SIZE allow, or the trailers. Returns
+    /// whether it wrote anything.
+    fn write_frame(&mut self, id: u32, out: &mut Vec<u8>) -> bool {
+        let max_frame = self.remote.max_frame_size as usize;
+        let Some(s) = self.streams.get_mut(&id) else {
+            return false;
+        };
+        let trailers = match s.queue.front_mut() {
+            None => return false,
+            Some(Queued::Data { data, end_stream }) => {
+                let window = s.send_window.min(self.send_window).max(0) as usize;
+                let n = data.len().min(window).min(max_frame);
+                if n == 0 && !data.is_empty() {
+                    return false;
+                }
+                let chunk = data.split_to(n);
+                unqueue(&mut s.queued, &mut self.queued, n);
+                let mut end = data.is_empty() && *end_stream;
+                if data.is_empty() {
+                    s.queue.pop_front();
+                    // An empty end that follows rides on this frame, so the peer sees
+                    // the body end with its last bytes, as on HTTP/1.1.
+                    if let Some(Queued::Data {
+                        data,
+                        end_stream: true,
+                    }) = s.queue.front()
+                    {
+                        if data.is_empty() && !end {
+                            s.queue.pop_front();
+                            end = true;
+                        }
+                    }
+                }
+                Data::encode_head(id, n, end, out);
+                out.extend_from_slice(&chunk);
+                s.send_window -= n as i64;
+                self.send_window -= n as i64;
+                if !end {
+                    return true;
+                }
+                None
+            }
+            Some(Queued::Trailers(_)) => match s.queue.pop_front() {
+                Some(Queued::Trailers(f)) => Some(f),
+                _ => None,
+            },
+        };
+        s.state = s.state.on(Transition::SendEnd).unwrap_or(State::Closed);
+        if let Some(f) = trailers {
+            // Encoded now, in wire order, so both HPACK contexts stay in step.
+            let fields: Vec<Field<'_>> = fields::trailer_fields(&f).collect();
+            self.write_block(id, fields, true);
+            out.append(&mut self.tx);
+        }
+        self.after_state_change(id);
+        true
     }
 
     pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
@@ -1898,6 +2116,32 @@ fn ends_queue(s: &Stream) -> bool {
             } | Queued::Trailers(_)
         )
     )
+}
+
+/// Whether the stream has a frame that its own window lets go. The connection window
+/// is judged apart: it holds every stream back alike.
+fn sendable(s: &Stream) -> bool {
+    match s.queue.front() {
+        None => false,
+        Some(Queued::Data { data, .. }) => data.is_empty() || s.send_window > 0,
+        Some(Queued::Trailers(_)) => true,
+    }
+}
+
+/// Whether the frame at the front of the queue needs flow-control window.
+fn needs_window(s: &Stream) -> bool {
+    matches!(s.queue.front(), Some(Queued::Data { data, .. }) if !data.is_empty())
+}
+
+/// Puts a stream in the schedule if it has something its window lets go and is not
+/// there yet. Every place where that may become true calls it: data or trailers
+/// queued, a window grown. A stream in the schedule with nothing left to send leaves
+/// it when `write_data` meets it.
+fn enqueue(schedule: &mut Schedule, id: u32, s: &mut Stream) {
+    if !s.scheduled && sendable(s) {
+        s.scheduled = true;
+        schedule.insert(id, s.priority);
+    }
 }
 
 /// The WINDOW_UPDATE a stream is owed once half its window is consumed.

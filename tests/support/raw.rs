@@ -1,5 +1,5 @@
-//! A server connection driven by a raw client that speaks hand-built frames, so that
-//! each rule of RFC 9113 is exercised with exactly the bytes a peer would send. Needs
+//! A connection driven by a raw peer that speaks hand-built frames, so that each rule of
+//! RFC 9113 is exercised with exactly the bytes a peer would send. Needs
 //! `support/frames.rs` as the module `frames` next to it.
 
 // Each test binary uses part of it.
@@ -27,7 +27,7 @@ impl Frame {
     }
 }
 
-/// A server connection and a raw client that speaks frames.
+/// A connection of either role and a raw peer that speaks frames.
 pub struct Raw {
     pub conn: Connection,
     pub now: Instant,
@@ -39,22 +39,43 @@ pub struct Raw {
 }
 
 impl Raw {
+    /// A server; the raw client sends the preface, SETTINGS with `client_settings`, and
+    /// an ACK.
     pub fn new(config: Config, client_settings: &[(u16, u32)]) -> Raw {
-        let now = Instant::now();
-        let mut raw = Raw {
-            conn: Connection::with_version(Side::Server, Version::Http2, config, now),
-            now,
-            encoder: Encoder::new(),
-            events: Vec::new(),
-            frames: Vec::new(),
-            pending: Vec::new(),
-        };
+        let mut raw = Raw::blank(Side::Server, config);
         let mut hello = PREFACE.to_vec();
         hello.extend(settings(client_settings));
         raw.send(&hello);
         // Acknowledge the server's SETTINGS so that no deadline is pending.
         raw.send(&frame(4, 1, 0, &[]));
         raw.take();
+        raw
+    }
+
+    /// A client with prior knowledge; the raw server sends SETTINGS with `params` and
+    /// an ACK (unless `None`: nothing yet).
+    pub fn client(params: Option<&[(u16, u32)]>) -> Raw {
+        let mut raw = Raw::blank(Side::Client, Config::default());
+        if let Some(params) = params {
+            let mut hello = settings(params);
+            hello.extend(frame(4, 1, 0, &[]));
+            raw.send(&hello);
+        }
+        raw.take();
+        raw
+    }
+
+    fn blank(side: Side, config: Config) -> Raw {
+        let now = Instant::now();
+        let mut raw = Raw {
+            conn: Connection::with_version(side, Version::Http2, config, now),
+            now,
+            encoder: Encoder::new(),
+            events: Vec::new(),
+            frames: Vec::new(),
+            pending: Vec::new(),
+        };
+        raw.drain();
         raw
     }
 
@@ -73,20 +94,11 @@ impl Raw {
             }
         };
         self.pending.extend_from_slice(&out);
-        while self.pending.len() >= 9 {
-            let len =
-                u32::from_be_bytes([0, self.pending[0], self.pending[1], self.pending[2]]) as usize;
-            if self.pending.len() < 9 + len {
-                break;
-            }
-            let f: Vec<u8> = self.pending.drain(..9 + len).collect();
-            self.frames.push(Frame {
-                kind: f[3],
-                flags: f[4],
-                stream: u32::from_be_bytes(f[5..9].try_into().unwrap()) & 0x7fff_ffff,
-                payload: f[9..].to_vec(),
-            });
+        // A client's preface is not a frame.
+        if self.pending.starts_with(PREFACE) {
+            self.pending.drain(..PREFACE.len());
         }
+        read_frames(&mut self.pending, &mut self.frames);
         deadline
     }
 
@@ -115,6 +127,23 @@ impl Raw {
             (":path", path),
         ]);
         self.send(&frame(1, 0x5, stream, &block));
+    }
+}
+
+/// Moves the whole frames at the start of `wire` to `frames`.
+pub fn read_frames(wire: &mut Vec<u8>, frames: &mut Vec<Frame>) {
+    while wire.len() >= 9 {
+        let len = u32::from_be_bytes([0, wire[0], wire[1], wire[2]]) as usize;
+        if wire.len() < 9 + len {
+            break;
+        }
+        let f: Vec<u8> = wire.drain(..9 + len).collect();
+        frames.push(Frame {
+            kind: f[3],
+            flags: f[4],
+            stream: u32::from_be_bytes(f[5..9].try_into().unwrap()) & 0x7fff_ffff,
+            payload: f[9..].to_vec(),
+        });
     }
 }
 
