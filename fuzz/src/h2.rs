@@ -921,6 +921,13 @@ struct Refusal {
     error: Misuse,
 }
 
+/// A write a full send buffer refused.
+#[derive(Debug)]
+enum Held {
+    Data(Vec<u8>, bool),
+    Trailers,
+}
+
 /// The connection and everything observed about it.
 struct Harness<'a> {
     conn: Connection,
@@ -950,6 +957,9 @@ struct Harness<'a> {
     pings: VecDeque<([u8; 8], Instant)>,
     ping_count: u64,
     refusals: Vec<Refusal>,
+    /// What a full send buffer refused, per stream in order: written again on
+    /// `Writable`, as an application that obeys backpressure does.
+    held: BTreeMap<u32, VecDeque<Held>>,
     peer: Peer,
     /// Frames checked once the connection is known to speak HTTP/2.
     out: Option<Wire>,
@@ -1094,18 +1104,68 @@ impl<'a> Harness<'a> {
         self.respond(stream, res, false) && self.data(stream, piece, false)
     }
 
-    fn data(&mut self, stream: StreamId, data: &'static [u8], end: bool) -> bool {
-        let r = self.conn.send_data(stream, data.into(), end);
-        self.app_bytes += data.len();
-        self.expect_ok(r, Some(stream), "body data").is_some()
+    fn data(&mut self, stream: StreamId, data: &[u8], end: bool) -> bool {
+        self.write(stream, Held::Data(data.to_vec(), end))
     }
 
     fn trailers(&mut self, stream: StreamId) -> bool {
-        let mut fields = Fields::new();
-        fields.append("x-checksum", "0");
-        let r = self.conn.send_trailers(stream, fields);
-        self.app_bytes += 64;
-        self.expect_ok(r, Some(stream), "trailers").is_some()
+        self.write(stream, Held::Trailers)
+    }
+
+    /// Writes body data or trailers behind what is held for `stream`; returns whether
+    /// it was taken (sent, or held for `Writable`).
+    fn write(&mut self, stream: StreamId, w: Held) -> bool {
+        if let Some(held) = self.held.get_mut(&stream.0) {
+            held.push_back(w);
+            return true;
+        }
+        self.try_write(stream, w)
+    }
+
+    /// Writes `w` now; holds it if the send buffer is full.
+    fn try_write(&mut self, stream: StreamId, w: Held) -> bool {
+        let (r, bytes) = match &w {
+            Held::Data(data, end) => (
+                self.conn.send_data(stream, data.clone().into(), *end),
+                data.len(),
+            ),
+            Held::Trailers => {
+                let mut fields = Fields::new();
+                fields.append("x-checksum", "0");
+                (self.conn.send_trailers(stream, fields), 64)
+            }
+        };
+        if r.is_ok() {
+            self.app_bytes += bytes;
+        }
+        if r == Err(Misuse::BufferFull) {
+            self.cmd(r);
+            self.held.entry(stream.0).or_default().push_front(w);
+            return true;
+        }
+        let what = match w {
+            Held::Data(..) => "body data",
+            Held::Trailers => "trailers",
+        };
+        self.expect_ok(r, Some(stream), what).is_some()
+    }
+
+    /// `Writable`: writes what was held for `stream` until the buffer is full again.
+    fn write_held(&mut self, stream: StreamId) {
+        let Some(mut held) = self.held.remove(&stream.0) else {
+            return;
+        };
+        while let Some(w) = held.pop_front() {
+            if !self.try_write(stream, w) {
+                // Refused for good (the stream is over): the rest goes nowhere.
+                return;
+            }
+            if let Some(again) = self.held.get_mut(&stream.0) {
+                // Full again: the refused write is back in `held`, the rest behind it.
+                again.extend(held);
+                return;
+            }
+        }
     }
 
     fn ping(&mut self) {
@@ -1185,6 +1245,13 @@ impl<'a> Harness<'a> {
                         self.log.push(format!("{ev:?}"));
                     }
                     self.observe(&ev);
+                    match ev {
+                        Event::Writable { stream } => self.write_held(stream),
+                        Event::StreamReset { stream, .. } => {
+                            self.held.remove(&stream.0);
+                        }
+                        _ => {}
+                    }
                     app.on_event(self, &ev);
                 }
                 Output::Timeout(t) => break t,
@@ -1486,6 +1553,7 @@ fn run(mode: Mode, script: Script<'_>) -> Outcome {
         pings: VecDeque::new(),
         ping_count: 0,
         refusals: Vec::new(),
+        held: BTreeMap::new(),
         peer: Peer::new(side),
         out: None,
         extension_frames,
@@ -1733,9 +1801,7 @@ impl App for ServerApp {
             } => {
                 if let Some(s) = self.streams.get(&stream.0) {
                     if matches!(s.plan, Plan::Echo { .. }) && !data.is_empty() {
-                        let r = h.conn.send_data(*stream, data.clone(), false);
-                        h.app_bytes += data.len();
-                        h.expect_ok(r, Some(*stream), "echoing data");
+                        h.data(*stream, data, false);
                     }
                 }
                 if *end_stream {
