@@ -443,9 +443,6 @@ pub enum Http2Error {
     /// Our SETTINGS were not acknowledged in time.
     #[error("SETTINGS not acknowledged in time")]
     SettingsTimeout,
-    /// The peer opened more streams than SETTINGS_MAX_CONCURRENT_STREAMS allows.
-    #[error("too many concurrent streams")]
-    Refused,
 }
 
 impl Http2Error {
@@ -458,7 +455,6 @@ impl Http2Error {
             StreamClosed => Reason::STREAM_CLOSED,
             Compression => Reason::COMPRESSION_ERROR,
             SettingsTimeout => Reason::SETTINGS_TIMEOUT,
-            Refused => Reason::REFUSED_STREAM,
             _ => Reason::PROTOCOL_ERROR,
         }
     }
@@ -497,7 +493,6 @@ impl Http2Error {
             Push => "RFC 9113 §8.4",
             PriorityUpdate => "RFC 9218 §7.1",
             SettingsTimeout => "RFC 9113 §6.5.3",
-            Refused => "RFC 9113 §5.1.2",
         }
     }
 }
