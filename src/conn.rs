@@ -87,6 +87,14 @@ impl Connection {
         }
     }
 
+    /// The configuration the connection runs with.
+    pub fn config(&self) -> &Config {
+        match &self.proto {
+            Proto::H1(c) => c.config(),
+            Proto::H2(c) => c.config(),
+        }
+    }
+
     /// Bytes received from the peer. Never fails: a peer's error becomes an event
     /// (`EarlyError`, `StreamReset`, then `Closed` with the error) and, where one is
     /// due, an answer on the wire.

@@ -81,6 +81,7 @@ mod error;
 mod event;
 mod h1;
 mod h2;
+pub mod handler;
 mod head;
 pub mod hpack;
 mod priority;

@@ -173,6 +173,10 @@ pub(crate) struct H1 {
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 impl H1 {
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
     pub(crate) fn new(side: Side, config: Config, now: Instant) -> H1 {
         let idle_deadline = match side {
             Side::Server => config.idle_timeout.map(|d| now + d),

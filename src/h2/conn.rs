@@ -220,6 +220,10 @@ fn h2_error(e: Http2Error) -> Error {
 }
 
 impl H2 {
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// A connection that has not exchanged anything yet. A client writes the preface
     /// and its SETTINGS at once; a server writes its SETTINGS and expects the preface.
     pub(crate) fn new(side: Side, config: Config, now: Instant) -> H2 {

@@ -1,0 +1,31 @@
+//! Stream handlers, after Cowboy's: a chain of [`Handler`]s between a server
+//! [`Connection`](crate::Connection) and the application, each of which sees every
+//! stream's request on its way in and every command on its way out, and may pass,
+//! drop, rewrite or add commands. The same handler code runs on HTTP/1.1 and HTTP/2.
+//!
+//! A stream is one request and its response (or a promised request and its response).
+//! Its handlers get, in order:
+//!
+//! - [`init`](Handler::init): the request head, and the connection's [`Options`];
+//! - [`data`](Handler::data): request body bytes with the end-of-stream flag;
+//! - [`info`](Handler::info): the application's commands ([`Info::Command`]), the
+//!   stream's other events (trailers, a tunnel, room to write) and the application's
+//!   own messages;
+//! - [`terminate`](Handler::terminate): the stream is over, with the reason;
+//!
+//! and, for a request whose head could not be read,
+//! [`early_error`](Handler::early_error) alone, which may rewrite the response about
+//! to be sent.
+//!
+//! A [`Dispatcher`] drives a connection with a chain, sans-IO: an adapter drains
+//! [`Dispatcher::poll_output`] exactly as it drains
+//! [`Connection::poll_output`](crate::Connection::poll_output), and the application
+//! sends its commands with [`Dispatcher::send`].
+
+mod chain;
+mod default;
+mod dispatch;
+
+pub use chain::{Handler, Info, Next, Options, Terminate};
+pub use default::DefaultHandler;
+pub use dispatch::Dispatcher;
