@@ -69,6 +69,14 @@
 //! [`Config::h2_manual_flow_control`], as the application calls
 //! [`Connection::release_capacity`] for what it consumed.
 //!
+//! ## Stream handlers
+//!
+//! The [`handler`] module puts a chain of Cowboy-style stream handlers between a server
+//! connection and the application: each sees every request on its way in and every
+//! command on its way out, and may pass, drop, rewrite or add commands. A
+//! [`handler::Dispatcher`] drives the connection with the chain and is drained exactly
+//! as a connection is.
+//!
 //! The [`testing`] module has a deterministic in-memory client/server [`Pair`](testing::Pair).
 
 #![forbid(unsafe_code)]
