@@ -157,6 +157,14 @@ impl Connection {
         Output::Timeout(deadline)
     }
 
+    /// The role of this side.
+    pub fn side(&self) -> Side {
+        match &self.proto {
+            Proto::H1(c) => c.side(),
+            Proto::H2(c) => c.side(),
+        }
+    }
+
     /// Whether the connection is over: `Event::Closed` was delivered and nothing is
     /// left to transmit. Close the transport.
     pub fn is_closed(&self) -> bool {

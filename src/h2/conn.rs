@@ -2076,6 +2076,10 @@ impl H2 {
         settings.into_iter().chain(draining).min()
     }
 
+    pub(crate) fn side(&self) -> Side {
+        self.side
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.closed_delivered && self.tx.is_empty()
     }
