@@ -320,6 +320,10 @@ impl Connection {
     }
 
     /// Abandons a stream. On HTTP/1.1 this closes the connection.
+    ///
+    /// An HTTP/2 server that resets with `NO_ERROR` a stream whose response it has
+    /// completed, to stop the rest of the request body (RFC 9113 §8.1), does not lose
+    /// the response: if some of it is still queued, the reset follows its END_STREAM.
     pub fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
         each!(self, c => c.reset_stream(stream, code))
     }
