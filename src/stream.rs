@@ -136,6 +136,11 @@ impl Duplex {
     /// [`send_request`](Connection::send_request) returned, or the stream of a request
     /// a server received (give it that `Headers` event too: a request without a body
     /// ends the read side at once).
+    ///
+    /// A server that opens a tunnel (a 101, a 2xx to CONNECT) gets [`Event::Tunnel`]
+    /// from the connection right behind its answer; until the view has taken it, a
+    /// request without a body reads as ended. Drain the connection after answering, as
+    /// after every command, before reading.
     pub fn new(stream: StreamId) -> Duplex {
         Duplex {
             stream,
