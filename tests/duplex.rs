@@ -544,7 +544,7 @@ fn interleave(
     h.request(post(), false);
     let mut rest = Bytes::copy_from_slice(payload);
     let mut echoed = Vec::new();
-    let mut client_read = |h: &mut Harness, max: usize, echoed: &mut Vec<u8>| match h
+    let client_read = |h: &mut Harness, max: usize, echoed: &mut Vec<u8>| match h
         .client
         .read_partial(&mut h.pair.client, max)
         .unwrap()
