@@ -49,36 +49,81 @@ pub fn serve_connection(
     app: &mut impl Application,
     shutdown: &ShutdownHandle,
 ) -> io::Result<()> {
-    sock.set_nodelay(true)?;
-    sock.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let conn = match version {
-        Some(v) => Connection::with_version(Side::Server, v, config, Instant::now()),
-        None => Connection::new(Side::Server, config, Instant::now()),
-    };
-    let mut driver = Driver::new(sock, conn);
+    let mut driver = server_driver(sock, config, version)?;
     let mut going_away = false;
     loop {
         let mut deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
         while !driver.connection().is_closed() && app.produce(driver.connection()) {
             deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
         }
-        if driver.connection().is_closed() {
-            driver.linger();
-            return Ok(());
-        }
-        if shutdown.is_triggered() {
-            // HTTP/2: GOAWAY, and the connection closes once its streams are done.
-            if !going_away && driver.connection().version() == Version::Http2 {
-                going_away = true;
-                let _ = driver.connection().go_away(Reason::NO_ERROR);
-                continue;
-            }
-            if app.is_idle() {
+        match next_step(&mut driver, shutdown, &mut going_away, app.is_idle()) {
+            Step::Wait => wait(&mut driver, deadline)?,
+            Step::Drain => {}
+            Step::Closed => {
+                driver.linger();
                 return Ok(());
             }
+            Step::Stop => return Ok(()),
         }
-        driver.wait(deadline, Some(SHUTDOWN_TICK))?;
     }
+}
+
+/// A server connection on `sock`: `version` fixes the protocol, `None` detects it.
+pub(crate) fn server_driver(
+    sock: TcpStream,
+    config: Config,
+    version: Option<Version>,
+) -> io::Result<Driver> {
+    sock.set_nodelay(true)?;
+    sock.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let conn = match version {
+        Some(v) => Connection::with_version(Side::Server, v, config, Instant::now()),
+        None => Connection::new(Side::Server, config, Instant::now()),
+    };
+    Ok(Driver::new(sock, conn))
+}
+
+/// What a server connection does once drained.
+pub(crate) enum Step {
+    /// Wait for input (at most `SHUTDOWN_TICK`, to look at the shutdown flag again).
+    Wait,
+    /// Drain again: a command was just sent.
+    Drain,
+    /// The connection is over: linger, then close.
+    Closed,
+    /// Shut down with nothing under way: close now.
+    Stop,
+}
+
+/// The next step of a server connection that was just drained; `idle`: no response is
+/// under way. Once the shutdown is triggered, HTTP/2 says GOAWAY (the connection
+/// closes once its streams are done), and an idle connection stops.
+pub(crate) fn next_step(
+    driver: &mut Driver,
+    shutdown: &ShutdownHandle,
+    going_away: &mut bool,
+    idle: bool,
+) -> Step {
+    if driver.connection().is_closed() {
+        return Step::Closed;
+    }
+    if shutdown.is_triggered() {
+        if !*going_away && driver.connection().version() == Version::Http2 {
+            *going_away = true;
+            let _ = driver.connection().go_away(Reason::NO_ERROR);
+            return Step::Drain;
+        }
+        if idle {
+            return Step::Stop;
+        }
+    }
+    Step::Wait
+}
+
+/// Waits for one input on a server connection, at most until the shutdown flag is due
+/// another look.
+pub(crate) fn wait(driver: &mut Driver, deadline: Option<Instant>) -> io::Result<()> {
+    driver.wait(deadline, Some(SHUTDOWN_TICK))
 }
 
 /// A listening socket and the connections it accepted.
@@ -128,7 +173,22 @@ impl Server {
         A: Application,
         F: Fn() -> A + Send + Sync + 'static,
     {
-        let make_app = Arc::new(make_app);
+        self.accept(move |sock, config, version, shutdown| {
+            let mut app = make_app();
+            serve_connection(sock, config, version, &mut app, shutdown)
+        })
+    }
+
+    /// Accepts connections and serves each on its own thread with `serve`, until the
+    /// shutdown is triggered; then waits (a bounded time) for them to finish.
+    pub(crate) fn accept<F>(self, serve: F) -> io::Result<()>
+    where
+        F: Fn(TcpStream, Config, Option<Version>, &ShutdownHandle) -> io::Result<()>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let serve = Arc::new(serve);
         for accepted in self.listener.incoming() {
             if self.shutdown.is_triggered() {
                 break;
@@ -143,17 +203,16 @@ impl Server {
                     continue;
                 }
             };
-            let (config, shutdown, make_app) =
-                (self.config.clone(), self.shutdown.clone(), make_app.clone());
+            let (config, shutdown, serve) =
+                (self.config.clone(), self.shutdown.clone(), serve.clone());
             let version = self.version;
             let active = ActiveGuard::new(&self.shutdown);
             let spawned = thread::Builder::new()
                 .name("connection".into())
                 .spawn(move || {
                     let _active = active;
-                    let mut app = make_app();
                     // A connection's I/O error concerns that peer only.
-                    let _ = serve_connection(sock, config, version, &mut app, &shutdown);
+                    let _ = serve(sock, config, version, &shutdown);
                 });
             // Without a thread the connection is dropped (closed), and the server goes on.
             drop(spawned);
