@@ -56,14 +56,14 @@ pub fn serve_connection(
         while !driver.connection().is_closed() && app.produce(driver.connection()) {
             deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
         }
-        match next_step(&mut driver, shutdown, &mut going_away, app.is_idle()) {
-            Step::Wait => wait(&mut driver, deadline)?,
-            Step::Drain => {}
-            Step::Closed => {
-                driver.linger();
-                return Ok(());
-            }
-            Step::Stop => return Ok(()),
+        if !serve_on(
+            &mut driver,
+            shutdown,
+            &mut going_away,
+            app.is_idle(),
+            deadline,
+        )? {
+            return Ok(());
         }
     }
 }
@@ -83,47 +83,35 @@ pub(crate) fn server_driver(
     Ok(Driver::new(sock, conn))
 }
 
-/// What a server connection does once drained.
-pub(crate) enum Step {
-    /// Wait for input (at most `SHUTDOWN_TICK`, to look at the shutdown flag again).
-    Wait,
-    /// Drain again: a command was just sent.
-    Drain,
-    /// The connection is over: linger, then close.
-    Closed,
-    /// Shut down with nothing under way: close now.
-    Stop,
-}
-
-/// The next step of a server connection that was just drained; `idle`: no response is
-/// under way. Once the shutdown is triggered, HTTP/2 says GOAWAY (the connection
-/// closes once its streams are done), and an idle connection stops.
-pub(crate) fn next_step(
+/// What a server connection does once drained, `deadline` its next deadline and
+/// `idle` whether no response is under way: waits for one input (at most until the
+/// shutdown flag is due another look), or, once the shutdown is triggered, says GOAWAY
+/// on HTTP/2 (the connection closes once its streams are done; drain again). Returns
+/// `false` when the connection is over: closed (it lingers first), or shut down with
+/// nothing under way.
+pub(crate) fn serve_on(
     driver: &mut Driver,
     shutdown: &ShutdownHandle,
     going_away: &mut bool,
     idle: bool,
-) -> Step {
+    deadline: Option<Instant>,
+) -> io::Result<bool> {
     if driver.connection().is_closed() {
-        return Step::Closed;
+        driver.linger();
+        return Ok(false);
     }
     if shutdown.is_triggered() {
         if !*going_away && driver.connection().version() == Version::Http2 {
             *going_away = true;
             let _ = driver.connection().go_away(Reason::NO_ERROR);
-            return Step::Drain;
+            return Ok(true);
         }
         if idle {
-            return Step::Stop;
+            return Ok(false);
         }
     }
-    Step::Wait
-}
-
-/// Waits for one input on a server connection, at most until the shutdown flag is due
-/// another look.
-pub(crate) fn wait(driver: &mut Driver, deadline: Option<Instant>) -> io::Result<()> {
-    driver.wait(deadline, Some(SHUTDOWN_TICK))
+    driver.wait(deadline, Some(SHUTDOWN_TICK))?;
+    Ok(true)
 }
 
 /// A listening socket and the connections it accepted.

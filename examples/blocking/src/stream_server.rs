@@ -2,7 +2,7 @@
 //! handed, with its stream as a [`StreamIo`], to a plain function that answers, reads
 //! and writes.
 
-use crate::server::{next_step, server_driver, wait, Server, ShutdownHandle, Step};
+use crate::server::{serve_on, server_driver, Server, ShutdownHandle};
 use crate::stream_io::StreamIo;
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -98,14 +98,8 @@ where
             // Time passed in the handler: drain again for a fresh deadline.
             continue;
         }
-        match next_step(&mut driver, shutdown, &mut going_away, true) {
-            Step::Wait => wait(&mut driver, deadline)?,
-            Step::Drain => {}
-            Step::Closed => {
-                driver.linger();
-                return Ok(());
-            }
-            Step::Stop => return Ok(()),
+        if !serve_on(&mut driver, shutdown, &mut going_away, true, deadline)? {
+            return Ok(());
         }
     }
 }
