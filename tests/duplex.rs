@@ -385,16 +385,26 @@ fn writes_are_refused_while_the_buffer_is_full_and_resume_on_writable() {
 
 // ---- resets and early ends -----------------------------------------------------------
 
+/// A request whose body has begun with `piece`, answered with a response whose body
+/// has begun with `reply` (queued, not sent yet); the server does not echo.
+fn half_way(version: Version, piece: &'static str, reply: &'static str) -> Harness {
+    let mut h = Harness::new(version, Config::default(), Config::default());
+    h.echo = false;
+    h.request(post(), false);
+    h.client.write(&mut h.pair.client, piece.into()).unwrap();
+    h.drive();
+    let view = h.server.as_mut().unwrap();
+    assert_eq!(
+        view.write(&mut h.pair.server, reply.into()),
+        Ok(reply.len())
+    );
+    h
+}
+
 #[test]
 fn a_reset_is_an_error_for_read_partial_after_what_arrived() {
     for version in VERSIONS {
-        let mut h = Harness::new(version, Config::default(), Config::default());
-        h.echo = false;
-        h.request(post(), false);
-        h.client.write(&mut h.pair.client, "Hello".into()).unwrap();
-        h.drive();
-        let view = h.server.as_mut().unwrap();
-        view.write(&mut h.pair.server, "partial".into()).unwrap();
+        let mut h = half_way(version, "Hello", "partial");
         h.drive();
         h.pair
             .server
@@ -432,13 +442,8 @@ fn a_reset_is_an_error_for_read_partial_after_what_arrived() {
 #[test]
 fn a_server_done_before_the_request_body_closes_as_each_version_allows() {
     for version in VERSIONS {
-        let mut h = Harness::new(version, Config::default(), Config::default());
-        h.echo = false;
-        h.request(post(), false);
-        h.client.write(&mut h.pair.client, "first".into()).unwrap();
-        h.drive();
+        let mut h = half_way(version, "first", "done");
         let view = h.server.as_mut().unwrap();
-        view.write(&mut h.pair.server, "done".into()).unwrap();
         view.close(&mut h.pair.server);
         assert_eq!(view.read_partial(&mut h.pair.server, 9), Ok(Inbound::End));
         h.drive();

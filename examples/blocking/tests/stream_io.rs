@@ -59,11 +59,7 @@ impl Drop for Running {
 fn echo(_: Request, io: &mut StreamIo<'_>) -> io::Result<()> {
     io.send_response(Response::new(200))?;
     let mut buf = [0; 16 * 1024];
-    loop {
-        let n = io.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
+    while let n @ 1.. = io.read(&mut buf)? {
         io.write_all(&buf[..n])?;
     }
     io.close_write()
