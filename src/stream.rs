@@ -294,8 +294,8 @@ impl Duplex {
 
     /// Writes the front of `data`: as much as the stream's send buffer has room for
     /// ([`Connection::send_capacity`]), without copying. Returns how many bytes were
-    /// taken; 0 means the buffer is full: write the rest after [`Event::Writable`] for
-    /// the stream (the connection owes one).
+    /// taken; 0 for some `data` means the buffer is full: write the rest after
+    /// [`Event::Writable`] for the stream (the connection owes one).
     pub fn write(&mut self, conn: &mut Connection, data: Bytes) -> Result<usize, StreamError> {
         match &self.write {
             Half::Open => {}

@@ -38,8 +38,10 @@ struct Harness {
     pair: Pair,
     stream: StreamId,
     client: Duplex,
-    /// Made when the request arrives, and answered with [`answer`].
+    /// Made when the request arrives.
     server: Option<Duplex>,
+    /// Whether the server answers the request head at once, with [`answer`].
+    answers: bool,
     /// Whether the server echoes by itself as events come (else only when told).
     echo: bool,
     /// What the server read and has not written back yet.
@@ -61,6 +63,7 @@ impl Harness {
             stream: StreamId(0),
             client: Duplex::new(StreamId(0)),
             server: None,
+            answers: true,
             echo: true,
             unsent: Bytes::new(),
             server_read: Vec::new(),
@@ -80,6 +83,7 @@ impl Harness {
             pair,
             client,
             server,
+            answers,
             echo,
             unsent,
             server_read,
@@ -99,7 +103,9 @@ impl Harness {
                     ..
                 } = event
                 {
-                    conn.send_response(*stream, answer(req), false).unwrap();
+                    if *answers {
+                        conn.send_response(*stream, answer(req), false).unwrap();
+                    }
                     let mut view = Duplex::new(*stream);
                     view.handle_event(event);
                     // The answer's own events (a tunnel opening) come first: the loop
@@ -240,6 +246,33 @@ fn an_http1_body_of_unknown_length_streams_chunked() {
         "{wire}"
     );
     assert!(wire.contains("transfer-encoding: chunked"), "{wire}");
+}
+
+#[test]
+fn a_server_that_reads_asks_for_an_expected_body() {
+    let mut h = Harness::new(Version::Http11, Config::default(), Config::default());
+    (h.answers, h.echo) = (false, false);
+    let expects = post()
+        .field("expect", "100-continue")
+        .field("content-length", "5");
+    h.request(expects, false);
+    h.drive();
+    assert!(
+        h.pair.wire_to_client.is_empty(),
+        "nothing before the server reads"
+    );
+    let server = h.server.as_mut().unwrap();
+    assert_eq!(
+        server.read_partial(&mut h.pair.server, 9),
+        Ok(Inbound::Pending)
+    );
+    h.drive();
+    assert_eq!(h.pair.wire_to_client, b"HTTP/1.1 100 Continue\r\n\r\n");
+    h.client.write(&mut h.pair.client, "hello".into()).unwrap();
+    h.drive();
+    let server = h.server.as_mut().unwrap();
+    let (got, next) = read_all(server, &mut h.pair.server);
+    assert_eq!((got, next), (b"hello".to_vec(), Ok(Inbound::End)));
 }
 
 // ---- raw tunnels --------------------------------------------------------------------
