@@ -165,6 +165,14 @@ impl Connection {
         Output::Timeout(deadline)
     }
 
+    /// The role of this side.
+    pub fn side(&self) -> Side {
+        match &self.proto {
+            Proto::H1(c) => c.side(),
+            Proto::H2(c) => c.side(),
+        }
+    }
+
     /// Whether the connection is over: `Event::Closed` was delivered and nothing is
     /// left to transmit. Close the transport.
     pub fn is_closed(&self) -> bool {
@@ -320,6 +328,10 @@ impl Connection {
     }
 
     /// Abandons a stream. On HTTP/1.1 this closes the connection.
+    ///
+    /// An HTTP/2 server that resets with `NO_ERROR` a stream whose response it has
+    /// completed, to stop the rest of the request body (RFC 9113 §8.1), does not lose
+    /// the response: if some of it is still queued, the reset follows its END_STREAM.
     pub fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
         each!(self, c => c.reset_stream(stream, code))
     }

@@ -57,6 +57,10 @@
 //! connection is stream 2n−1, as client streams are numbered in HTTP/2), so that code
 //! written against events and commands does not care about the version.
 //!
+//! A [`Duplex`] merges one stream's two directions into one IO-like object
+//! (`read_partial`, `write`, `close_write`), with the end of the body and flow control
+//! handled for you; on a tunnel (Upgrade, CONNECT) it carries the raw bytes.
+//!
 //! ## Backpressure
 //!
 //! What the application sends waits in the connection until it is handed out (HTTP/2:
@@ -94,6 +98,7 @@ mod head;
 pub mod hpack;
 mod priority;
 mod send_buffer;
+mod stream;
 pub mod testing;
 
 pub use command::Command;
@@ -105,6 +110,7 @@ pub use head::{
     reason_phrase, Field, FieldIter, Fields, Head, PartialRequest, Request, Response, Version,
 };
 pub use priority::Priority;
+pub use stream::{Duplex, Inbound, StreamError};
 
 use std::time::Instant;
 

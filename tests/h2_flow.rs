@@ -14,7 +14,8 @@ use raw::{Frame, Raw};
 use bytes::Bytes;
 use std::time::Instant;
 use weir::testing::Pair;
-use weir::{Command, Config, Connection, Event, Head, Misuse, Output, Request, Response, Side};
+use weir::{Command, Config, Connection, Event, Head, Initiator, Misuse, Output, Reason};
+use weir::{Request, Response, Side};
 use weir::{StreamId, Version};
 
 const KIB: usize = 1024;
@@ -414,6 +415,54 @@ fn what_a_closed_stream_held_goes_back_to_the_connection() {
     // Releasing them later is accepted and does nothing.
     raw.conn.release_capacity(StreamId(1), 33_000).unwrap();
     assert!(at_rest(&mut raw.conn));
+}
+
+#[test]
+fn a_no_error_reset_after_a_complete_response_follows_it() {
+    // No window: the response waits, complete, in the connection.
+    let mut raw = Raw::new(Config::default(), &[(0x4, 0)]);
+    post(&mut raw, 1);
+    send_body(&mut raw, 1, 100, false);
+    let id = StreamId(1);
+    raw.conn
+        .send_response(id, Response::new(200), false)
+        .unwrap();
+    raw.conn.send_data(id, body(10), true).unwrap();
+    raw.drain();
+    raw.take();
+    // RFC 9113 §8.1: the client is asked to stop its body only after the whole
+    // response, so the reset waits for the END_STREAM.
+    raw.conn.reset_stream(id, Reason::NO_ERROR).unwrap();
+    raw.drain();
+    assert!(raw.take().is_empty());
+    open(&mut raw, 1, 10);
+    let frames = raw.take();
+    let kinds: Vec<_> = frames.iter().map(|f| (f.kind, f.flags & 1)).collect();
+    assert_eq!(
+        kinds,
+        [(0, 1), (3, 0)],
+        "DATA with END_STREAM, then RST_STREAM"
+    );
+    assert_eq!((frames[1].stream, frames[1].code()), (1, 0));
+    assert_eq!(data_of(&frames, 1), &body(10)[..]);
+    assert!(raw.events.iter().any(|e| matches!(
+        e,
+        Event::StreamReset { stream, code: Reason::NO_ERROR, initiator: Initiator::Local } if *stream == id
+    )));
+    // Any other reset drops what waits.
+    post(&mut raw, 3);
+    let id = StreamId(3);
+    raw.conn
+        .send_response(id, Response::new(200), false)
+        .unwrap();
+    raw.conn.send_data(id, body(10), true).unwrap();
+    raw.conn.reset_stream(id, Reason::CANCEL).unwrap();
+    raw.drain();
+    let frames = raw.take();
+    assert!(data_of(&frames, 3).is_empty());
+    assert!(frames
+        .iter()
+        .any(|f| f.kind == 3 && f.stream == 3 && f.code() == 8));
 }
 
 /// An application that streams a body in 4 KiB writes until refused, then waits for

@@ -335,6 +335,10 @@ impl H1 {
         self.events.pop_front()
     }
 
+    pub(crate) fn side(&self) -> Side {
+        self.side
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.life.is_closed()
     }

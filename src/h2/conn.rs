@@ -93,6 +93,9 @@ struct Stream {
     connect: bool,
     /// Whether this side reset the stream (frames still in flight are then ignored).
     reset_locally: bool,
+    /// A reset the application asked for while its complete response was still
+    /// queued: it follows the END_STREAM (see `H2::reset_stream`).
+    reset_after_end: Option<Reason>,
     /// The order in which its queue is sent (RFC 9218), and whether it is in the
     /// schedule (see `H2::wake`).
     priority: Priority,
@@ -116,6 +119,7 @@ impl Stream {
             surfaced: false,
             connect: false,
             reset_locally: false,
+            reset_after_end: None,
             priority: Priority::default(),
             scheduled: false,
         }
@@ -1615,15 +1619,34 @@ impl H2 {
 
     pub(crate) fn reset_stream(&mut self, stream: StreamId, code: Reason) -> Result<(), Misuse> {
         self.check_open()?;
+        let server = self.side == Side::Server;
         let s = self
             .streams
             .get_mut(&stream.0)
-            .filter(|s| s.state != State::Closed)
+            .filter(|s| s.state != State::Closed && s.state.on(Transition::SendReset).is_some())
             .ok_or(Misuse::UnknownStream(stream))?;
-        s.state = s
-            .state
-            .on(Transition::SendReset)
-            .ok_or(Misuse::UnknownStream(stream))?;
+        // §8.1: "a server MAY request that the client abort transmission of a request
+        // without error by sending a RST_STREAM with an error code of NO_ERROR after
+        // sending a complete response (i.e., a frame with the END_STREAM flag set)": a
+        // complete response still queued goes out first, the reset right behind it.
+        if server && code == Reason::NO_ERROR && ends_queue(s) {
+            s.reset_after_end = Some(code);
+            return Ok(());
+        }
+        self.reset_now(stream, code);
+        Ok(())
+    }
+
+    /// Resets a stream that can be reset: RST_STREAM, what it queued dropped, and the
+    /// event.
+    fn reset_now(&mut self, stream: StreamId, code: Reason) {
+        let Some(s) = self.streams.get_mut(&stream.0) else {
+            return;
+        };
+        let Some(next) = s.state.on(Transition::SendReset) else {
+            return;
+        };
+        s.state = next;
         s.reset_locally = true;
         s.drop_queue(&mut self.queued);
         self.write_rst(stream.0, code);
@@ -1633,7 +1656,6 @@ impl H2 {
             initiator: Initiator::Local,
         });
         self.after_state_change(stream.0);
-        Ok(())
     }
 
     /// Promises a response to `request` on `stream`'s behalf (server push, RFC 9113
@@ -2030,13 +2052,22 @@ impl H2 {
             },
         };
         s.state = s.state.on(Transition::SendEnd).unwrap_or(State::Closed);
+        // A stream that closed with this END_STREAM needs no reset any more.
+        let reset = s
+            .reset_after_end
+            .take()
+            .filter(|_| s.state != State::Closed);
         if let Some(f) = trailers {
             // Encoded now, in wire order, so both HPACK contexts stay in step.
             let fields: Vec<Field<'_>> = fields::trailer_fields(&f).collect();
             self.write_block(id, fields, true);
             out.append(&mut self.tx);
         }
-        self.after_state_change(id);
+        match reset {
+            // Behind the frame just written in `out`: `tx` is handed out next.
+            Some(code) => self.reset_now(StreamId(id), code),
+            None => self.after_state_change(id),
+        }
         true
     }
 
@@ -2078,6 +2109,10 @@ impl H2 {
         let settings = self.unacked_settings.front().and_then(|(d, _)| *d);
         let draining = self.draining.and_then(|(_, d)| d);
         settings.into_iter().chain(draining).min()
+    }
+
+    pub(crate) fn side(&self) -> Side {
+        self.side
     }
 
     pub(crate) fn is_closed(&self) -> bool {

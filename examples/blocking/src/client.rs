@@ -1,6 +1,7 @@
 //! A small blocking client: send commands, then pull events one at a time.
 
 use crate::driver::Driver;
+use crate::stream_io::StreamIo;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::io;
@@ -8,9 +9,10 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 use weir::{Config, Connection, Event, Misuse, Request, Side, StreamId, Version};
 
-/// The largest piece of a body written at once by [`Client::send_body`]: small enough
-/// that the echo of one piece always fits in the socket buffers.
-const PIECE: usize = 16 * 1024;
+/// The largest piece of a body written at once by [`Client::send_body`] (and by a
+/// [`StreamIo`] write): small enough that the echo of one piece always fits in the
+/// socket buffers.
+pub(crate) const PIECE: usize = 16 * 1024;
 
 /// One client connection over TCP.
 ///
@@ -157,6 +159,19 @@ impl Client {
                 return Ok(());
             }
         }
+    }
+
+    /// `stream` as [`std::io::Read`] + [`std::io::Write`]: its response body (or the
+    /// raw bytes of a tunnel) to read, its request body to write. The events of the
+    /// stream not taken yet go to it; each read or write waits at most the timeout
+    /// given to [`connect`](Client::connect).
+    pub fn stream_io(&mut self, stream: StreamId) -> StreamIo<'_> {
+        StreamIo::new(
+            &mut self.driver,
+            &mut self.events,
+            stream,
+            Some(self.timeout),
+        )
     }
 
     /// The next event: waits for one (at most the timeout given to

@@ -83,8 +83,10 @@ impl Driver {
     /// first, then whatever the peer still sends is read and dropped for a moment.
     /// Closing a socket with unread input makes the kernel reset the connection, and
     /// the reset can overtake the last bytes written (a GOAWAY, an error response).
-    pub fn linger(mut self) {
+    /// The driver is of no more use afterwards: drop it to close the socket.
+    pub fn linger(&mut self) {
         if !self.write_shut {
+            self.write_shut = true;
             let _ = self.sock.shutdown(Shutdown::Write);
         }
         let until = Instant::now() + LINGER;

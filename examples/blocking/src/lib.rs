@@ -10,7 +10,10 @@
 //! - [`Server`] accepts connections and serves each with an [`Application`] on its own
 //!   thread, and [`ShutdownHandle`] stops it gracefully;
 //! - [`Routes`] is the application of the example servers (`EXAMPLE-SERVERS.md`);
-//! - [`Client`] sends commands and pulls events one at a time.
+//! - [`Client`] sends commands and pulls events one at a time;
+//! - [`StreamIo`] is one stream as [`std::io::Read`] + [`std::io::Write`] (weir's
+//!   [`Duplex`](weir::Duplex) view): [`Client::stream_io`] on a client, and on a server
+//!   [`Server::run_streams`], which hands each request to a plain function.
 //!
 //! The binaries: `blocking-server`, `blocking-client` and `echo-demo`.
 //!
@@ -34,8 +37,12 @@ mod driver;
 pub mod generate;
 mod routes;
 mod server;
+mod stream_io;
+mod stream_server;
 
 pub use client::Client;
 pub use driver::Driver;
 pub use routes::{Routes, HELLO, PUSH_NEEDS_H2};
 pub use server::{serve_connection, Application, Server, ShutdownHandle};
+pub use stream_io::StreamIo;
+pub use stream_server::serve_streams;

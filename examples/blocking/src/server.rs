@@ -49,36 +49,69 @@ pub fn serve_connection(
     app: &mut impl Application,
     shutdown: &ShutdownHandle,
 ) -> io::Result<()> {
-    sock.set_nodelay(true)?;
-    sock.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let conn = match version {
-        Some(v) => Connection::with_version(Side::Server, v, config, Instant::now()),
-        None => Connection::new(Side::Server, config, Instant::now()),
-    };
-    let mut driver = Driver::new(sock, conn);
+    let mut driver = server_driver(sock, config, version)?;
     let mut going_away = false;
     loop {
         let mut deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
         while !driver.connection().is_closed() && app.produce(driver.connection()) {
             deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
         }
-        if driver.connection().is_closed() {
-            driver.linger();
+        if !serve_on(
+            &mut driver,
+            shutdown,
+            &mut going_away,
+            app.is_idle(),
+            deadline,
+        )? {
             return Ok(());
         }
-        if shutdown.is_triggered() {
-            // HTTP/2: GOAWAY, and the connection closes once its streams are done.
-            if !going_away && driver.connection().version() == Version::Http2 {
-                going_away = true;
-                let _ = driver.connection().go_away(Reason::NO_ERROR);
-                continue;
-            }
-            if app.is_idle() {
-                return Ok(());
-            }
-        }
-        driver.wait(deadline, Some(SHUTDOWN_TICK))?;
     }
+}
+
+/// A server connection on `sock`: `version` fixes the protocol, `None` detects it.
+pub(crate) fn server_driver(
+    sock: TcpStream,
+    config: Config,
+    version: Option<Version>,
+) -> io::Result<Driver> {
+    sock.set_nodelay(true)?;
+    sock.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let conn = match version {
+        Some(v) => Connection::with_version(Side::Server, v, config, Instant::now()),
+        None => Connection::new(Side::Server, config, Instant::now()),
+    };
+    Ok(Driver::new(sock, conn))
+}
+
+/// What a server connection does once drained, `deadline` its next deadline and
+/// `idle` whether no response is under way: waits for one input (at most until the
+/// shutdown flag is due another look), or, once the shutdown is triggered, says GOAWAY
+/// on HTTP/2 (the connection closes once its streams are done; drain again). Returns
+/// `false` when the connection is over: closed (it lingers first), or shut down with
+/// nothing under way.
+pub(crate) fn serve_on(
+    driver: &mut Driver,
+    shutdown: &ShutdownHandle,
+    going_away: &mut bool,
+    idle: bool,
+    deadline: Option<Instant>,
+) -> io::Result<bool> {
+    if driver.connection().is_closed() {
+        driver.linger();
+        return Ok(false);
+    }
+    if shutdown.is_triggered() {
+        if !*going_away && driver.connection().version() == Version::Http2 {
+            *going_away = true;
+            let _ = driver.connection().go_away(Reason::NO_ERROR);
+            return Ok(true);
+        }
+        if idle {
+            return Ok(false);
+        }
+    }
+    driver.wait(deadline, Some(SHUTDOWN_TICK))?;
+    Ok(true)
 }
 
 /// A listening socket and the connections it accepted.
@@ -128,7 +161,22 @@ impl Server {
         A: Application,
         F: Fn() -> A + Send + Sync + 'static,
     {
-        let make_app = Arc::new(make_app);
+        self.accept(move |sock, config, version, shutdown| {
+            let mut app = make_app();
+            serve_connection(sock, config, version, &mut app, shutdown)
+        })
+    }
+
+    /// Accepts connections and serves each on its own thread with `serve`, until the
+    /// shutdown is triggered; then waits (a bounded time) for them to finish.
+    pub(crate) fn accept<F>(self, serve: F) -> io::Result<()>
+    where
+        F: Fn(TcpStream, Config, Option<Version>, &ShutdownHandle) -> io::Result<()>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let serve = Arc::new(serve);
         for accepted in self.listener.incoming() {
             if self.shutdown.is_triggered() {
                 break;
@@ -143,17 +191,16 @@ impl Server {
                     continue;
                 }
             };
-            let (config, shutdown, make_app) =
-                (self.config.clone(), self.shutdown.clone(), make_app.clone());
+            let (config, shutdown, serve) =
+                (self.config.clone(), self.shutdown.clone(), serve.clone());
             let version = self.version;
             let active = ActiveGuard::new(&self.shutdown);
             let spawned = thread::Builder::new()
                 .name("connection".into())
                 .spawn(move || {
                     let _active = active;
-                    let mut app = make_app();
                     // A connection's I/O error concerns that peer only.
-                    let _ = serve_connection(sock, config, version, &mut app, &shutdown);
+                    let _ = serve(sock, config, version, &shutdown);
                 });
             // Without a thread the connection is dropped (closed), and the server goes on.
             drop(spawned);
