@@ -1819,7 +1819,8 @@ impl App for ServerApp {
 
     /// 0–7 end the first open response; 8–15 a deliberate misuse; 16–19 PING; 20–21
     /// GOAWAY(NO_ERROR); 22 GOAWAY(ENHANCE_YOUR_CALM); 23 a 1xx; 24–27 reset the first
-    /// live stream; 28–29 push on the first open stream; 30–31 more body on a held one.
+    /// live stream (26–27 with NO_ERROR); 28–29 push on the first open stream; 30–31
+    /// more body on a held one.
     fn act(&mut self, h: &mut Harness<'_>, k: u8) {
         let open = self.open();
         let live = h.live_stream();
@@ -1840,7 +1841,14 @@ impl App for ServerApp {
             }
             24..=27 => {
                 if let Some(id) = live {
-                    h.reset(id, Reason::INTERNAL_ERROR);
+                    // NO_ERROR after a complete response stops the request body and
+                    // keeps the response (RFC 9113 §8.1).
+                    let code = if k < 26 {
+                        Reason::INTERNAL_ERROR
+                    } else {
+                        Reason::NO_ERROR
+                    };
+                    h.reset(id, code);
                 }
             }
             28 | 29 => {
