@@ -159,6 +159,46 @@ impl Handler<Msg> for Answerer {
     }
 }
 
+/// Holds each final response head until the first body command, then sends it with
+/// the body's first length in a header: a handler that decides on the head by the
+/// body, as a compressor does.
+#[derive(Default)]
+struct HoldHead {
+    held: std::collections::HashMap<StreamId, Response>,
+}
+
+impl<M> Handler<M> for HoldHead {
+    fn info(&mut self, stream: StreamId, info: Info<M>, next: Next<'_, M>) -> Vec<Command> {
+        let mut out = Vec::new();
+        for command in next.info(stream, info) {
+            match command {
+                Command::Response {
+                    stream,
+                    head,
+                    end_stream: false,
+                } if head.status >= 200 => {
+                    self.held.insert(stream, head);
+                }
+                Command::Data { stream, .. } if self.held.contains_key(&stream) => {
+                    let Command::Data { data, .. } = &command else {
+                        unreachable!()
+                    };
+                    let head = self.held.remove(&stream).unwrap();
+                    let head = head.field("x-first", data.len().to_string());
+                    out.push(Command::Response {
+                        stream,
+                        head,
+                        end_stream: false,
+                    });
+                    out.push(command);
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+}
+
 /// Rewrites an early error's response.
 struct Teapot;
 
@@ -546,5 +586,39 @@ fn writes_refused_for_a_full_buffer_are_held_and_resumed_on_writable() {
         let body = bench.response(stream).1;
         assert_eq!(body.len(), 20 * 700, "{version:?}");
         assert!(body.iter().all(|&b| b == b'A'));
+    }
+}
+
+#[test]
+fn body_writes_reach_a_handler_that_holds_the_head() {
+    for version in VERSIONS {
+        let mut bench: Bench<Msg> = Bench::new(version, |d| d.handler(HoldHead::default()));
+        let stream = bench.request(get("/"), true);
+        let head = Response::new(200);
+        let response = Command::Response {
+            stream,
+            head,
+            end_stream: false,
+        };
+        bench.server.send(response).unwrap();
+        bench.drive();
+        assert!(
+            bench.received(stream).0.is_none(),
+            "{version:?}: the head is held"
+        );
+        // No response reached the connection, so the stream has no send buffer yet:
+        // the write goes to the handler all the same.
+        for (piece, end_stream) in [("first", false), ("second", true)] {
+            let data = Command::Data {
+                stream,
+                data: piece.into(),
+                end_stream,
+            };
+            bench.server.send(data).unwrap();
+        }
+        bench.drive();
+        let (head, body) = bench.response(stream);
+        assert_eq!(head.fields.get("x-first"), Some(&b"5"[..]), "{version:?}");
+        assert_eq!(body, b"firstsecond");
     }
 }
