@@ -30,7 +30,8 @@ const DEFAULT_MAX_SIZE: usize = 8 << 20;
 /// decoding stops there, so a decompression bomb costs at most `max_size` bytes of
 /// memory. The rest of the chain and the application are told the stream was reset
 /// (`Terminate::Reset` with `CANCEL`, as [`Event::StreamReset`] for the application)
-/// and get nothing more of it; what they send for it is dropped. If the request body
+/// and get nothing more of it; what they send for it is dropped (or, once the stream
+/// is over, refused by the connection as for any stream that ended). If the request body
 /// has not ended yet, the 413 (or 400) says `connection: close` on HTTP/1.1 and is
 /// followed by RST_STREAM with NO_ERROR on HTTP/2 (RFC 9113 §8.1), so that the rest
 /// of it is never read. Had the application already begun its response, the stream is
