@@ -48,22 +48,32 @@ fn text_head() -> Response {
     Response::new(200).field("content-type", "text/plain; charset=utf-8")
 }
 
-/// The application's side: sends `head`, then each piece (the last ends the body).
-fn answer(bench: &mut Bench, stream: StreamId, head: Response, pieces: &[&[u8]]) {
-    let end_stream = pieces.is_empty();
-    let response = Command::Response {
+/// The application sends a response head; `end_stream`: no body follows.
+fn send_head(bench: &mut Bench, stream: StreamId, head: Response, end_stream: bool) {
+    let command = Command::Response {
         stream,
         head,
         end_stream,
     };
-    bench.server.send(response).unwrap();
+    bench.server.send(command).unwrap();
+}
+
+/// The application sends body bytes.
+fn send_data(bench: &mut Bench, stream: StreamId, data: &[u8], end_stream: bool) {
+    let data = Bytes::copy_from_slice(data);
+    let command = Command::Data {
+        stream,
+        data,
+        end_stream,
+    };
+    bench.server.send(command).unwrap();
+}
+
+/// The application's side: sends `head`, then each piece (the last ends the body).
+fn answer(bench: &mut Bench, stream: StreamId, head: Response, pieces: &[&[u8]]) {
+    send_head(bench, stream, head, pieces.is_empty());
     for (i, piece) in pieces.iter().enumerate() {
-        let data = Command::Data {
-            stream,
-            data: Bytes::copy_from_slice(piece),
-            end_stream: i + 1 == pieces.len(),
-        };
-        bench.server.send(data).unwrap();
+        send_data(bench, stream, piece, i + 1 == pieces.len());
     }
     bench.drive();
 }
@@ -258,12 +268,7 @@ fn informational_responses_pass_and_the_final_one_is_compressed() {
         let mut bench = with_chain(version);
         let stream = bench.request(get("GET", Some("gzip")), true);
         let hints = Response::new(103).field("link", "</style.css>; rel=preload");
-        let early = Command::Response {
-            stream,
-            head: hints,
-            end_stream: false,
-        };
-        bench.server.send(early).unwrap();
+        send_head(&mut bench, stream, hints, false);
         let body = text(4000);
         answer(&mut bench, stream, text_head(), &[&body]);
         let informational = bench.client_events.iter().find_map(|e| match e {
@@ -312,20 +317,9 @@ fn content_length_is_the_compressed_length_or_goes() {
         let mut bench = with_chain(version);
         let stream = bench.request(get("GET", Some("deflate")), true);
         let head = text_head().field("content-length", "10000");
-        let response = Command::Response {
-            stream,
-            head,
-            end_stream: false,
-        };
-        bench.server.send(response).unwrap();
+        send_head(&mut bench, stream, head, false);
         for (data, end_stream) in [(&body[..1], false), (&body[1..], true)] {
-            let data = Bytes::copy_from_slice(data);
-            let command = Command::Data {
-                stream,
-                data,
-                end_stream,
-            };
-            bench.server.send(command).unwrap();
+            send_data(&mut bench, stream, data, end_stream);
             bench.drive();
         }
         let (head, wire) = bench.response(stream);
@@ -344,19 +338,9 @@ fn a_streamed_body_is_compressed_as_it_comes() {
     for version in VERSIONS {
         let mut bench = with_chain(version);
         let stream = bench.request(get("GET", Some("gzip")), true);
-        let response = Command::Response {
-            stream,
-            head: text_head(),
-            end_stream: false,
-        };
-        bench.server.send(response).unwrap();
+        send_head(&mut bench, stream, text_head(), false);
         for (i, piece) in pieces.iter().enumerate() {
-            let data = Command::Data {
-                stream,
-                data: Bytes::copy_from_slice(piece),
-                end_stream: false,
-            };
-            bench.server.send(data).unwrap();
+            send_data(&mut bench, stream, piece, false);
             bench.drive();
             // Before the application has sent the rest, what it sent so far is on the
             // client's side, and decodes.
@@ -369,12 +353,7 @@ fn a_streamed_body_is_compressed_as_it_comes() {
                 "{version:?}: piece {i} did not arrive whole"
             );
         }
-        let end = Command::Data {
-            stream,
-            data: Bytes::new(),
-            end_stream: true,
-        };
-        bench.server.send(end).unwrap();
+        send_data(&mut bench, stream, b"", true);
         bench.drive();
         let (head, wire) = bench.response(stream);
         assert!(decode(&head, &wire) == body, "{version:?}");
@@ -392,18 +371,8 @@ fn trailers_follow_the_end_of_the_compressed_body() {
         let mut bench = with_chain(version);
         let stream = bench.request(get("GET", Some("gzip")), true);
         let head = text_head().field("trailer", "x-checksum");
-        let response = Command::Response {
-            stream,
-            head,
-            end_stream: false,
-        };
-        bench.server.send(response).unwrap();
-        let data = Command::Data {
-            stream,
-            data: Bytes::from(body.clone()),
-            end_stream: false,
-        };
-        bench.server.send(data).unwrap();
+        send_head(&mut bench, stream, head, false);
+        send_data(&mut bench, stream, &body, false);
         let mut fields = Fields::new();
         fields.append("x-checksum", "done");
         bench

@@ -117,20 +117,11 @@ impl Coding {
 /// assert!(head.contains(&format!("content-length: {}\r\n", out.len() - at)));
 /// assert!(out.len() - at < 200);
 /// ```
+#[derive(Debug)]
 pub struct Compress {
     threshold: usize,
     level: u32,
     streams: HashMap<StreamId, Stream>,
-}
-
-impl std::fmt::Debug for Compress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Compress")
-            .field("threshold", &self.threshold)
-            .field("level", &self.level)
-            .field("streams", &self.streams.len())
-            .finish()
-    }
 }
 
 impl Default for Compress {
@@ -212,6 +203,7 @@ impl<M> Handler<M> for Compress {
 }
 
 /// What the handler knows of one stream.
+#[derive(Debug)]
 struct Stream {
     /// The coding the client prefers among ours; `None`: identity only.
     coding: Option<Coding>,
@@ -222,6 +214,7 @@ struct Stream {
     state: State,
 }
 
+#[derive(Debug)]
 enum State {
     /// No final response yet.
     Waiting,
@@ -398,22 +391,25 @@ fn held_data(
             }
             None => data,
         };
-        out.push(Command::Response {
-            stream,
-            head,
-            end_stream: false,
-        });
-        out.push(Command::Data {
-            stream,
-            data,
-            end_stream: true,
-        });
+        head_and_data(stream, head, data, true, out);
         return State::Untouched;
     }
     // Streamed: the length changes and is not known yet (RFC 9110 §8.6).
     encoded_head(&mut head, coding);
     head.fields.remove("content-length");
     let first = encoder.write(&data);
+    head_and_data(stream, head, first.into(), false, out);
+    State::Encoding(encoder)
+}
+
+/// The held head goes out at last, with the first body bytes.
+fn head_and_data(
+    stream: StreamId,
+    head: Response,
+    data: Bytes,
+    end_stream: bool,
+    out: &mut Vec<Command>,
+) {
     out.push(Command::Response {
         stream,
         head,
@@ -421,10 +417,9 @@ fn held_data(
     });
     out.push(Command::Data {
         stream,
-        data: first.into(),
-        end_stream: false,
+        data,
+        end_stream,
     });
-    State::Encoding(encoder)
 }
 
 /// The response's part of the rules: whether its body may be compressed at all.
@@ -591,13 +586,14 @@ fn encoded_head(head: &mut Response, coding: Coding) {
 }
 
 /// A compressor for one response body.
-enum Encoder {
+#[derive(Debug)]
+pub(super) enum Encoder {
     Gzip(GzEncoder<Vec<u8>>),
     Deflate(ZlibEncoder<Vec<u8>>),
 }
 
 impl Encoder {
-    fn new(coding: Coding, level: u32) -> Encoder {
+    pub(super) fn new(coding: Coding, level: u32) -> Encoder {
         let level = Compression::new(level);
         match coding {
             Coding::Gzip => Encoder::Gzip(GzEncoder::new(Vec::new(), level)),
@@ -622,7 +618,7 @@ impl Encoder {
     }
 
     /// Compresses a whole body at once.
-    fn whole(&mut self, data: &[u8]) -> Vec<u8> {
+    pub(super) fn whole(&mut self, data: &[u8]) -> Vec<u8> {
         let done = match self {
             Encoder::Gzip(e) => e.write_all(data),
             Encoder::Deflate(e) => e.write_all(data),

@@ -70,18 +70,10 @@ const DEFAULT_MAX_SIZE: usize = 8 << 20;
 /// };
 /// assert_eq!(data, "hello, hello, hello");
 /// ```
+#[derive(Debug)]
 pub struct Decompress {
     max_size: usize,
     streams: HashMap<StreamId, Stream>,
-}
-
-impl std::fmt::Debug for Decompress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decompress")
-            .field("max_size", &self.max_size)
-            .field("streams", &self.streams.len())
-            .finish()
-    }
 }
 
 impl Default for Decompress {
@@ -301,6 +293,7 @@ fn coding(fields: &Fields) -> Option<Coding> {
 }
 
 /// What the handler knows of a stream whose body it decodes.
+#[derive(Debug)]
 struct Stream {
     body: Body,
     version: Version,
@@ -308,6 +301,7 @@ struct Stream {
     responded: bool,
 }
 
+#[derive(Debug)]
 enum Body {
     // Boxed: a decoder's state is large, and rejected streams keep none.
     Decoding(Box<Decoder>),
@@ -326,12 +320,14 @@ enum Failure {
 }
 
 /// A decoder for one request body, writing into a bounded [`Sink`].
+#[derive(Debug)]
 struct Decoder {
     inner: Inner,
     /// No encoded byte came yet.
     empty: bool,
 }
 
+#[derive(Debug)]
 enum Inner {
     // Several gzip members one after another decode as one body (RFC 1952 §2.2).
     Gzip(MultiGzDecoder<Sink>),
@@ -397,6 +393,7 @@ impl Decoder {
 }
 
 /// Where decoded bytes go: refuses those beyond the bound, which stops the decoder.
+#[derive(Debug)]
 struct Sink {
     out: Vec<u8>,
     /// How many more decoded bytes are allowed.
@@ -422,20 +419,16 @@ impl Write for Sink {
 
 #[cfg(test)]
 mod tests {
+    use super::super::compress::Encoder;
     use super::*;
-    use flate2::write::{GzEncoder, ZlibEncoder};
-    use flate2::Compression;
 
+    // What the compression handler makes, this one undoes.
     fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut e = GzEncoder::new(Vec::new(), Compression::default());
-        e.write_all(bytes).unwrap();
-        e.finish().unwrap()
+        Encoder::new(Coding::Gzip, 6).whole(bytes)
     }
 
     fn zlib(bytes: &[u8]) -> Vec<u8> {
-        let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
-        e.write_all(bytes).unwrap();
-        e.finish().unwrap()
+        Encoder::new(Coding::Deflate, 6).whole(bytes)
     }
 
     /// Feeds `encoded` in pieces of `piece` bytes; the decoded body, or the failure.
