@@ -145,6 +145,11 @@ impl<M> Dispatcher<M> {
         self.conn.is_write_closed()
     }
 
+    /// See [`Connection::wants_input`].
+    pub fn wants_input(&self) -> bool {
+        self.conn.wants_input()
+    }
+
     /// The next output, as [`Connection::poll_output`] gives it, with the events that
     /// reached the end of the chain. The handlers run here, as events come.
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
