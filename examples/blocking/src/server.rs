@@ -1,13 +1,15 @@
 //! The server: accepts connections and serves each on its own thread; stops gracefully.
 
 use crate::driver::Driver;
+use crate::endpoint::Responder;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use weir::{Config, Connection, Event, Reason, Side, Version};
+use weir::handler::{Compress, Decompress, Dispatcher};
+use weir::{Command, Config, Connection, Event, Reason, Side, Version};
 
 /// How often an idle connection looks at the shutdown flag.
 const SHUTDOWN_TICK: Duration = Duration::from_millis(200);
@@ -19,15 +21,18 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a server runs on each connection: it reacts to events with commands.
+///
+/// The events come, and the commands go, through the server's handlers (see
+/// [`serve_connection`]).
 pub trait Application {
-    /// Handles one event; may send commands on `conn`.
-    fn on_event(&mut self, conn: &mut Connection, event: Event);
+    /// Handles one event; may answer through `server`.
+    fn on_event(&mut self, server: &mut dyn Responder, event: Event);
 
     /// Sends the next piece of a long body once the previous output was written, so
     /// that a big response never sits whole in memory. Returns whether it sent
     /// anything; the default has nothing to send.
-    fn produce(&mut self, conn: &mut Connection) -> bool {
-        let _ = conn;
+    fn produce(&mut self, server: &mut dyn Responder) -> bool {
+        let _ = server;
         false
     }
 
@@ -41,7 +46,10 @@ pub trait Application {
 /// Serves one connection with `app` until it closes, or until `shutdown` is triggered
 /// and no response is under way.
 ///
-/// `version` fixes the protocol; `None` detects it from the first bytes.
+/// `version` fixes the protocol; `None` detects it from the first bytes. The
+/// connection is driven through a chain of the built-in handlers: [`Compress`]
+/// (response bodies in gzip or deflate, as `accept-encoding` asks) and then
+/// [`Decompress`] (request bodies in gzip or deflate decoded, up to 8 MiB).
 pub fn serve_connection(
     sock: TcpStream,
     config: Config,
@@ -55,12 +63,15 @@ pub fn serve_connection(
         Some(v) => Connection::with_version(Side::Server, v, config, Instant::now()),
         None => Connection::new(Side::Server, config, Instant::now()),
     };
-    let mut driver = Driver::new(sock, conn);
+    let server: Dispatcher = Dispatcher::new(conn)
+        .handler(Compress::new())
+        .handler(Decompress::new());
+    let mut driver = Driver::new(sock, server);
     let mut going_away = false;
     loop {
-        let mut deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
+        let mut deadline = driver.drain(|server, event| app.on_event(server, event))?;
         while !driver.connection().is_closed() && app.produce(driver.connection()) {
-            deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
+            deadline = driver.drain(|server, event| app.on_event(server, event))?;
         }
         if driver.connection().is_closed() {
             driver.linger();
@@ -68,9 +79,12 @@ pub fn serve_connection(
         }
         if shutdown.is_triggered() {
             // HTTP/2: GOAWAY, and the connection closes once its streams are done.
-            if !going_away && driver.connection().version() == Version::Http2 {
+            let server = driver.connection();
+            if !going_away && server.connection().version() == Version::Http2 {
                 going_away = true;
-                let _ = driver.connection().go_away(Reason::NO_ERROR);
+                let _ = server.send(Command::GoAway {
+                    code: Reason::NO_ERROR,
+                });
                 continue;
             }
             if app.is_idle() {
