@@ -1,7 +1,8 @@
 //! Interoperability with programs from outside cargo, over loopback: curl and python's
 //! h11 as clients of `blocking-server`, and weir's client against an h11 server; over
 //! HTTP/2 (with prior knowledge, and by `Upgrade: h2c` for curl and nghttp), curl,
-//! nghttp, h2load and python's h2 against `blocking-server`.
+//! nghttp, h2load and python's h2 against `blocking-server`; and compression, decoded
+//! by curl `--compressed` and python's `gzip` and `zlib`.
 //!
 //! Run with `cargo test -p weir-blocking --features interop --test interop`. The
 //! programs are `curl`, nghttp2's `nghttp` and `h2load`, and a `python3` that can
@@ -15,6 +16,9 @@ mod support;
 
 #[path = "interop/h2.rs"]
 mod h2;
+
+#[path = "interop/compression.rs"]
+mod compression;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -34,6 +38,8 @@ const ROWS: &[(&str, &str)] = &[
     ("curl", "HEAD"),
     ("curl", "bytes/N"),
     ("curl", "trailers"),
+    ("curl", "compressed"),
+    ("curl", "gzip upload"),
     ("h11 client", "get"),
     ("h11 client", "echo"),
     ("h11 client", "keep-alive"),
@@ -46,6 +52,7 @@ const ROWS: &[(&str, &str)] = &[
     ("curl h2", "echo"),
     ("curl h2", "bytes/N"),
     ("curl h2", "trailers"),
+    ("curl h2", "compressed"),
     ("curl h2c", "get"),
     ("curl h2c", "next stream"),
     ("curl h2c", "body: HTTP/1.1"),
@@ -57,6 +64,10 @@ const ROWS: &[(&str, &str)] = &[
     ("h2 client", "echo"),
     ("h2 client", "concurrent"),
     ("h2 client", "trailers"),
+    ("python", "gzip"),
+    ("python", "deflate"),
+    ("python", "gzip upload"),
+    ("python", "h2 gzip"),
 ];
 
 static RESULTS: Mutex<BTreeMap<(&str, &str), bool>> = Mutex::new(BTreeMap::new());
