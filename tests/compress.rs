@@ -588,3 +588,95 @@ fn a_corrupt_body_gets_400() {
         }
     }
 }
+
+#[test]
+fn a_tunnel_is_neither_compressed_nor_decoded() {
+    for version in VERSIONS {
+        let mut bench = with_chain(version);
+        let connect = Request::new("CONNECT", "example.com:443")
+            .field("host", "example.com:443")
+            .field("accept-encoding", "gzip")
+            .field("content-encoding", "gzip");
+        let stream = bench.request(connect, false);
+        // A content type that would be compressed anywhere else.
+        send_head(&mut bench, stream, text_head(), false);
+        let raw = text(5000);
+        send_data(&mut bench, stream, &raw, false);
+        bench.drive();
+        let (head, got) = bench.received(stream);
+        let head = head.expect("the 200");
+        assert_eq!(field(&head, "content-encoding"), None, "{version:?}");
+        assert!(got == raw, "{version:?}: the tunnel's bytes changed");
+        let bytes = Bytes::from_static(b"not gzip at all");
+        bench.client.send_data(stream, bytes, false).unwrap();
+        bench.drive();
+        let (_, body, _, reset) = app_view(&bench, stream);
+        assert_eq!(body, b"not gzip at all", "{version:?}");
+        assert!(!reset, "{version:?}");
+    }
+}
+
+#[test]
+fn after_an_upgrade_the_bytes_are_raw() {
+    // HTTP/1.1: a body in gzip, then 101 and a tunnel.
+    let mut bench = with_chain(Version::Http11);
+    let encoded = gzip(b"before the upgrade");
+    let upgrade = Request::new("POST", "/")
+        .field("host", "a")
+        .field("upgrade", "echo")
+        .field("connection", "upgrade")
+        .field("content-encoding", "gzip")
+        .field("content-length", encoded.len().to_string());
+    let stream = bench.client.send_request(upgrade, false).unwrap();
+    bench
+        .client
+        .send_data(stream, Bytes::from(encoded), true)
+        .unwrap();
+    bench.drive();
+    let (_, body, ended, _) = app_view(&bench, stream);
+    assert!(ended && body == b"before the upgrade");
+    let switch = Response::new(101)
+        .field("upgrade", "echo")
+        .field("connection", "upgrade");
+    send_head(&mut bench, stream, switch, false);
+    bench.drive();
+    let bytes = Bytes::from_static(b"raw, not gzip");
+    bench.client.send_data(stream, bytes, false).unwrap();
+    bench.drive();
+    let (_, body, _, reset) = app_view(&bench, stream);
+    assert_eq!(body, b"before the upgraderaw, not gzip");
+    assert!(!reset);
+}
+
+#[test]
+fn decoding_gives_the_window_back_under_manual_flow_control() {
+    // Bytes that do not compress: the encoded body is larger than the 64 KiB windows,
+    // and the application here never releases anything itself.
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: Vec<u8> = (0..300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect();
+    let encoded = gzip(&noise);
+    assert!(encoded.len() > 200_000);
+    let config = weir::Config {
+        h2_manual_flow_control: true,
+        h2_initial_window_size: 65_535,
+        h2_connection_window_size: 65_535,
+        ..weir::Config::default()
+    };
+    let mut bench = Bench::with_config(Version::Http2, config, chain);
+    let stream = post(&mut bench, "gzip", &encoded, 16 * 1024, false);
+    let (_, body, ended, reset) = app_view(&bench, stream);
+    assert!(
+        ended && !reset,
+        "{} of {} bytes decoded",
+        body.len(),
+        noise.len()
+    );
+    assert!(body == noise);
+}

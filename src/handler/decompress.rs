@@ -37,10 +37,13 @@ const DEFAULT_MAX_SIZE: usize = 8 << 20;
 /// of it is never read. Had the application already begun its response, the stream is
 /// reset with CANCEL instead.
 ///
-/// **Flow control**: the handler gives back the window of the encoded bytes as it
-/// decodes them ([`Command::ReleaseCapacity`]), and drops the application's own
-/// releases for a decoded stream, which count decoded bytes. What the client can make
-/// the application hold is then bounded by `max_size`.
+/// **Flow control** (HTTP/2 with `Config::h2_manual_flow_control`): the handler gives
+/// back the window of the encoded bytes as it decodes them
+/// ([`Command::ReleaseCapacity`]), and drops the application's own releases for a
+/// decoded stream, which count decoded bytes. What the client can make the
+/// application hold is then bounded by `max_size`.
+///
+/// A `CONNECT` request's bytes, and those after a 101, are a tunnel's: never decoded.
 ///
 /// ```
 /// use std::io::Write;
@@ -180,17 +183,17 @@ impl<M> Handler<M> for Decompress {
         opts: &Options,
         next: Next<'_, M>,
     ) -> Vec<Command> {
-        // Without a body there is nothing to decode.
-        if let Some(coding) = Some(&request.fields)
-            .filter(|_| !end_stream)
-            .and_then(coding)
-        {
+        // Without a body there is nothing to decode, and what follows a CONNECT is a
+        // tunnel's bytes, not content (RFC 9110 §9.3.6).
+        let content = !end_stream && !request.is_method("CONNECT");
+        if let Some(coding) = Some(&request.fields).filter(|_| content).and_then(coding) {
             request.fields.remove("content-encoding");
             // RFC 9110 §8.6: the length was that of the encoded content.
             request.fields.remove("content-length");
             let s = Stream {
                 body: Body::Decoding(Box::new(Decoder::new(coding, self.max_size))),
                 version: opts.version,
+                release: opts.version == Version::Http2 && opts.config.h2_manual_flow_control,
                 responded: false,
             };
             self.streams.insert(stream, s);
@@ -211,7 +214,7 @@ impl<M> Handler<M> for Decompress {
             return self.process(commands);
         };
         let mut commands = Vec::new();
-        if !data.is_empty() {
+        if s.release && !data.is_empty() {
             // The encoded bytes are consumed here (see "Flow control" above).
             commands.push(Command::ReleaseCapacity {
                 stream,
@@ -247,6 +250,13 @@ impl<M> Handler<M> for Decompress {
             // Decoded bytes are not the bytes the peer's window counts; this handler
             // gives those back itself.
             Info::Command(Command::ReleaseCapacity { .. }) => Vec::new(),
+            Info::Event(tunnel @ Event::Tunnel { .. }) => {
+                // After a 101 the stream carries a tunnel's raw bytes; the body before
+                // it was complete (and decoded) first.
+                self.streams.remove(&stream);
+                let commands = next.info(stream, Info::Event(tunnel));
+                self.process(commands)
+            }
             Info::Event(trailers @ Event::Trailers { .. }) => {
                 // The trailers end the body: the encoded stream must end with it.
                 let plain = match decoder.feed(&[], true) {
@@ -297,6 +307,9 @@ fn coding(fields: &Fields) -> Option<Coding> {
 struct Stream {
     body: Body,
     version: Version,
+    /// The connection counts received bytes until the application releases them
+    /// (HTTP/2 with `h2_manual_flow_control`): this handler releases what it decodes.
+    release: bool,
     /// A final response went out: an error can no longer be answered.
     responded: bool,
 }
