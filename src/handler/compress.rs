@@ -59,7 +59,7 @@ impl Coding {
 /// the identity body: RFC 9110 would allow any coding, but a client that says nothing
 /// is usually one that cannot decode.
 ///
-/// **What is left as it is**: a response to `HEAD` (it has no content, RFC 9110
+/// **What is not compressed**: a response to `HEAD` (it has no content, RFC 9110
 /// §9.3.2) or to `CONNECT` (a tunnel); 1xx, 204 and 304 (no content, §15.2, §15.3.5,
 /// §15.4.5), and a 101 makes the stream a tunnel; 206 and anything with
 /// `content-range` (the range is of the identity representation, §14.4); a response
@@ -71,10 +71,11 @@ impl Coding {
 ///
 /// - no `content-type` at all (RFC 9110 §8.3 lets the recipient take it for
 ///   `application/octet-stream`, so it is treated as that);
-/// - `image/*` except `image/svg+xml`, `audio/*`, `video/*`, `font/woff`, `font/woff2`;
+/// - `image/*` except `image/svg+xml`, `audio/*`, `video/*`, and the compressed font
+///   formats `font/woff` and `font/woff2` (RFC 8081);
 /// - `application/octet-stream`, `zip`, `gzip`, `x-gzip`, `zstd`, `x-bzip2`, `x-xz`,
-///   `x-7z-compressed`, `x-rar-compressed`, `vnd.rar`, and every type with a `+zip` or
-///   `+gzip` suffix (RFC 6839 §3.6, RFC 8081).
+///   `x-7z-compressed`, `x-rar-compressed`, `vnd.rar`, and every type with a `+zip`
+///   (RFC 6839 §3.6) or `+gzip` suffix.
 ///
 /// **A compressed response** gets `content-encoding` (RFC 9110 §8.4) and
 /// `vary: accept-encoding` (§12.5.5, added to what it already varies with); a strong

@@ -27,15 +27,15 @@ const DEFAULT_MAX_SIZE: usize = 8 << 20;
 /// **Bounds**: a body that decodes to more than [`max_size`](Decompress::max_size)
 /// bytes (8 MiB by default) is answered with 413 Content Too Large (RFC 9110
 /// §15.5.14), and one that is not valid gzip or zlib with 400 Bad Request (§15.5.1);
-/// decoding stops there, so a decompression bomb costs at most `max_size` bytes of
-/// memory. The rest of the chain and the application are told the stream was reset
+/// decoding stops there, so a decompression bomb costs at most `max_size` decoded
+/// bytes. The rest of the chain and the application are told the stream was reset
 /// (`Terminate::Reset` with `CANCEL`, as [`Event::StreamReset`] for the application)
 /// and get nothing more of it; what they send for it is dropped (or, once the stream
-/// is over, refused by the connection as for any stream that ended). If the request body
-/// has not ended yet, the 413 (or 400) says `connection: close` on HTTP/1.1 and is
-/// followed by RST_STREAM with NO_ERROR on HTTP/2 (RFC 9113 §8.1), so that the rest
-/// of it is never read. Had the application already begun its response, the stream is
-/// reset with CANCEL instead.
+/// is over, refused by the connection as for any stream that ended). If the request
+/// body has not ended yet, the 413 (or 400) says `connection: close` on HTTP/1.1 and
+/// is followed by RST_STREAM with NO_ERROR on HTTP/2 (RFC 9113 §8.1), so that the
+/// rest of it is never read. Had the application already begun its response, the
+/// stream is reset with CANCEL instead.
 ///
 /// **Flow control** (HTTP/2 with `Config::h2_manual_flow_control`): the handler gives
 /// back the window of the encoded bytes as it decodes them
