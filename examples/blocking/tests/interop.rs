@@ -417,26 +417,32 @@ fn curl_trailers() {
 
 // ---- python's h11 as a client of blocking-server ------------------------------------
 
-#[test]
-fn h11_client_against_blocking_server() {
-    let cases = ["get", "echo", "keep-alive"];
-    let mut rows = Rows::new("h11 client", &cases);
+/// Runs the python client `name` (in `tests/interop/`) against a new
+/// `blocking-server`: each of `cases` of `peer` is ok if it printed `ok CASE`, and it
+/// must exit 0.
+fn python_client(peer: &'static str, cases: &[&'static str], name: &str) {
+    let mut rows = Rows::new(peer, cases);
     let python = python();
     let server = Program::blocking_server();
-    let run = run(
-        python,
-        &[&script("h11_client.py"), &server.authority()],
-        b"",
-    );
+    let run = run(python, &[&script(name), &server.authority()], b"");
     let said = run.stdout_text();
     for case in cases {
         rows.set(case, said.lines().any(|l| l == format!("ok {case}")));
     }
     assert!(
         run.status.success(),
-        "the h11 client failed ({}):\n{said}{}",
+        "{name} failed ({}):\n{said}{}",
         run.status,
         run.stderr
+    );
+}
+
+#[test]
+fn h11_client_against_blocking_server() {
+    python_client(
+        "h11 client",
+        &["get", "echo", "keep-alive"],
+        "h11_client.py",
     );
 }
 

@@ -75,22 +75,5 @@ fn curl_gzip_upload() {
 #[test]
 fn python_decodes_gzip_and_deflate() {
     let cases = ["gzip", "deflate", "gzip upload", "h2 gzip"];
-    let mut rows = Rows::new("python", &cases);
-    let python = python();
-    let server = Program::blocking_server();
-    let run = run(
-        python,
-        &[&script("compression_client.py"), &server.authority()],
-        b"",
-    );
-    let said = run.stdout_text();
-    for case in cases {
-        rows.set(case, said.lines().any(|l| l == format!("ok {case}")));
-    }
-    assert!(
-        run.status.success(),
-        "the python client failed ({}):\n{said}{}",
-        run.status,
-        run.stderr
-    );
+    python_client("python", &cases, "compression_client.py");
 }
