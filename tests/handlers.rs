@@ -3,15 +3,18 @@
 //! commands intercepted and rewritten, `info` routing, `terminate` on a normal end and
 //! on a reset, `early_error` rewriting the response, held writes on a full buffer.
 
+#[path = "support/bench.rs"]
+mod bench;
+
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Instant;
 
+use bench::{Bench, VERSIONS};
 use bytes::Bytes;
 use weir::handler::{Dispatcher, Handler, Info, Next, Options, Terminate};
 use weir::{
-    Command, Config, Connection, Error, Event, Head, Initiator, Output, PartialRequest, Reason,
-    Request, Response, Side, StreamId, Version,
+    Command, Config, Error, Event, Initiator, Output, PartialRequest, Reason, Request, Response,
+    StreamId, Version,
 };
 
 /// The application's messages to its handlers.
@@ -156,6 +159,46 @@ impl Handler<Msg> for Answerer {
     }
 }
 
+/// Holds each final response head until the first body command, then sends it with
+/// the body's first length in a header: a handler that decides on the head by the
+/// body, as a compressor does.
+#[derive(Default)]
+struct HoldHead {
+    held: std::collections::HashMap<StreamId, Response>,
+}
+
+impl<M> Handler<M> for HoldHead {
+    fn info(&mut self, stream: StreamId, info: Info<M>, next: Next<'_, M>) -> Vec<Command> {
+        let mut out = Vec::new();
+        for command in next.info(stream, info) {
+            match command {
+                Command::Response {
+                    stream,
+                    head,
+                    end_stream: false,
+                } if head.status >= 200 => {
+                    self.held.insert(stream, head);
+                }
+                Command::Data { stream, .. } if self.held.contains_key(&stream) => {
+                    let Command::Data { data, .. } = &command else {
+                        unreachable!()
+                    };
+                    let head = self.held.remove(&stream).unwrap();
+                    let head = head.field("x-first", data.len().to_string());
+                    out.push(Command::Response {
+                        stream,
+                        head,
+                        end_stream: false,
+                    });
+                    out.push(command);
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+}
+
 /// Rewrites an early error's response.
 struct Teapot;
 
@@ -173,108 +216,9 @@ impl<M> Handler<M> for Teapot {
     }
 }
 
-/// A client connection and a server dispatcher wired together in memory.
-struct Bench {
-    client: Connection,
-    server: Dispatcher<Msg>,
-    now: Instant,
-    client_events: Vec<Event>,
-    server_events: Vec<Event>,
-    wire_to_client: Vec<u8>,
-}
-
-impl Bench {
-    fn new(version: Version, server: impl FnOnce(Dispatcher<Msg>) -> Dispatcher<Msg>) -> Bench {
-        let now = Instant::now();
-        let conn = Connection::with_version(Side::Server, version, Config::default(), now);
-        Bench {
-            client: Connection::with_version(Side::Client, version, Config::default(), now),
-            server: server(Dispatcher::new(conn)),
-            now,
-            client_events: Vec::new(),
-            server_events: Vec::new(),
-            wire_to_client: Vec::new(),
-        }
-    }
-
-    /// Moves bytes both ways until both sides wait.
-    fn drive(&mut self) {
-        let mut buf = Vec::new();
-        let mut eof_sent = false;
-        loop {
-            let mut moved = false;
-            loop {
-                match self.client.poll_output(&mut buf) {
-                    Output::Transmit => {
-                        self.server.handle_input(self.now, &buf);
-                        buf.clear();
-                        moved = true;
-                    }
-                    Output::Event(e) => {
-                        self.client_events.push(e);
-                        moved = true;
-                    }
-                    Output::Timeout(_) => break,
-                }
-            }
-            loop {
-                match self.server.poll_output(&mut buf) {
-                    Output::Transmit => {
-                        self.wire_to_client.extend_from_slice(&buf);
-                        self.client.handle_input(self.now, &buf);
-                        buf.clear();
-                        moved = true;
-                    }
-                    Output::Event(e) => {
-                        self.server_events.push(e);
-                        moved = true;
-                    }
-                    Output::Timeout(_) => break,
-                }
-            }
-            if self.server.is_write_closed() && !eof_sent {
-                eof_sent = true;
-                self.client.handle_eof(self.now);
-                moved = true;
-            }
-            if !moved {
-                return;
-            }
-        }
-    }
-
-    fn request(&mut self, req: Request, end: bool) -> StreamId {
-        let id = self.client.send_request(req, end).unwrap();
-        self.drive();
-        id
-    }
-
-    /// The response the client received on `stream`: its head and whole body.
-    fn response(&self, stream: StreamId) -> (Response, Vec<u8>) {
-        let mut head = None;
-        let mut body = Vec::new();
-        for e in &self.client_events {
-            match e {
-                Event::Headers {
-                    stream: s,
-                    head: Head::Response(r),
-                    ..
-                } if *s == stream && r.status >= 200 => head = Some(r.clone()),
-                Event::Data {
-                    stream: s, data, ..
-                } if *s == stream => body.extend_from_slice(data),
-                _ => {}
-            }
-        }
-        (head.expect("a final response"), body)
-    }
-}
-
 fn get(path: &'static str) -> Request {
     Request::new("GET", path).field("host", "a")
 }
-
-const VERSIONS: [Version; 2] = [Version::Http11, Version::Http2];
 
 fn recorders(log: &Log) -> impl FnOnce(Dispatcher<Msg>) -> Dispatcher<Msg> {
     let (a, b) = (log.clone(), log.clone());
@@ -350,7 +294,7 @@ fn callbacks_run_in_chain_order_and_terminate_after_both_ends() {
 #[test]
 fn handlers_rewrite_the_applications_commands() {
     for version in VERSIONS {
-        let mut bench = Bench::new(version, |d| d.handler(Shout));
+        let mut bench: Bench<Msg> = Bench::new(version, |d| d.handler(Shout));
         let stream = bench.request(get("/"), true);
         let head = Response::new(200).field("content-length", "5");
         bench
@@ -593,9 +537,7 @@ fn writes_refused_for_a_full_buffer_are_held_and_resumed_on_writable() {
             send_buffer_per_stream: 1024,
             ..Config::default()
         };
-        let mut bench = Bench::new(version, |d| d.handler(Shout));
-        let conn = Connection::with_version(Side::Server, version, config, bench.now);
-        bench.server = Dispatcher::new(conn).handler(Shout);
+        let mut bench: Bench<Msg> = Bench::with_config(version, config, |d| d.handler(Shout));
         let stream = bench.request(get("/big"), true);
         bench
             .server
@@ -644,5 +586,39 @@ fn writes_refused_for_a_full_buffer_are_held_and_resumed_on_writable() {
         let body = bench.response(stream).1;
         assert_eq!(body.len(), 20 * 700, "{version:?}");
         assert!(body.iter().all(|&b| b == b'A'));
+    }
+}
+
+#[test]
+fn body_writes_reach_a_handler_that_holds_the_head() {
+    for version in VERSIONS {
+        let mut bench: Bench<Msg> = Bench::new(version, |d| d.handler(HoldHead::default()));
+        let stream = bench.request(get("/"), true);
+        let head = Response::new(200);
+        let response = Command::Response {
+            stream,
+            head,
+            end_stream: false,
+        };
+        bench.server.send(response).unwrap();
+        bench.drive();
+        assert!(
+            bench.received(stream).0.is_none(),
+            "{version:?}: the head is held"
+        );
+        // No response reached the connection, so the stream has no send buffer yet:
+        // the write goes to the handler all the same.
+        for (piece, end_stream) in [("first", false), ("second", true)] {
+            let data = Command::Data {
+                stream,
+                data: piece.into(),
+                end_stream,
+            };
+            bench.server.send(data).unwrap();
+        }
+        bench.drive();
+        let (head, body) = bench.response(stream);
+        assert_eq!(head.fields.get("x-first"), Some(&b"5"[..]), "{version:?}");
+        assert_eq!(body, b"firstsecond");
     }
 }

@@ -150,6 +150,13 @@ impl<'a, M> Next<'a, M> {
         Next { rest, last }
     }
 
+    /// The same rest of the chain, borrowed again, for a handler that calls it more
+    /// than once in one callback: a decoder that passes on its last bytes, then the
+    /// trailers that ended them.
+    pub fn reborrow(&mut self) -> Next<'_, M> {
+        Next::new(self.rest, self.last)
+    }
+
     /// Runs [`Handler::init`] on the rest of the chain.
     pub fn init(
         self,

@@ -72,6 +72,10 @@ pub struct Dispatcher<M = ()> {
 struct Ends {
     received: bool,
     sent: bool,
+    /// The application sent a final response head that has not reached the connection:
+    /// a handler holds it (a compressor decides on the coding with the first body
+    /// bytes), so the stream has no send buffer to measure body writes against yet.
+    head_held: bool,
 }
 
 impl<M> std::fmt::Debug for Dispatcher<M> {
@@ -141,6 +145,11 @@ impl<M> Dispatcher<M> {
         self.conn.is_write_closed()
     }
 
+    /// See [`Connection::wants_input`].
+    pub fn wants_input(&self) -> bool {
+        self.conn.wants_input()
+    }
+
     /// The next output, as [`Connection::poll_output`] gives it, with the events that
     /// reached the end of the chain. The handlers run here, as events come.
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
@@ -159,17 +168,29 @@ impl<M> Dispatcher<M> {
     /// out of it. Returns the first refusal, else the new stream of a `Push` (or of a
     /// `Request`). A `Data` command for a stream whose send buffer is full is refused
     /// with [`Misuse::BufferFull`] before any handler sees it: wait for
-    /// `Event::Writable`, as with the connection.
+    /// `Event::Writable`, as with the connection. While a handler holds the stream's
+    /// final response head, body writes go to the handlers whatever the buffer says.
     pub fn send(&mut self, command: Command) -> Result<Option<StreamId>, Misuse> {
         let Some(stream) = command.stream() else {
             // No stream to route it by (a new request, PING, GOAWAY).
             return self.execute(command);
         };
+        if let Command::Response { head, .. } = &command {
+            if let Some(e) = self.streams.get_mut(&stream).filter(|_| head.status >= 200) {
+                // Cleared when the head reaches the connection, at once unless a handler
+                // holds it.
+                e.head_held = true;
+            }
+        }
+        let head_held = self.streams.get(&stream).is_some_and(|e| e.head_held);
         // An empty end carries nothing to buffer: it is always taken, behind what is
         // held, as the connection takes it.
         let bytes = matches!(&command, Command::Data { data, end_stream, .. }
             if !(data.is_empty() && *end_stream));
-        if bytes && (self.held.contains_key(&stream) || self.conn.send_capacity(stream) == 0) {
+        if bytes
+            && !head_held
+            && (self.held.contains_key(&stream) || self.conn.send_capacity(stream) == 0)
+        {
             if self.held.contains_key(&stream) {
                 return Err(Misuse::BufferFull);
             }
@@ -214,7 +235,7 @@ impl<M> Dispatcher<M> {
             } => {
                 let ends = Ends {
                     received: end_stream,
-                    sent: false,
+                    ..Ends::default()
                 };
                 self.streams.insert(stream, ends);
                 self.opts.version = self.conn.version();
@@ -343,6 +364,7 @@ impl<M> Dispatcher<M> {
                 return Ok(None);
             }
         }
+        let final_head = matches!(&command, Command::Response { head, .. } if head.status >= 200);
         let ends = match &command {
             Command::Response {
                 head, end_stream, ..
@@ -378,12 +400,16 @@ impl<M> Dispatcher<M> {
                     // as it answers requests.
                     let ends = Ends {
                         received: true,
-                        sent: false,
+                        ..Ends::default()
                     };
                     self.streams.insert(promised, ends);
                     let commands = Next::new(&mut self.chain, &mut self.last)
                         .init(promised, request, true, &self.opts);
                     self.run(commands);
+                }
+                if let (true, Some(e)) = (final_head, stream.and_then(|s| self.streams.get_mut(&s)))
+                {
+                    e.head_held = false;
                 }
                 if let (true, Some(s)) = (ends, stream) {
                     if let Some(e) = self.streams.get_mut(&s) {

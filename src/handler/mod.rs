@@ -21,11 +21,38 @@
 //! [`Dispatcher::poll_output`] exactly as it drains
 //! [`Connection::poll_output`](crate::Connection::poll_output), and the application
 //! sends its commands with [`Dispatcher::send`].
+//!
+//! Built in, besides the [`DefaultHandler`] that ends every chain, with the cargo
+//! feature `compression` (on by default): `Compress`, which compresses response bodies
+//! as `accept-encoding` asks, and `Decompress`, which decodes compressed request
+//! bodies within a bound. Put `Compress` first, so that it sees every response as it
+//! finally is:
+//!
+//! ```
+//! # #[cfg(feature = "compression")] {
+//! use std::time::Instant;
+//! use weir::handler::{Compress, Decompress, Dispatcher};
+//! use weir::{Config, Connection, Side};
+//!
+//! let conn = Connection::new(Side::Server, Config::default(), Instant::now());
+//! let server: Dispatcher = Dispatcher::new(conn)
+//!     .handler(Compress::new())
+//!     .handler(Decompress::new().max_size(1 << 20));
+//! # }
+//! ```
 
 mod chain;
+#[cfg(feature = "compression")]
+mod compress;
+#[cfg(feature = "compression")]
+mod decompress;
 mod default;
 mod dispatch;
 
 pub use chain::{Handler, Info, Next, Options, Terminate};
+#[cfg(feature = "compression")]
+pub use compress::Compress;
+#[cfg(feature = "compression")]
+pub use decompress::Decompress;
 pub use default::DefaultHandler;
 pub use dispatch::Dispatcher;

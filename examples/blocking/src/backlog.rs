@@ -1,15 +1,16 @@
 //! [`Backlog`]: what the routes sent on a stream while its send buffer was full, kept in
 //! order and sent again when the connection says the stream is `Writable`.
 
+use crate::endpoint::Responder;
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
-use weir::{Connection, Fields, Misuse, StreamId};
+use weir::{Fields, Misuse, StreamId};
 
 /// One write that waits its turn.
 #[derive(Debug)]
 enum Piece {
     /// Body bytes; `echo`: they are received body sent back, released to the peer's
-    /// window (`Connection::release_capacity`) once the connection has taken them.
+    /// window (`Responder::release_capacity`) once the connection has taken them.
     Data { data: Bytes, end: bool, echo: bool },
     /// Trailers: never refused, but they must follow the data that waits.
     Trailers(Fields),
@@ -30,45 +31,49 @@ impl Backlog {
     /// them wait too. `echo`: see [`Piece::Data`].
     pub(crate) fn data(
         &mut self,
-        conn: &mut Connection,
+        server: &mut dyn Responder,
         stream: StreamId,
         data: Bytes,
         end: bool,
         echo: bool,
     ) -> Result<(), Misuse> {
-        self.push(conn, stream, Piece::Data { data, end, echo })
+        self.push(server, stream, Piece::Data { data, end, echo })
     }
 
     /// Sends trailers on `stream` behind whatever waits there.
     pub(crate) fn trailers(
         &mut self,
-        conn: &mut Connection,
+        server: &mut dyn Responder,
         stream: StreamId,
         fields: Fields,
     ) -> Result<(), Misuse> {
-        self.push(conn, stream, Piece::Trailers(fields))
+        self.push(server, stream, Piece::Trailers(fields))
     }
 
     fn push(
         &mut self,
-        conn: &mut Connection,
+        server: &mut dyn Responder,
         stream: StreamId,
         piece: Piece,
     ) -> Result<(), Misuse> {
         self.streams.entry(stream).or_default().push_back(piece);
-        self.resume(conn, stream)
+        self.resume(server, stream)
     }
 
     /// Sends what waits on `stream` until the buffer is full again (call it on
     /// `Event::Writable`).
-    pub(crate) fn resume(&mut self, conn: &mut Connection, stream: StreamId) -> Result<(), Misuse> {
+    pub(crate) fn resume(
+        &mut self,
+        server: &mut dyn Responder,
+        stream: StreamId,
+    ) -> Result<(), Misuse> {
         let Some(queue) = self.streams.get_mut(&stream) else {
             return Ok(());
         };
         while let Some(piece) = queue.front() {
             let sent = match piece {
-                Piece::Data { data, end, .. } => conn.send_data(stream, data.clone(), *end),
-                Piece::Trailers(fields) => conn.send_trailers(stream, fields.clone()),
+                Piece::Data { data, end, .. } => server.send_data(stream, data.clone(), *end),
+                Piece::Trailers(fields) => server.send_trailers(stream, fields.clone()),
             };
             match sent {
                 Ok(()) => {
@@ -76,7 +81,7 @@ impl Backlog {
                         data, echo: true, ..
                     }) = queue.pop_front()
                     {
-                        conn.release_capacity(stream, data.len())?;
+                        server.release_capacity(stream, data.len())?;
                     }
                 }
                 Err(Misuse::BufferFull) => return Ok(()),

@@ -1,6 +1,7 @@
 //! [`Driver`]: the driving loop of the crate documentation of `weir`, over a blocking
 //! [`TcpStream`], cut into its two halves so that a server and a client can both use it.
 
+use crate::endpoint::Drive;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
@@ -17,24 +18,25 @@ const READY_READS: usize = 16;
 const LINGER: Duration = Duration::from_secs(1);
 const LINGER_BYTES: usize = 1 << 20;
 
-/// A [`Connection`] bound to a [`TcpStream`].
+/// A [`Connection`] (or another machine that [drives](Drive) like one, such as a
+/// dispatcher with its handlers) bound to a [`TcpStream`].
 ///
 /// The loop is: [`drain`](Driver::drain) (which writes what the connection transmits,
 /// hands events over and returns the next deadline), then [`wait`](Driver::wait) for one
 /// input, and again. After each drain, a connection whose writing side is done has its
 /// socket's write half shut down (once).
 #[derive(Debug)]
-pub struct Driver {
+pub struct Driver<C = Connection> {
     sock: TcpStream,
-    conn: Connection,
+    conn: C,
     out: Vec<u8>,
     buf: Box<[u8]>,
     write_shut: bool,
 }
 
-impl Driver {
+impl<C: Drive> Driver<C> {
     /// Binds `conn` to `sock`.
-    pub fn new(sock: TcpStream, conn: Connection) -> Driver {
+    pub fn new(sock: TcpStream, conn: C) -> Driver<C> {
         Driver {
             sock,
             conn,
@@ -45,7 +47,7 @@ impl Driver {
     }
 
     /// The connection, to send commands on.
-    pub fn connection(&mut self) -> &mut Connection {
+    pub fn connection(&mut self) -> &mut C {
         &mut self.conn
     }
 
@@ -59,7 +61,7 @@ impl Driver {
     /// commands). Returns the deadline (`None`: none).
     pub fn drain(
         &mut self,
-        mut on_event: impl FnMut(&mut Connection, Event),
+        mut on_event: impl FnMut(&mut C, Event),
     ) -> io::Result<Option<Instant>> {
         let deadline = loop {
             match self.conn.poll_output(&mut self.out) {

@@ -3,12 +3,14 @@
 //! The whole adapter is the driving loop of `weir`'s crate documentation, over a
 //! blocking [`TcpStream`](std::net::TcpStream):
 //!
-//! - [`Driver`] binds a [`weir::Connection`] to a socket: [`drain`](Driver::drain) writes
+//! - [`Driver`] binds a [`weir::Connection`] (or a [`weir::handler::Dispatcher`], anything
+//!   that [drives](Drive) like one) to a socket: [`drain`](Driver::drain) writes
 //!   what the connection transmits and hands events over until it reports its deadline,
 //!   [`wait`](Driver::wait) reads once (with the deadline as the socket's read timeout)
 //!   and feeds bytes, end of input or the timeout back in;
 //! - [`Server`] accepts connections and serves each with an [`Application`] on its own
-//!   thread, and [`ShutdownHandle`] stops it gracefully;
+//!   thread, through the built-in compression handlers; the application answers with
+//!   the verbs of a [`Responder`]; [`ShutdownHandle`] stops the server gracefully;
 //! - [`Routes`] is the application of the example servers (`EXAMPLE-SERVERS.md`);
 //! - [`Client`] sends commands and pulls events one at a time;
 //! - [`StreamIo`] is one stream as [`std::io::Read`] + [`std::io::Write`] (weir's
@@ -34,6 +36,7 @@ pub mod args;
 mod backlog;
 mod client;
 mod driver;
+mod endpoint;
 pub mod generate;
 mod routes;
 mod server;
@@ -42,6 +45,7 @@ mod stream_server;
 
 pub use client::Client;
 pub use driver::Driver;
+pub use endpoint::{Drive, Responder};
 pub use routes::{Routes, HELLO, PUSH_NEEDS_H2};
 pub use server::{serve_connection, Application, Server, ShutdownHandle};
 pub use stream_io::StreamIo;

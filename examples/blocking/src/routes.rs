@@ -2,11 +2,12 @@
 //! written against events and commands only.
 
 use crate::backlog::Backlog;
+use crate::endpoint::Responder;
 use crate::generate::{Generator, Kind, MAX_GENERATED};
 use crate::server::{Application, ShutdownHandle};
 use bytes::Bytes;
 use std::collections::HashMap;
-use weir::{Connection, Event, Fields, Head, Misuse, Request, Response, StreamId, Version};
+use weir::{Event, Fields, Head, Misuse, Request, Response, StreamId, Version};
 
 /// The body of `GET /` and of every request no other route takes.
 pub const HELLO: &str = "Hello, World!\n";
@@ -29,7 +30,7 @@ pub const PUSH_NEEDS_H2: &str = "push needs HTTP/2\n";
 /// `connection: close`.
 ///
 /// A write the connection refuses for a full send buffer waits, in order, until the
-/// stream is `Writable`. Received body is released (`Connection::release_capacity`) as
+/// stream is `Writable`. Received body is released (`Responder::release_capacity`) as
 /// it is consumed, an echo once the connection took it back: with
 /// `h2_manual_flow_control` a peer that sends and never reads cannot make an echo grow.
 #[derive(Debug, Default)]
@@ -70,12 +71,18 @@ impl Routes {
         }
     }
 
-    fn on_request(&mut self, conn: &mut Connection, stream: StreamId, req: &Request, end: bool) {
+    fn on_request(
+        &mut self,
+        server: &mut dyn Responder,
+        stream: StreamId,
+        req: &Request,
+        end: bool,
+    ) {
         let head_only = req.is_method("HEAD");
         let get = req.is_method("GET") || head_only;
         if req.is_method("CONNECT") {
             // Any authority: the tunnel leads back to us.
-            report(conn.send_response(stream, Response::new(200), false));
+            report(server.send_response(stream, Response::new(200), false));
             self.streams.insert(stream, State::Tunnel);
             return;
         }
@@ -85,20 +92,20 @@ impl Routes {
             && req.fields.has_token("connection", "upgrade")
         {
             if end {
-                self.switch_to_echo(conn, stream);
+                self.switch_to_echo(server, stream);
             } else {
-                report(conn.accept_body(stream));
+                report(server.accept_body(stream));
                 self.streams.insert(stream, State::UpgradeAfterBody);
             }
             return;
         }
         let path = path_of(&req.target);
         if path == b"/echo" && (req.is_method("POST") || req.is_method("PUT")) {
-            report(conn.accept_body(stream));
+            report(server.accept_body(stream));
             let head = self
                 .final_head(200)
                 .field("content-type", "application/octet-stream");
-            report(conn.send_response(stream, head, end));
+            report(server.send_response(stream, head, end));
             if !end {
                 self.streams.insert(stream, State::Echo);
             }
@@ -109,21 +116,21 @@ impl Routes {
                 .into_iter()
                 .find_map(|(prefix, kind)| Some((path.strip_prefix(prefix)?, kind)));
             if let Some((n, kind)) = generated.filter(|(n, _)| is_digits(n)) {
-                return self.generated(conn, stream, kind, n, head_only);
+                return self.generated(server, stream, kind, n, head_only);
             }
             match path {
                 b"/push" if req.version == Version::Http2 => {
-                    return self.push(conn, stream, req, head_only)
+                    return self.push(server, stream, req, head_only)
                 }
-                b"/push" => return self.fixed(conn, stream, head_only, 200, PUSH_NEEDS_H2),
-                b"/trailers" => return self.trailers(conn, stream, head_only),
+                b"/push" => return self.fixed(server, stream, head_only, 200, PUSH_NEEDS_H2),
+                b"/trailers" => return self.trailers(server, stream, head_only),
                 _ => {}
             }
         }
         if end {
-            self.hello(conn, stream, 0, head_only);
+            self.hello(server, stream, 0, head_only);
         } else {
-            report(conn.accept_body(stream));
+            report(server.accept_body(stream));
             let state = State::Hello {
                 received: 0,
                 head_only,
@@ -133,10 +140,10 @@ impl Routes {
     }
 
     /// Request body bytes (`end`: the body is over).
-    fn on_body(&mut self, conn: &mut Connection, stream: StreamId, data: Bytes, end: bool) {
+    fn on_body(&mut self, server: &mut dyn Responder, stream: StreamId, data: Bytes, end: bool) {
         if !matches!(self.streams.get(&stream), Some(State::Echo | State::Tunnel)) {
             // Consumed here and now: the peer may send as much again.
-            report(conn.release_capacity(stream, data.len()));
+            report(server.release_capacity(stream, data.len()));
         }
         let Some(state) = self.streams.get_mut(&stream) else {
             // The response is complete; the rest of the request body does not matter.
@@ -151,19 +158,19 @@ impl Routes {
                 if end {
                     let (received, head_only) = (*received, *head_only);
                     self.streams.remove(&stream);
-                    self.hello(conn, stream, received, head_only);
+                    self.hello(server, stream, received, head_only);
                 }
             }
             State::UpgradeAfterBody => {
                 if end {
                     self.streams.remove(&stream);
-                    self.switch_to_echo(conn, stream);
+                    self.switch_to_echo(server, stream);
                 }
             }
             State::Echo | State::Tunnel => {
                 // Echoed as it arrives: this is what makes the exchange full duplex.
                 if !data.is_empty() || end {
-                    report(self.backlog.data(conn, stream, data, end, true));
+                    report(self.backlog.data(server, stream, data, end, true));
                 }
                 if end {
                     self.streams.remove(&stream);
@@ -182,56 +189,65 @@ impl Routes {
         }
     }
 
-    fn hello(&mut self, conn: &mut Connection, stream: StreamId, received: u64, head_only: bool) {
+    fn hello(
+        &mut self,
+        server: &mut dyn Responder,
+        stream: StreamId,
+        received: u64,
+        head_only: bool,
+    ) {
         let head = self
             .final_head(200)
             .field("content-type", "text/plain")
             .field("x-body-length", received.to_string());
-        self.send_fixed(conn, stream, head, head_only, HELLO);
+        self.send_fixed(server, stream, head, head_only, HELLO);
     }
 
     fn fixed(
         &mut self,
-        conn: &mut Connection,
+        server: &mut dyn Responder,
         stream: StreamId,
         head_only: bool,
         status: u16,
         body: impl Into<Bytes>,
     ) {
         let head = self.final_head(status).field("content-type", "text/plain");
-        self.send_fixed(conn, stream, head, head_only, body);
+        self.send_fixed(server, stream, head, head_only, body);
     }
 
-    fn switch_to_echo(&mut self, conn: &mut Connection, stream: StreamId) {
+    fn switch_to_echo(&mut self, server: &mut dyn Responder, stream: StreamId) {
         let head = Response::new(101)
             .field("upgrade", "echo")
             .field("connection", "upgrade");
-        report(conn.send_response(stream, head, false));
+        report(server.send_response(stream, head, false));
         self.streams.insert(stream, State::Tunnel);
     }
 
     /// Pushes `/bytes/16` and `/text/64`, then answers `pushed N` (N: the pushes the
-    /// client accepted; it may have disabled push).
-    fn push(&mut self, conn: &mut Connection, stream: StreamId, req: &Request, head_only: bool) {
+    /// client accepted; it may have disabled push). Each promised request comes back
+    /// through the handlers as a request of its own, answered by its route.
+    fn push(
+        &mut self,
+        server: &mut dyn Responder,
+        stream: StreamId,
+        req: &Request,
+        head_only: bool,
+    ) {
         let mut pushed = 0;
-        for (path, kind, n) in [
-            ("/bytes/16", Kind::Bytes, "16"),
-            ("/text/64", Kind::Text, "64"),
-        ] {
+        for path in ["/bytes/16", "/text/64"] {
             let mut promise = Request::new("GET", path);
             promise.scheme = req.scheme.clone();
             promise.authority = req.authority.clone();
-            if let Ok(promised) = conn.push(stream, promise) {
+            if server.push(stream, promise).is_ok() {
                 pushed += 1;
-                self.generated(conn, promised, kind, n.as_bytes(), false);
             }
         }
-        self.fixed(conn, stream, head_only, 200, format!("pushed {pushed}\n"));
+        self.fixed(server, stream, head_only, 200, format!("pushed {pushed}\n"));
     }
 
     fn generated(
         &mut self,
-        conn: &mut Connection,
+        server: &mut dyn Responder,
         stream: StreamId,
         kind: Kind,
         digits: &[u8],
@@ -243,7 +259,7 @@ impl Routes {
             .filter(|&n| n <= MAX_GENERATED);
         let Some(len) = len else {
             let body = format!("N is too large: the largest is {MAX_GENERATED}\n");
-            return self.fixed(conn, stream, head_only, 400, body);
+            return self.fixed(server, stream, head_only, 400, body);
         };
         let content_type = match kind {
             Kind::Bytes => "application/octet-stream",
@@ -254,35 +270,35 @@ impl Routes {
             .field("content-type", content_type)
             .field("content-length", len.to_string());
         let end = head_only || len == 0;
-        report(conn.send_response(stream, head, end));
+        report(server.send_response(stream, head, end));
         if !end {
             self.streams
                 .insert(stream, State::Generate(Generator::new(kind, len)));
         }
     }
 
-    fn trailers(&mut self, conn: &mut Connection, stream: StreamId, head_only: bool) {
+    fn trailers(&mut self, server: &mut dyn Responder, stream: StreamId, head_only: bool) {
         let head = self
             .final_head(200)
             .field("content-type", "text/plain")
             .field("trailer", "x-checksum");
         if head_only {
-            return report(conn.send_response(stream, head, true));
+            return report(server.send_response(stream, head, true));
         }
         // No Content-Length and a body that does not end with its data: chunked.
-        report(conn.send_response(stream, head, false));
+        report(server.send_response(stream, head, false));
         let body = Bytes::from_static(b"body\n");
-        report(self.backlog.data(conn, stream, body, false, false));
+        report(self.backlog.data(server, stream, body, false, false));
         let mut trailers = Fields::new();
         trailers.append("x-checksum", "done");
-        report(self.backlog.trailers(conn, stream, trailers));
+        report(self.backlog.trailers(server, stream, trailers));
     }
 
     /// Sends a response with a body known in full; `HEAD` gets the head alone, with the
     /// Content-Length the body would have.
     fn send_fixed(
         &mut self,
-        conn: &mut Connection,
+        server: &mut dyn Responder,
         stream: StreamId,
         head: Response,
         head_only: bool,
@@ -290,29 +306,29 @@ impl Routes {
     ) {
         let body = body.into();
         let head = head.field("content-length", body.len().to_string());
-        report(conn.send_response(stream, head, head_only));
+        report(server.send_response(stream, head, head_only));
         if !head_only {
-            report(self.backlog.data(conn, stream, body, true, false));
+            report(self.backlog.data(server, stream, body, true, false));
         }
     }
 }
 
 impl Application for Routes {
-    fn on_event(&mut self, conn: &mut Connection, event: Event) {
+    fn on_event(&mut self, server: &mut dyn Responder, event: Event) {
         match event {
             Event::Headers {
                 stream,
                 head: Head::Request(req),
                 end_stream,
-            } => self.on_request(conn, stream, &req, end_stream),
+            } => self.on_request(server, stream, &req, end_stream),
             Event::Data {
                 stream,
                 data,
                 end_stream,
-            } => self.on_body(conn, stream, data, end_stream),
+            } => self.on_body(server, stream, data, end_stream),
             // Trailers end the request body; they are not echoed.
-            Event::Trailers { stream, .. } => self.on_body(conn, stream, Bytes::new(), true),
-            Event::Writable { stream } => report(self.backlog.resume(conn, stream)),
+            Event::Trailers { stream, .. } => self.on_body(server, stream, Bytes::new(), true),
+            Event::Writable { stream } => report(self.backlog.resume(server, stream)),
             Event::StreamReset { stream, .. } => {
                 self.streams.remove(&stream);
                 self.backlog.forget(stream);
@@ -327,7 +343,7 @@ impl Application for Routes {
         }
     }
 
-    fn produce(&mut self, conn: &mut Connection) -> bool {
+    fn produce(&mut self, server: &mut dyn Responder) -> bool {
         // A stream whose last piece waits for room gets no new one.
         let backlog = &self.backlog;
         let Some((&stream, generator)) = self.streams.iter_mut().find_map(|(id, s)| match s {
@@ -338,7 +354,7 @@ impl Application for Routes {
         };
         let piece = generator.next_piece();
         let end = generator.remaining() == 0;
-        let sent = self.backlog.data(conn, stream, piece, end, false);
+        let sent = self.backlog.data(server, stream, piece, end, false);
         if end || sent.is_err() {
             self.streams.remove(&stream);
         }

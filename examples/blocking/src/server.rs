@@ -1,13 +1,15 @@
 //! The server: accepts connections and serves each on its own thread; stops gracefully.
 
 use crate::driver::Driver;
+use crate::endpoint::{Drive, Responder};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-use weir::{Config, Connection, Event, Reason, Side, Version};
+use weir::handler::{Compress, Decompress, Dispatcher};
+use weir::{Command, Config, Connection, Event, Reason, Side, Version};
 
 /// How often an idle connection looks at the shutdown flag.
 const SHUTDOWN_TICK: Duration = Duration::from_millis(200);
@@ -19,15 +21,18 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a server runs on each connection: it reacts to events with commands.
+///
+/// The events come, and the commands go, through the server's handlers (see
+/// [`serve_connection`]).
 pub trait Application {
-    /// Handles one event; may send commands on `conn`.
-    fn on_event(&mut self, conn: &mut Connection, event: Event);
+    /// Handles one event; may answer through `server`.
+    fn on_event(&mut self, server: &mut dyn Responder, event: Event);
 
     /// Sends the next piece of a long body once the previous output was written, so
     /// that a big response never sits whole in memory. Returns whether it sent
     /// anything; the default has nothing to send.
-    fn produce(&mut self, conn: &mut Connection) -> bool {
-        let _ = conn;
+    fn produce(&mut self, server: &mut dyn Responder) -> bool {
+        let _ = server;
         false
     }
 
@@ -41,7 +46,10 @@ pub trait Application {
 /// Serves one connection with `app` until it closes, or until `shutdown` is triggered
 /// and no response is under way.
 ///
-/// `version` fixes the protocol; `None` detects it from the first bytes.
+/// `version` fixes the protocol; `None` detects it from the first bytes. The
+/// connection is driven through a chain of the built-in handlers: [`Compress`]
+/// (response bodies in gzip or deflate, as `accept-encoding` asks) and then
+/// [`Decompress`] (request bodies in gzip or deflate decoded, up to 8 MiB).
 pub fn serve_connection(
     sock: TcpStream,
     config: Config,
@@ -49,19 +57,31 @@ pub fn serve_connection(
     app: &mut impl Application,
     shutdown: &ShutdownHandle,
 ) -> io::Result<()> {
-    let mut driver = server_driver(sock, config, version)?;
+    let conn = server_connection(&sock, config, version)?;
+    let server: Dispatcher = Dispatcher::new(conn)
+        .handler(Compress::new())
+        .handler(Decompress::new());
+    let mut driver = Driver::new(sock, server);
     let mut going_away = false;
     loop {
-        let mut deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
+        let mut deadline = driver.drain(|server, event| app.on_event(server, event))?;
         while !driver.connection().is_closed() && app.produce(driver.connection()) {
-            deadline = driver.drain(|conn, event| app.on_event(conn, event))?;
+            deadline = driver.drain(|server, event| app.on_event(server, event))?;
         }
+        let go_away = |server: &mut Dispatcher| {
+            let command = Command::GoAway {
+                code: Reason::NO_ERROR,
+            };
+            server.connection().version() == Version::Http2 && server.send(command).is_ok()
+        };
+        let idle = app.is_idle();
         if !serve_on(
             &mut driver,
             shutdown,
             &mut going_away,
-            app.is_idle(),
+            idle,
             deadline,
+            go_away,
         )? {
             return Ok(());
         }
@@ -69,42 +89,43 @@ pub fn serve_connection(
 }
 
 /// A server connection on `sock`: `version` fixes the protocol, `None` detects it.
-pub(crate) fn server_driver(
-    sock: TcpStream,
+pub(crate) fn server_connection(
+    sock: &TcpStream,
     config: Config,
     version: Option<Version>,
-) -> io::Result<Driver> {
+) -> io::Result<Connection> {
     sock.set_nodelay(true)?;
     sock.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let conn = match version {
+    Ok(match version {
         Some(v) => Connection::with_version(Side::Server, v, config, Instant::now()),
         None => Connection::new(Side::Server, config, Instant::now()),
-    };
-    Ok(Driver::new(sock, conn))
+    })
 }
 
 /// What a server connection does once drained, `deadline` its next deadline and
 /// `idle` whether no response is under way: waits for one input (at most until the
-/// shutdown flag is due another look), or, once the shutdown is triggered, says GOAWAY
-/// on HTTP/2 (the connection closes once its streams are done; drain again). Returns
-/// `false` when the connection is over: closed (it lingers first), or shut down with
-/// nothing under way.
-pub(crate) fn serve_on(
-    driver: &mut Driver,
+/// shutdown flag is due another look), or, once the shutdown is triggered, calls
+/// `go_away` once, which says GOAWAY on HTTP/2 and returns whether it did (the
+/// connection closes once its streams are done; drain again). Returns `false` when the
+/// connection is over: closed (it lingers first), or shut down with nothing under way.
+pub(crate) fn serve_on<C: Drive>(
+    driver: &mut Driver<C>,
     shutdown: &ShutdownHandle,
     going_away: &mut bool,
     idle: bool,
     deadline: Option<Instant>,
+    go_away: impl FnOnce(&mut C) -> bool,
 ) -> io::Result<bool> {
     if driver.connection().is_closed() {
         driver.linger();
         return Ok(false);
     }
     if shutdown.is_triggered() {
-        if !*going_away && driver.connection().version() == Version::Http2 {
+        if !*going_away {
             *going_away = true;
-            let _ = driver.connection().go_away(Reason::NO_ERROR);
-            return Ok(true);
+            if go_away(driver.connection()) {
+                return Ok(true);
+            }
         }
         if idle {
             return Ok(false);

@@ -2,12 +2,13 @@
 //! handed, with its stream as a [`StreamIo`], to a plain function that answers, reads
 //! and writes.
 
-use crate::server::{serve_on, server_driver, Server, ShutdownHandle};
+use crate::driver::Driver;
+use crate::server::{serve_on, server_connection, Server, ShutdownHandle};
 use crate::stream_io::StreamIo;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::TcpStream;
-use weir::{Config, Event, Head, Reason, Request, Version};
+use weir::{Config, Connection, Event, Head, Reason, Request, Version};
 
 impl Server {
     /// Accepts connections and serves each on its own thread with
@@ -62,7 +63,8 @@ pub fn serve_streams<H>(
 where
     H: Fn(Request, &mut StreamIo<'_>) -> io::Result<()>,
 {
-    let mut driver = server_driver(sock, config, version)?;
+    let conn = server_connection(&sock, config, version)?;
+    let mut driver = Driver::new(sock, conn);
     let mut events = VecDeque::new();
     let mut going_away = false;
     loop {
@@ -98,7 +100,17 @@ where
             // Time passed in the handler: drain again for a fresh deadline.
             continue;
         }
-        if !serve_on(&mut driver, shutdown, &mut going_away, true, deadline)? {
+        let go_away = |conn: &mut Connection| {
+            conn.version() == Version::Http2 && conn.go_away(Reason::NO_ERROR).is_ok()
+        };
+        if !serve_on(
+            &mut driver,
+            shutdown,
+            &mut going_away,
+            true,
+            deadline,
+            go_away,
+        )? {
             return Ok(());
         }
     }

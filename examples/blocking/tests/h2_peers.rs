@@ -329,6 +329,42 @@ fn h2_client_receives_pushes() {
     });
 }
 
+#[test]
+fn h2_client_gets_text_compressed_and_sends_a_compressed_body() {
+    for_each_protocol(|addr, protocol| async move {
+        let sender = h2_connect(addr, false).await;
+        let mut ready = sender.clone().ready().await.unwrap();
+        let mut ask = request("GET", addr, "/text/100000");
+        ask.headers_mut()
+            .insert("accept-encoding", "gzip".parse().unwrap());
+        let (response, _) = ready.send_request(ask, true).expect("send_request");
+        let got = fetch_response(response).await;
+        assert_eq!(got.header("content-encoding"), Some("gzip"), "{protocol}");
+        assert_eq!(got.header("vary"), Some("accept-encoding"), "{protocol}");
+        assert_eq!(got.header("content-length"), None, "{protocol}");
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&got.body[..]), &mut text)
+            .expect("a gzip body");
+        assert!(text == generated(Kind::Text, 100_000), "{protocol}");
+
+        // A request body in gzip reaches the routes decoded: they count its length.
+        let plain = generated(Kind::Text, 50_000);
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gzip, &plain).unwrap();
+        let encoded = Bytes::from(gzip.finish().unwrap());
+        let mut post = request("POST", addr, "/form");
+        post.headers_mut()
+            .insert("content-encoding", "gzip".parse().unwrap());
+        let mut ready = sender.ready().await.unwrap();
+        let (response, mut upload) = ready.send_request(post, false).expect("send_request");
+        let ((), got) = tokio::join!(
+            stream_body(&mut upload, encoded, 1000),
+            fetch_response(response)
+        );
+        assert_eq!(got.header("x-body-length"), Some("50000"), "{protocol}");
+    });
+}
+
 // ---- an h2 server, for weir's client ------------------------------------------------
 
 const HELLO_H2: &str = "hello from h2\n";

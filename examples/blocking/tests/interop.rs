@@ -1,7 +1,8 @@
 //! Interoperability with programs from outside cargo, over loopback: curl and python's
 //! h11 as clients of `blocking-server`, and weir's client against an h11 server; over
 //! HTTP/2 (with prior knowledge, and by `Upgrade: h2c` for curl and nghttp), curl,
-//! nghttp, h2load and python's h2 against `blocking-server`.
+//! nghttp, h2load and python's h2 against `blocking-server`; and compression, decoded
+//! by curl `--compressed` and python's `gzip` and `zlib`.
 //!
 //! Run with `cargo test -p weir-blocking --features interop --test interop`. The
 //! programs are `curl`, nghttp2's `nghttp` and `h2load`, and a `python3` that can
@@ -15,6 +16,9 @@ mod support;
 
 #[path = "interop/h2.rs"]
 mod h2;
+
+#[path = "interop/compression.rs"]
+mod compression;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -34,6 +38,8 @@ const ROWS: &[(&str, &str)] = &[
     ("curl", "HEAD"),
     ("curl", "bytes/N"),
     ("curl", "trailers"),
+    ("curl", "compressed"),
+    ("curl", "gzip upload"),
     ("h11 client", "get"),
     ("h11 client", "echo"),
     ("h11 client", "keep-alive"),
@@ -46,6 +52,7 @@ const ROWS: &[(&str, &str)] = &[
     ("curl h2", "echo"),
     ("curl h2", "bytes/N"),
     ("curl h2", "trailers"),
+    ("curl h2", "compressed"),
     ("curl h2c", "get"),
     ("curl h2c", "next stream"),
     ("curl h2c", "body: HTTP/1.1"),
@@ -57,6 +64,10 @@ const ROWS: &[(&str, &str)] = &[
     ("h2 client", "echo"),
     ("h2 client", "concurrent"),
     ("h2 client", "trailers"),
+    ("python", "gzip"),
+    ("python", "deflate"),
+    ("python", "gzip upload"),
+    ("python", "h2 gzip"),
 ];
 
 static RESULTS: Mutex<BTreeMap<(&str, &str), bool>> = Mutex::new(BTreeMap::new());
@@ -406,26 +417,32 @@ fn curl_trailers() {
 
 // ---- python's h11 as a client of blocking-server ------------------------------------
 
-#[test]
-fn h11_client_against_blocking_server() {
-    let cases = ["get", "echo", "keep-alive"];
-    let mut rows = Rows::new("h11 client", &cases);
+/// Runs the python client `name` (in `tests/interop/`) against a new
+/// `blocking-server`: each of `cases` of `peer` is ok if it printed `ok CASE`, and it
+/// must exit 0.
+fn python_client(peer: &'static str, cases: &[&'static str], name: &str) {
+    let mut rows = Rows::new(peer, cases);
     let python = python();
     let server = Program::blocking_server();
-    let run = run(
-        python,
-        &[&script("h11_client.py"), &server.authority()],
-        b"",
-    );
+    let run = run(python, &[&script(name), &server.authority()], b"");
     let said = run.stdout_text();
     for case in cases {
         rows.set(case, said.lines().any(|l| l == format!("ok {case}")));
     }
     assert!(
         run.status.success(),
-        "the h11 client failed ({}):\n{said}{}",
+        "{name} failed ({}):\n{said}{}",
         run.status,
         run.stderr
+    );
+}
+
+#[test]
+fn h11_client_against_blocking_server() {
+    python_client(
+        "h11 client",
+        &["get", "echo", "keep-alive"],
+        "h11_client.py",
     );
 }
 

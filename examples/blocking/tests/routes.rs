@@ -573,6 +573,94 @@ fn malformed_requests_get_the_early_error_and_a_close() {
     assert_eq!(conn.read_to_eof(), b"");
 }
 
+// ---- compression ------------------------------------------------------------------
+
+fn decode(coding: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    match coding {
+        Some("gzip") => flate2::read::GzDecoder::new(body).read_to_end(&mut out),
+        Some("deflate") => flate2::read::ZlibDecoder::new(body).read_to_end(&mut out),
+        None => return body.to_vec(),
+        Some(other) => panic!("coding {other}"),
+    }
+    .expect("a complete compressed body");
+    out
+}
+
+#[test]
+fn text_is_compressed_as_accept_encoding_asks() {
+    let server = Server::start(&[]);
+    let mut conn = server.connect();
+    let identity = conn.exchange(&get("/text/100000"));
+    assert_eq!(identity.field("content-encoding"), None);
+    assert_eq!(identity.field("content-length"), Some("100000"));
+    // It would have been compressed for another accept-encoding.
+    assert_eq!(identity.field("vary"), Some("accept-encoding"));
+    for (accept, coding) in [
+        ("gzip", "gzip"),
+        ("deflate", "deflate"),
+        ("gzip;q=0.4, deflate;q=0.9", "deflate"),
+    ] {
+        let request =
+            format!("GET /text/100000 HTTP/1.1\r\nHost: test\r\nAccept-Encoding: {accept}\r\n\r\n");
+        let res = conn.exchange(request.as_bytes());
+        assert_eq!(res.status, 200);
+        assert_eq!(res.field("content-type"), Some("text/plain"));
+        assert_eq!(res.field("content-encoding"), Some(coding), "{accept}");
+        assert_eq!(res.field("vary"), Some("accept-encoding"));
+        // Streamed in pieces: the length is not known up front.
+        assert_eq!(res.field("content-length"), None);
+        assert_eq!(res.field("transfer-encoding"), Some("chunked"));
+        assert!(res.body.len() < 5000, "{accept}: {} bytes", res.body.len());
+        assert!(decode(Some(coding), &res.body) == identity.body, "{accept}");
+    }
+    // Not compressible, or too small to be worth it: as it is.
+    let bytes =
+        conn.exchange(b"GET /bytes/5000 HTTP/1.1\r\nHost: test\r\nAccept-Encoding: gzip\r\n\r\n");
+    assert_eq!(bytes.field("content-encoding"), None);
+    assert_eq!(bytes.body.len(), 5000);
+    let hello = conn.exchange(b"GET / HTTP/1.1\r\nHost: test\r\nAccept-Encoding: gzip\r\n\r\n");
+    assert_hello(&hello, 0);
+    assert_eq!(hello.field("content-encoding"), None);
+}
+
+fn gzip(body: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(body).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn a_gzip_request_body_is_decoded_and_a_bomb_refused() {
+    let server = Server::start(&[]);
+    let mut conn = server.connect();
+    let body = b"a request body that the client compressed. ".repeat(1000);
+    let encoded = gzip(&body);
+    let mut request = format!(
+        "POST /form HTTP/1.1\r\nHost: test\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        encoded.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&encoded);
+    // The routes count the decoded body.
+    assert_hello(&conn.exchange(&request), body.len() as u64);
+
+    // 100 MiB of zeros in about 100 kB: 413 well before the end, and a close.
+    let bomb = gzip(&vec![0; 100 << 20]);
+    conn.send(
+        format!(
+            "POST /form HTTP/1.1\r\nHost: test\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            bomb.len()
+        )
+        .as_bytes(),
+    );
+    // The server may stop reading before all of it is written.
+    let _ = conn.sock.write_all(&bomb);
+    let res = conn.read_response(false);
+    assert_eq!(res.status, 413);
+    assert_eq!(res.field("connection"), Some("close"));
+}
+
 // ---- command line ----------------------------------------------------------------
 
 #[test]

@@ -206,21 +206,6 @@ fn h2load_many_streams_and_large_bodies() {
 
 #[test]
 fn python_h2_client_against_blocking_server() {
-    let mut rows = Rows::new("h2 client", &["get", "echo", "concurrent", "trailers"]);
-    let python = python();
-    let server = Program::blocking_server();
-    let client = run(
-        python,
-        &[&script("h2_client.py"), &server.addr.to_string()],
-        b"",
-    );
-    let out = client.stdout_text();
-    for case in ["get", "echo", "concurrent", "trailers"] {
-        rows.set(case, out.lines().any(|l| l == format!("ok {case}")));
-    }
-    assert!(
-        client.status.success(),
-        "h2_client.py failed: {out}{}",
-        client.stderr
-    );
+    let cases = ["get", "echo", "concurrent", "trailers"];
+    python_client("h2 client", &cases, "h2_client.py");
 }
