@@ -622,3 +622,81 @@ fn body_writes_reach_a_handler_that_holds_the_head() {
         assert_eq!(body, b"firstsecond");
     }
 }
+
+/// Answers every request, and writes 4 KiB more for every piece of request body,
+/// without waiting for `Writable`.
+struct Amplify;
+
+impl Handler<Msg> for Amplify {
+    fn init(
+        &mut self,
+        stream: StreamId,
+        request: Request,
+        end_stream: bool,
+        opts: &Options,
+        next: Next<'_, Msg>,
+    ) -> Vec<Command> {
+        let mut commands = next.init(stream, request, end_stream, opts);
+        commands.push(Command::Response {
+            stream,
+            head: Response::new(200),
+            end_stream: false,
+        });
+        commands
+    }
+
+    fn data(
+        &mut self,
+        stream: StreamId,
+        data: Bytes,
+        end_stream: bool,
+        next: Next<'_, Msg>,
+    ) -> Vec<Command> {
+        let mut commands = next.data(stream, data, end_stream);
+        commands.push(Command::Data {
+            stream,
+            data: Bytes::from(vec![b'x'; 4096]),
+            end_stream: false,
+        });
+        commands
+    }
+}
+
+#[test]
+fn writes_a_handler_makes_from_the_peers_events_are_held_within_a_bound() {
+    let config = Config {
+        send_buffer_per_stream: 8192,
+        ..Config::default()
+    };
+    let mut bench: Bench<Msg> = Bench::with_config(Version::Http2, config, |d| d.handler(Amplify));
+    let client = Config {
+        h2_initial_window_size: 65_535,
+        ..Config::default()
+    };
+    bench.client =
+        weir::Connection::with_version(weir::Side::Client, Version::Http2, client, bench.now);
+    let req = Request::new("POST", "/").field("host", "a");
+    let stream = bench.request(req, false);
+    // The client sends, and never reads again: its window for the server's DATA is
+    // never given back, so the server's writes pile up behind it.
+    let mut buf = Vec::new();
+    for _ in 0..60 {
+        bench
+            .client
+            .send_data(stream, Bytes::from(vec![b'a'; 1000]), false)
+            .unwrap();
+        while let Output::Transmit = bench.client.poll_output(&mut buf) {
+            bench.server.handle_input(bench.now, &buf);
+            buf.clear();
+        }
+        while !matches!(bench.server.poll_output(&mut buf), Output::Timeout(_)) {
+            buf.clear();
+        }
+    }
+    // 240 KiB were written for a 64 KiB window, an 8 KiB buffer and 8 KiB held.
+    let refused = bench.server.take_refused();
+    assert!(refused.len() > 30, "{}", refused.len());
+    assert!(refused
+        .iter()
+        .all(|(s, e)| *s == Some(stream) && *e == weir::Misuse::BufferFull));
+}

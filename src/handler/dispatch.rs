@@ -359,9 +359,8 @@ impl<M> Dispatcher<M> {
     fn execute(&mut self, command: Command) -> Result<Option<StreamId>, Misuse> {
         let stream = command.stream();
         if let (Some(s), Command::Data { .. } | Command::Trailers { .. }) = (stream, &command) {
-            if let Some(held) = self.held.get_mut(&s) {
-                held.push_back(command);
-                return Ok(None);
+            if self.held.contains_key(&s) {
+                return self.hold(s, command);
             }
         }
         let final_head = matches!(&command, Command::Response { head, .. } if head.status >= 200);
@@ -420,14 +419,30 @@ impl<M> Dispatcher<M> {
                 Ok(id)
             }
             Err(Misuse::BufferFull) => match (retry, stream) {
-                (Some(c), Some(s)) => {
-                    self.held.entry(s).or_default().push_back(c);
-                    Ok(None)
-                }
+                (Some(c), Some(s)) => self.hold(s, c),
                 _ => Err(Misuse::BufferFull),
             },
             Err(e) => Err(e),
         }
+    }
+
+    /// Holds a write for `Writable`. Past a send buffer's worth
+    /// (`Config::send_buffer_per_stream`) behind the first, writes are refused: only a
+    /// handler that writes as the peer's events come, without waiting for `Writable`,
+    /// gets there, and the peer may not make what it holds grow without bound.
+    fn hold(&mut self, stream: StreamId, command: Command) -> Result<Option<StreamId>, Misuse> {
+        let held = self.held.entry(stream).or_default();
+        let size = |c: &Command| match c {
+            // A command of no bytes still takes room: their number is bounded too.
+            Command::Data { data, .. } => data.len() + 1,
+            _ => 1,
+        };
+        let total: usize = held.iter().map(size).sum();
+        if !held.is_empty() && total + size(&command) > self.opts.config.send_buffer_per_stream {
+            return Err(Misuse::BufferFull);
+        }
+        held.push_back(command);
+        Ok(None)
     }
 
     /// `Writable`: the writes held for `stream` go out until the buffer is full again.
