@@ -649,3 +649,195 @@ proptest! {
         }
     }
 }
+
+/// The view alone, fed events by hand: what it makes of each.
+mod view_alone {
+    use bytes::Bytes;
+    use std::time::Instant;
+    use weir::{
+        Config, Connection, Duplex, Error, ErrorKind, Event, Fields, Inbound, Initiator, Misuse,
+        Reason, Side, StreamError, StreamId,
+    };
+
+    const S: StreamId = StreamId(1);
+
+    fn conn(side: Side) -> Connection {
+        Connection::new(side, Config::default(), Instant::now())
+    }
+
+    fn data(bytes: &'static [u8], end_stream: bool) -> Event {
+        Event::Data {
+            stream: S,
+            data: Bytes::from_static(bytes),
+            end_stream,
+        }
+    }
+
+    #[test]
+    fn reads_split_the_received_bytes_without_copying() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        let received = Bytes::from_static(b"Hello, World!");
+        let at = received.as_ptr() as usize;
+        assert!(view.handle_event(&Event::Data {
+            stream: S,
+            data: received,
+            end_stream: false,
+        }));
+        assert_eq!(view.buffered(), 13);
+        let Ok(Inbound::Data(first)) = view.read_partial(&mut c, 5) else {
+            panic!("data expected");
+        };
+        let Ok(Inbound::Data(rest)) = view.read_partial(&mut c, 100) else {
+            panic!("data expected");
+        };
+        assert_eq!((&first[..], &rest[..]), (&b"Hello"[..], &b", World!"[..]));
+        assert_eq!(first.as_ptr() as usize, at, "a slice of the input");
+        assert_eq!(rest.as_ptr() as usize, at + 5, "a slice of the input");
+        assert_eq!(view.buffered(), 0);
+        assert_eq!(view.read_partial(&mut c, 100), Ok(Inbound::Pending));
+    }
+
+    #[test]
+    fn a_zero_max_still_makes_progress() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        view.handle_event(&data(b"ab", true));
+        assert_eq!(
+            view.read_partial(&mut c, 0),
+            Ok(Inbound::Data(Bytes::from_static(b"a")))
+        );
+    }
+
+    #[test]
+    fn the_end_comes_after_the_data_and_stays() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        view.handle_event(&data(b"ab", false));
+        view.handle_event(&data(b"", true));
+        assert!(matches!(view.read_partial(&mut c, 9), Ok(Inbound::Data(_))));
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::End));
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::End));
+    }
+
+    #[test]
+    fn trailers_end_the_read_side_and_are_kept() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        let mut fields = Fields::new();
+        fields.append("x-checksum", "done");
+        view.handle_event(&Event::Trailers {
+            stream: S,
+            fields: fields.clone(),
+        });
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::End));
+        assert_eq!(view.trailers(), Some(&fields));
+    }
+
+    #[test]
+    fn other_streams_and_connection_news_are_not_its_business() {
+        let mut view = Duplex::new(S);
+        let other = Event::Data {
+            stream: StreamId(3),
+            data: Bytes::from_static(b"x"),
+            end_stream: true,
+        };
+        assert!(!view.handle_event(&other));
+        assert!(!view.handle_event(&Event::Closed { error: None }));
+        assert!(view.handle_event(&Event::Writable { stream: S }));
+        assert_eq!(view.buffered(), 0);
+    }
+
+    #[test]
+    fn a_reset_fails_what_is_open_after_the_bytes_that_arrived() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        view.handle_event(&data(b"ab", false));
+        let reset = StreamError::Reset {
+            code: Reason::CANCEL,
+            initiator: Initiator::Remote,
+        };
+        view.handle_event(&Event::StreamReset {
+            stream: S,
+            code: Reason::CANCEL,
+            initiator: Initiator::Remote,
+        });
+        assert!(matches!(view.read_partial(&mut c, 9), Ok(Inbound::Data(_))));
+        assert_eq!(view.read_partial(&mut c, 9), Err(reset.clone()));
+        assert_eq!(view.write(&mut c, "x".into()), Err(reset.clone()));
+        assert_eq!(view.close_write(&mut c), Err(reset));
+    }
+
+    #[test]
+    fn a_reset_after_the_end_leaves_the_end() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        view.handle_event(&data(b"", true));
+        view.handle_event(&Event::StreamReset {
+            stream: S,
+            code: Reason::NO_ERROR,
+            initiator: Initiator::Remote,
+        });
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::End));
+        assert!(matches!(
+            view.write(&mut c, "x".into()),
+            Err(StreamError::Reset { .. })
+        ));
+    }
+
+    #[test]
+    fn a_closed_connection_fails_what_is_open() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        let error = Error::new(ErrorKind::UnexpectedEof);
+        view.handle_event(&Event::Closed {
+            error: Some(error.clone()),
+        });
+        let closed = StreamError::ConnectionClosed(Some(error));
+        assert_eq!(view.read_partial(&mut c, 9), Err(closed.clone()));
+        assert!(closed.to_string().starts_with(
+            "the connection closed before the stream ended: connection closed in the middle"
+        ));
+    }
+
+    #[test]
+    fn a_tunnel_reopens_both_directions() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Server));
+        // A GET with `Upgrade` has no body: its read side ends with its head.
+        view.handle_event(&Event::Headers {
+            stream: S,
+            head: crate::Head::Request(crate::Request::new("GET", "/")),
+            end_stream: true,
+        });
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::End));
+        assert!(view.handle_event(&Event::Tunnel { stream: S }));
+        assert!(view.is_tunnel());
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::Pending));
+        view.handle_event(&data(b"raw", false));
+        assert_eq!(
+            view.read_partial(&mut c, 9),
+            Ok(Inbound::Data(Bytes::from_static(b"raw")))
+        );
+    }
+
+    #[test]
+    fn writing_after_close_write_is_refused_and_close_write_is_idempotent() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        let post = weir::Request::new("POST", "/").field("host", "a");
+        assert_eq!(c.send_request(post, false), Ok(S));
+        assert_eq!(view.close_write(&mut c), Ok(()));
+        assert_eq!(view.close_write(&mut c), Ok(()));
+        assert_eq!(
+            view.write(&mut c, "x".into()),
+            Err(StreamError::Refused(Misuse::State(
+                "the write side is closed"
+            )))
+        );
+    }
+
+    #[test]
+    fn close_drops_the_unread_bytes_and_reads_end() {
+        let (mut view, mut c) = (Duplex::new(S), conn(Side::Client));
+        view.handle_event(&data(b"unread", false));
+        view.close(&mut c);
+        assert_eq!(view.buffered(), 0);
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::End));
+        // Nothing more is kept, and a late tunnel does not reopen it.
+        view.handle_event(&data(b"late", false));
+        view.handle_event(&Event::Tunnel { stream: S });
+        assert_eq!(view.read_partial(&mut c, 9), Ok(Inbound::End));
+    }
+}
