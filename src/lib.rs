@@ -99,6 +99,7 @@ pub mod hpack;
 mod priority;
 mod send_buffer;
 mod stream;
+mod stream_control;
 pub mod testing;
 
 pub use command::Command;
@@ -111,6 +112,7 @@ pub use head::{
 };
 pub use priority::Priority;
 pub use stream::{Duplex, Inbound, StreamError};
+pub use stream_control::StreamControl;
 
 use std::time::Instant;
 

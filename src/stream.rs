@@ -2,7 +2,9 @@
 //! (`read_partial`, `write`, `close_write`, `close`), on either role and either version,
 //! with the body's end and flow control taken care of; on a tunnel, the raw bytes.
 
-use crate::{Connection, Error, Event, Fields, Initiator, Misuse, Reason, Side, StreamId, Version};
+use crate::{
+    Error, Event, Fields, Initiator, Misuse, Reason, Side, StreamControl, StreamId, Version,
+};
 use bytes::Bytes;
 use std::collections::VecDeque;
 
@@ -63,7 +65,9 @@ enum Half {
 ///
 /// The view is sans-IO like the connection: the caller gives it the connection's events
 /// ([`handle_event`](Duplex::handle_event)) and passes the connection to the calls that
-/// write or give flow-control window back. It works for either role: a client's view of
+/// write or give flow-control window back: a [`Connection`](crate::Connection), or anything else that is
+/// [`StreamControl`], such as a [`Dispatcher`](crate::handler::Dispatcher), whose
+/// handlers then see what the view sends. It works for either role: a client's view of
 /// its request, a server's view of a request it received (the server sends the response
 /// head itself; the view carries the body).
 ///
@@ -257,7 +261,7 @@ impl Duplex {
     /// ([`Connection::accept_body`]: a `100 Continue` if the client expects one).
     pub fn read_partial(
         &mut self,
-        conn: &mut Connection,
+        conn: &mut (impl StreamControl + ?Sized),
         max: usize,
     ) -> Result<Inbound, StreamError> {
         if let Some(front) = self.inbound.front_mut() {
@@ -296,7 +300,11 @@ impl Duplex {
     /// ([`Connection::send_capacity`]), without copying. Returns how many bytes were
     /// taken; 0 for some `data` means the buffer is full: write the rest after
     /// [`Event::Writable`] for the stream (the connection owes one).
-    pub fn write(&mut self, conn: &mut Connection, data: Bytes) -> Result<usize, StreamError> {
+    pub fn write(
+        &mut self,
+        conn: &mut (impl StreamControl + ?Sized),
+        data: Bytes,
+    ) -> Result<usize, StreamError> {
         match &self.write {
             Half::Open => {}
             Half::Done => return Err(Misuse::State("the write side is closed").into()),
@@ -322,7 +330,10 @@ impl Duplex {
     /// Ends this side: the end of the body (HTTP/2 END_STREAM, the last chunk or the
     /// end of a known length on HTTP/1.1), or this side's half of a tunnel. Never
     /// refused for a full buffer; once done, calling it again does nothing.
-    pub fn close_write(&mut self, conn: &mut Connection) -> Result<(), StreamError> {
+    pub fn close_write(
+        &mut self,
+        conn: &mut (impl StreamControl + ?Sized),
+    ) -> Result<(), StreamError> {
         match &self.write {
             Half::Open => {}
             Half::Done => return Ok(()),
@@ -342,7 +353,7 @@ impl Duplex {
     /// an HTTP/1.1 server reads the rest of the body and drops it (the connection lives
     /// on), anything else resets it with `CANCEL` (on HTTP/1.1 that closes the
     /// connection). Reads then say [`Inbound::End`].
-    pub fn close(&mut self, conn: &mut Connection) {
+    pub fn close(&mut self, conn: &mut (impl StreamControl + ?Sized)) {
         let complete = self.close_write(conn).is_ok();
         let unread = std::mem::take(&mut self.buffered);
         self.inbound.clear();

@@ -120,6 +120,17 @@ impl<M> Dispatcher<M> {
         &self.conn
     }
 
+    /// How many body bytes `stream` takes now, as [`Connection::send_capacity`], except
+    /// while a handler holds the stream's final response head (a compressor waits for
+    /// the first body bytes to choose the coding): then body writes go to the handlers
+    /// whatever the connection's buffer says, up to one stream's send buffer at a time.
+    pub fn send_capacity(&self, stream: StreamId) -> usize {
+        if self.streams.get(&stream).is_some_and(|e| e.head_held) {
+            return self.opts.config.send_buffer_per_stream;
+        }
+        self.conn.send_capacity(stream)
+    }
+
     /// See [`Connection::handle_input`].
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.conn.handle_input(now, bytes);
