@@ -6,8 +6,7 @@
 #[path = "support/bench.rs"]
 mod bench;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use bench::{Bench, VERSIONS};
 use bytes::Bytes;
@@ -24,7 +23,7 @@ enum Msg {
     Answer(&'static str),
 }
 
-type Log = Rc<RefCell<Vec<String>>>;
+type Log = Arc<Mutex<Vec<String>>>;
 
 /// Logs every callback under its name, then passes it on.
 struct Recorder {
@@ -34,7 +33,7 @@ struct Recorder {
 
 impl Recorder {
     fn note(&self, what: String) {
-        self.log.borrow_mut().push(format!("{} {what}", self.name));
+        self.log.lock().unwrap().push(format!("{} {what}", self.name));
     }
 }
 
@@ -284,7 +283,7 @@ fn callbacks_run_in_chain_order_and_terminate_after_both_ends() {
             format!("a terminate {id} Normal"),
             format!("b terminate {id} Normal"),
         ];
-        let got = log.borrow().clone();
+        let got = log.lock().unwrap().clone();
         // HTTP/1.1 may split the body into several `data` calls; here it is one.
         assert_eq!(got, expected, "{version:?}");
         assert_eq!(bench.response(stream).1, b"ok");
@@ -341,10 +340,10 @@ fn info_messages_reach_the_handlers_and_their_commands_pass_the_handlers_before_
         assert_eq!(body, b"MADE BY A HANDLER", "{version:?}");
         assert!(head.fields.contains("x-shout"));
         let id = stream.0;
-        assert!(log.borrow().contains(&format!(
+        assert!(log.lock().unwrap().contains(&format!(
             "r info {id} message Answer(\"made by a handler\")"
         )));
-        assert!(log.borrow().contains(&format!("r terminate {id} Normal")));
+        assert!(log.lock().unwrap().contains(&format!("r terminate {id} Normal")));
     }
 }
 
@@ -412,11 +411,11 @@ fn terminate_on_a_reset_from_either_side() {
             }
         );
         assert!(
-            log.borrow().contains(&format!("a {reset}")),
+            log.lock().unwrap().contains(&format!("a {reset}")),
             "{version:?}: {:?}",
-            log.borrow()
+            log.lock().unwrap()
         );
-        assert!(log.borrow().contains(&format!("b {reset}")));
+        assert!(log.lock().unwrap().contains(&format!("b {reset}")));
         assert!(bench.server_events.iter().any(|e| matches!(
             e,
             Event::StreamReset {
@@ -436,7 +435,7 @@ fn terminate_on_a_reset_from_either_side() {
         initiator: Initiator::Remote,
     };
     assert!(log
-        .borrow()
+        .lock().unwrap()
         .contains(&format!("a terminate {} {reset:?}", stream.0)));
 }
 
@@ -453,7 +452,7 @@ fn terminate_once_when_the_connection_closes_with_a_stream_open() {
         bench.drive();
         // The connection resets what is open before it closes.
         let terminated: Vec<String> = log
-            .borrow()
+            .lock().unwrap()
             .iter()
             .filter(|l| l.starts_with(&format!("a terminate {}", stream.0)))
             .cloned()
@@ -494,7 +493,7 @@ fn early_error_rewrites_the_response() {
     // The recorder, before Teapot, saw the proposed response; the application gets
     // the one sent.
     assert!(log
-        .borrow()
+        .lock().unwrap()
         .iter()
         .any(|l| l.starts_with("a early_error") && l.ends_with("400")));
     assert!(events.iter().any(|e| matches!(
@@ -520,7 +519,7 @@ fn a_push_goes_through_init_like_a_request() {
         .unwrap()
         .expect("a promised stream");
     assert!(log
-        .borrow()
+        .lock().unwrap()
         .contains(&format!("b init {} /pushed end=true", promised.0)));
     // The application got the promised request as a request, and answers it so.
     bench.drive();

@@ -43,7 +43,10 @@ use bytes::Bytes;
 /// Responses the application sends arrive through `info` (as [`Info::Command`]); a
 /// handler that answers in `init` or `data` itself rewrites those callbacks' commands
 /// the same way.
-pub trait Handler<M = ()> {
+///
+/// Handlers are `Send`, so that a [`Dispatcher`](super::Dispatcher) (a connection with
+/// its chain) can move between the threads of a multi-threaded runtime.
+pub trait Handler<M = ()>: Send {
     /// A new request, `end_stream` when it has no body; also a request this server
     /// promised (server push), which never has one.
     fn init(
