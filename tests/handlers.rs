@@ -33,7 +33,10 @@ struct Recorder {
 
 impl Recorder {
     fn note(&self, what: String) {
-        self.log.lock().unwrap().push(format!("{} {what}", self.name));
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{} {what}", self.name));
     }
 }
 
@@ -343,7 +346,10 @@ fn info_messages_reach_the_handlers_and_their_commands_pass_the_handlers_before_
         assert!(log.lock().unwrap().contains(&format!(
             "r info {id} message Answer(\"made by a handler\")"
         )));
-        assert!(log.lock().unwrap().contains(&format!("r terminate {id} Normal")));
+        assert!(log
+            .lock()
+            .unwrap()
+            .contains(&format!("r terminate {id} Normal")));
     }
 }
 
@@ -435,7 +441,8 @@ fn terminate_on_a_reset_from_either_side() {
         initiator: Initiator::Remote,
     };
     assert!(log
-        .lock().unwrap()
+        .lock()
+        .unwrap()
         .contains(&format!("a terminate {} {reset:?}", stream.0)));
 }
 
@@ -452,7 +459,8 @@ fn terminate_once_when_the_connection_closes_with_a_stream_open() {
         bench.drive();
         // The connection resets what is open before it closes.
         let terminated: Vec<String> = log
-            .lock().unwrap()
+            .lock()
+            .unwrap()
             .iter()
             .filter(|l| l.starts_with(&format!("a terminate {}", stream.0)))
             .cloned()
@@ -493,7 +501,8 @@ fn early_error_rewrites_the_response() {
     // The recorder, before Teapot, saw the proposed response; the application gets
     // the one sent.
     assert!(log
-        .lock().unwrap()
+        .lock()
+        .unwrap()
         .iter()
         .any(|l| l.starts_with("a early_error") && l.ends_with("400")));
     assert!(events.iter().any(|e| matches!(
@@ -519,7 +528,8 @@ fn a_push_goes_through_init_like_a_request() {
         .unwrap()
         .expect("a promised stream");
     assert!(log
-        .lock().unwrap()
+        .lock()
+        .unwrap()
         .contains(&format!("b init {} /pushed end=true", promised.0)));
     // The application got the promised request as a request, and answers it so.
     bench.drive();

@@ -380,7 +380,7 @@ fn report(result: Result<(), Misuse>) {
 
 /// The path of a request target: without the scheme and authority of the absolute form,
 /// and without the query.
-fn path_of(target: &[u8]) -> &[u8] {
+pub fn path_of(target: &[u8]) -> &[u8] {
     let mut path = target;
     if let Some(at) = target.windows(3).position(|w| w == b"://") {
         let rest = &target[at + 3..];

@@ -12,8 +12,9 @@ use bytes::Bytes;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
-use weir::{Config, Event, Fields, Head, Request, Response, StreamId, Version};
+use weir::{Config, Event, Head, Request, StreamId, Version};
 use weir_blocking::args::{ClientArgs, Data, CLIENT_USAGE};
+use weir_blocking::print::{print_fields, print_head};
 use weir_blocking::Client;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -147,25 +148,4 @@ fn read_response(
     Err(io::Error::other(
         "connection closed before the end of the response",
     ))
-}
-
-fn print_head(res: &Response) {
-    eprintln!(
-        "{} {} {}",
-        res.version.as_str(),
-        res.status,
-        String::from_utf8_lossy(&res.reason)
-    );
-    print_fields(&res.fields);
-    eprintln!();
-}
-
-fn print_fields(fields: &Fields) {
-    for field in fields {
-        eprintln!(
-            "{}: {}",
-            String::from_utf8_lossy(field.name),
-            String::from_utf8_lossy(field.value)
-        );
-    }
 }

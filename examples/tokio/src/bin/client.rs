@@ -1,0 +1,110 @@
+//! `tokio-client`: one request, the response head on stderr and the body on stdout.
+//!
+//! ```text
+//! tokio-client URL [--http2-prior-knowledge] [-X METHOD] [-d DATA | --data-file PATH|-]
+//!              [-H 'name: value' ...] [--insecure]
+//! ```
+//!
+//! `https://` URLs negotiate `h2` or `http/1.1` by ALPN; the server's certificate is
+//! verified against the system's roots unless `--insecure`. Exits 0 on any complete
+//! response.
+
+use bytes::Bytes;
+use std::io::{self, Read};
+use std::process::ExitCode;
+use tokio::io::AsyncWriteExt;
+use weir::{Config, Request};
+use weir_blocking::args::Data;
+use weir_blocking::print::{print_fields, print_head};
+use weir_tokio::args::{TokioClientArgs, CLIENT_USAGE};
+use weir_tokio::{Client, ClientOptions};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{CLIENT_USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let args = match TokioClientArgs::parse(args) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("tokio-client: {e}\n{CLIENT_USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let fetched = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .and_then(|runtime| runtime.block_on(fetch(&args)));
+    match fetched {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tokio-client: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn fetch(args: &TokioClientArgs) -> io::Result<()> {
+    let common = &args.common;
+    let body = match &common.data {
+        None => None,
+        Some(Data::Inline(s)) => Some(Bytes::from(s.clone())),
+        Some(Data::File(path)) => Some(Bytes::from(std::fs::read(path)?)),
+        Some(Data::Stdin) => {
+            let mut all = Vec::new();
+            io::stdin().lock().read_to_end(&mut all)?;
+            Some(Bytes::from(all))
+        }
+    };
+    let url = &common.url;
+    let connect = common.method == "CONNECT";
+    let target = if connect { &url.authority } else { &url.target };
+    let mut head = Request::new(common.method.clone(), target.clone());
+    if !common
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("host"))
+    {
+        head = head.field("host", url.authority.clone());
+    }
+    for (name, value) in &common.headers {
+        head = head.field(name.clone(), value.clone());
+    }
+    if args.tls {
+        head.scheme = Some("https".into());
+    }
+    let tunnel = connect || head.fields.contains("upgrade");
+    if let Some(body) = body.as_ref().filter(|_| !tunnel) {
+        if !head.fields.contains("content-length") && !head.fields.contains("transfer-encoding") {
+            head = head.field("content-length", body.len().to_string());
+        }
+    }
+    let options = ClientOptions {
+        http2_prior_knowledge: common.http2,
+        insecure: args.insecure,
+        extra_roots: None,
+        config: Config::default(),
+    };
+    let client = Client::connect(&args.url, options).await?;
+    let no_body = body.is_none() || tunnel;
+    let mut io = client.send_request(head, no_body)?;
+    if let Some(body) = body.as_ref().filter(|_| !tunnel) {
+        io.write_all(body).await?;
+        io.shutdown().await?;
+    }
+    let response = io.response().await?;
+    print_head(&response);
+    if io.is_tunnel() {
+        // The data goes through the tunnel; what comes back is printed.
+        io.write_all(body.as_deref().unwrap_or_default()).await?;
+        io.shutdown().await?;
+    }
+    let mut stdout = tokio::io::stdout();
+    tokio::io::copy(&mut io, &mut stdout).await?;
+    stdout.flush().await?;
+    if let Some(trailers) = io.trailers() {
+        print_fields(&trailers);
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! The connection's task: the driving loop of `weir`'s crate documentation with
+//! `select!` over the socket's readiness, the next deadline, the stream handles' bell
+//! and the shutdown signal.
+
+use crate::link::{Link, Machine, Shared};
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+use weir::{Event, Output};
+
+/// How much one socket read may take in.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// Output waiting for the socket past this much stops the draining (and the reading):
+/// a peer that does not read cannot make the adapter buffer without bound.
+const HIGH_WATER: usize = 256 * 1024;
+
+/// How long, and how much, a closed connection reads from its peer before it goes.
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 1 << 20;
+
+/// What runs on a connection: reacts to the events no stream handle takes, and may
+/// hand streams out (see [`Shared::open`]).
+pub(crate) trait App<C>: Send {
+    /// Handles one event, with the machine and its stream views under the lock.
+    fn on_event(&mut self, link: &Arc<Link<C>>, shared: &mut Shared<C>, event: Event);
+
+    /// Sends the next piece of a long body once the output before it was written;
+    /// returns whether it sent anything.
+    fn produce(&mut self, machine: &mut C) -> bool {
+        let _ = machine;
+        false
+    }
+
+    /// Whether no response is under way (stream handles aside).
+    fn is_idle(&self) -> bool {
+        true
+    }
+
+    /// Starts a graceful shutdown (an HTTP/2 GOAWAY); returns whether the connection
+    /// will close by itself once its streams are done.
+    fn go_away(&mut self, machine: &mut C) -> bool {
+        let _ = machine;
+        false
+    }
+}
+
+/// Drives `link`'s machine over `sock` with `app` until the connection is over, or
+/// `stop` turns true and nothing is under way any more.
+pub(crate) async fn drive<S, C, A>(
+    sock: S,
+    link: Arc<Link<C>>,
+    mut app: A,
+    mut stop: Option<watch::Receiver<bool>>,
+) -> io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    C: Machine,
+    A: App<C>,
+{
+    let _abandon = Abandon(link.clone());
+    let (mut rd, mut wr) = tokio::io::split(sock);
+    let mut out = Vec::new();
+    let mut sent = 0;
+    let mut buf = vec![0; READ_BUFFER];
+    let (mut stopping, mut going_away, mut write_shut) = (false, false, false);
+    loop {
+        // Drain the machine (while the output has room), under the lock.
+        let mut drained = None;
+        let (wants_input, closed, write_closed, idle) = {
+            let mut shared = link.lock();
+            while out.len() - sent < HIGH_WATER {
+                match shared.machine.poll_output(&mut out) {
+                    Output::Transmit => {}
+                    Output::Event(event) => {
+                        if let Some(event) = shared.deliver(event) {
+                            app.on_event(&link, &mut shared, event);
+                        }
+                    }
+                    Output::Timeout(deadline) => {
+                        if !shared.machine.is_closed() && app.produce(&mut shared.machine) {
+                            continue;
+                        }
+                        if stopping && !going_away {
+                            going_away = true;
+                            if app.go_away(&mut shared.machine) {
+                                continue;
+                            }
+                        }
+                        drained = Some(deadline);
+                        break;
+                    }
+                }
+            }
+            let machine = &shared.machine;
+            let idle = app.is_idle() && !shared.has_views();
+            (
+                machine.wants_input(),
+                machine.is_closed(),
+                machine.is_write_closed(),
+                idle,
+            )
+        };
+        let flushed = sent == out.len();
+        if flushed {
+            out.clear();
+            sent = 0;
+        }
+        if flushed && (closed || (stopping && idle && drained.is_some())) {
+            // Over: the write half first, then what the peer still sends is read and
+            // dropped for a moment, since closing a socket with unread input resets the
+            // connection, and the reset can overtake the last bytes written.
+            let _ = wr.shutdown().await;
+            linger(&mut rd, &mut buf).await;
+            return Ok(());
+        }
+        if flushed && write_closed && !write_shut {
+            write_shut = true;
+            // The peer may be gone already; the read side will tell.
+            let _ = wr.shutdown().await;
+        }
+        let deadline = drained.flatten();
+        let reading = wants_input && drained.is_some();
+        tokio::select! {
+            written = wr.write(&out[sent..]), if sent < out.len() => {
+                match written? {
+                    0 => return Err(io::ErrorKind::WriteZero.into()),
+                    n => sent += n,
+                }
+            }
+            read = rd.read(&mut buf), if reading => {
+                let mut shared = link.lock();
+                let now = Instant::now();
+                match read {
+                    Ok(0) => shared.machine.handle_eof(now),
+                    Ok(n) => shared.machine.handle_input(now, &buf[..n]),
+                    // A reset peer sends nothing more: for the connection that is the
+                    // end of input.
+                    Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::UnexpectedEof) => shared.machine.handle_eof(now),
+                    Err(e) => return Err(e),
+                }
+            }
+            () = sleep_until(deadline), if deadline.is_some() && drained.is_some() => {
+                link.lock().machine.handle_timeout(Instant::now());
+            }
+            () = link.bell.notified() => {}
+            () = stopped(&mut stop), if !stopping => stopping = true,
+        }
+    }
+}
+
+/// However the task ends (even cancelled), the stream handles hear that it did.
+struct Abandon<C: Machine>(Arc<Link<C>>);
+
+impl<C: Machine> Drop for Abandon<C> {
+    fn drop(&mut self) {
+        self.0.lock().abandon();
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    if let Some(deadline) = deadline {
+        tokio::time::sleep_until(deadline.into()).await;
+    }
+}
+
+/// Resolves once the shutdown starts; never without a signal to wait for.
+async fn stopped(stop: &mut Option<watch::Receiver<bool>>) {
+    match stop {
+        // A dropped sender stops too: nobody is left to say otherwise.
+        Some(rx) => drop(rx.wait_for(|stop| *stop).await),
+        None => std::future::pending().await,
+    }
+}
+
+/// Reads and drops what the peer still sends, for a moment.
+async fn linger<R: AsyncRead + Unpin>(rd: &mut R, buf: &mut [u8]) {
+    let drain = async {
+        let mut left = LINGER_BYTES;
+        while left > 0 {
+            match rd.read(buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
+}
