@@ -82,6 +82,16 @@
 //! as a connection is.
 //!
 //! The [`testing`] module has a deterministic in-memory client/server [`Pair`](testing::Pair).
+//!
+//! ## Cargo features
+//!
+//! - `compression` (on by default): the `Compress` and `Decompress` stream handlers,
+//!   gzip and deflate.
+//! - `http`: `TryFrom` conversions both ways between [`Request`] and [`Response`] and the
+//!   `http` crate's `Request<()>`, `Response<()>` and their `Parts`. What `http` cannot
+//!   hold (field name case and order, a reason phrase, an extended CONNECT's protocol, a
+//!   target's exact spelling) travels in the `Extensions` and comes back while the `http`
+//!   side still agrees with it; failures are `HttpConvertError`s.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -96,6 +106,8 @@ mod h2;
 pub mod handler;
 mod head;
 pub mod hpack;
+#[cfg(feature = "http")]
+mod http_conv;
 mod priority;
 mod send_buffer;
 mod stream;
@@ -110,6 +122,8 @@ pub use event::{Event, Initiator};
 pub use head::{
     reason_phrase, Field, FieldIter, Fields, Head, PartialRequest, Request, Response, Version,
 };
+#[cfg(feature = "http")]
+pub use http_conv::{ConnectProtocol, HttpConvertError, ReasonPhrase, RequestTarget};
 pub use priority::Priority;
 pub use stream::{Duplex, Inbound, StreamError};
 pub use stream_control::StreamControl;
