@@ -126,8 +126,7 @@ impl<C: Machine> Shared<C> {
             }
             return Some(event);
         }
-        let slot = self.views.get_mut(&event.stream()?);
-        let Some(slot) = slot else {
+        let Some(slot) = event.stream().and_then(|s| self.views.get_mut(&s)) else {
             return Some(event);
         };
         match &event {

@@ -124,7 +124,7 @@ impl Server {
                     Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
                 },
                 Some(_) = connections.join_next() => {}
-                _ = stopped.wait_for(|stop| *stop) => break,
+                () = async { drop(stopped.wait_for(|stop| *stop).await) } => break,
             }
         }
         drop(self.listener);
