@@ -222,7 +222,8 @@ pub enum ConfigError {
 
 impl Config {
     /// Sets one setting by name from text: sizes and counts as integers, timeouts as
-    /// seconds (`0` or `none` disables), leniencies as `allow` or `reject`.
+    /// seconds (`0` or `none` disables), leniencies as `allow` or `reject`. The keys are
+    /// the field names; the HTTP/2 ones also without their `h2_` prefix.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         let bad = |expected| ConfigError::BadValue {
             key: key.to_string(),
@@ -306,6 +307,14 @@ impl Config {
             "h2_extension_frames" => self.h2_extension_frames = flag()?,
             "h2_max_pending_priority_updates" => self.h2_max_pending_priority_updates = size()?,
             "h2c_upgrade" => self.h2c_upgrade = flag()?,
+            // The HTTP/2 settings answer to their names without the prefix too, as
+            // RFC 9113 §6.5.2 names them (`max_concurrent_streams`, `max_frame_size`).
+            _ if !key.starts_with("h2") => {
+                return match self.set(&format!("h2_{key}"), value) {
+                    Err(ConfigError::UnknownKey(_)) => Err(ConfigError::UnknownKey(key.into())),
+                    other => other,
+                };
+            }
             _ => return Err(ConfigError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -324,6 +333,12 @@ mod tests {
         c.set("header_read_timeout", "2.5").unwrap();
         assert_eq!(c.header_read_timeout, Some(Duration::from_millis(2500)));
         c.set("allow_bare_lf", "allow").unwrap();
+        c.set("max_concurrent_streams", "7").unwrap();
+        assert_eq!(c.h2_max_concurrent_streams, 7);
+        assert!(matches!(
+            c.set("no_such_thing", "1"),
+            Err(ConfigError::UnknownKey(k)) if k == "no_such_thing"
+        ));
         assert_eq!(c.allow_bare_lf, Leniency::Allow);
         assert!(matches!(
             c.set("max_fields", "-1"),

@@ -142,3 +142,71 @@ impl TokioClientArgs {
         Ok(parsed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn server_takes_threads_tls_and_the_common_options() {
+        let parsed = TokioServerArgs::parse(args(
+            "--threads 1 --listen 127.0.0.1:0 --tls-cert c.pem --tls-key k.pem --protocol h2 \
+             --config max_concurrent_streams=7",
+        ))
+        .unwrap();
+        assert_eq!(parsed.threads, Some(1));
+        let files = TlsSource::Files {
+            cert: "c.pem".into(),
+            key: "k.pem".into(),
+        };
+        assert_eq!(parsed.tls, Some(files));
+        assert_eq!(parsed.common.listen, "127.0.0.1:0");
+        assert_eq!(parsed.common.protocol, weir_blocking::args::Protocol::H2);
+        assert_eq!(parsed.common.config.h2_max_concurrent_streams, 7);
+        let parsed = TokioServerArgs::parse(args("--tls-self-signed --threads=4")).unwrap();
+        assert_eq!(parsed.tls, Some(TlsSource::SelfSigned));
+        assert_eq!(parsed.threads, Some(4));
+        assert_eq!(TokioServerArgs::parse(args("")).unwrap().tls, None);
+    }
+
+    #[test]
+    fn server_refusals_say_why() {
+        for (line, why) in [
+            ("--threads 0", "positive"),
+            ("--threads", "needs a value"),
+            ("--tls-cert c.pem", "go together"),
+            ("--tls-self-signed --tls-key k.pem", "not both"),
+            ("--config nonsense=1", "nonsense"),
+            ("--frobnicate", "unknown option"),
+        ] {
+            let e = TokioServerArgs::parse(args(line)).unwrap_err();
+            assert!(e.contains(why), "{line}: {e}");
+        }
+    }
+
+    #[test]
+    fn client_takes_https_and_insecure() {
+        let parsed = TokioClientArgs::parse(args(
+            "-H x-a:1 https://localhost/path?q --insecure -X PUT -d data",
+        ))
+        .unwrap();
+        assert!(parsed.tls && parsed.insecure);
+        assert_eq!(parsed.url, "https://localhost/path?q");
+        assert_eq!(parsed.common.url.port, 443);
+        assert_eq!(parsed.common.url.target, "/path?q");
+        assert_eq!(parsed.common.method, "PUT");
+        assert_eq!(parsed.common.headers, [("x-a".into(), "1".into())]);
+        let parsed =
+            TokioClientArgs::parse(args("http://[::1]:8080/ --http2-prior-knowledge")).unwrap();
+        assert!(!parsed.tls && parsed.common.http2);
+        assert_eq!(parsed.common.url.port, 8080);
+        let parsed = TokioClientArgs::parse(args("https://example.com:8443")).unwrap();
+        assert_eq!(parsed.common.url.port, 8443);
+        assert!(TokioClientArgs::parse(args("--insecure")).is_err());
+        assert!(TokioClientArgs::parse(args("ftp://example.com/")).is_err());
+    }
+}

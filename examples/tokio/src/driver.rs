@@ -21,6 +21,10 @@ const HIGH_WATER: usize = 256 * 1024;
 const LINGER: Duration = Duration::from_secs(1);
 const LINGER_BYTES: usize = 1 << 20;
 
+/// A peer that takes none of our output for this long is given up: it holds memory
+/// and a task, and may never read again.
+const WRITE_STALL: Duration = Duration::from_secs(30);
+
 /// What runs on a connection: reacts to the events no stream handle takes, and may
 /// hand streams out (see [`Shared::open`]).
 pub(crate) trait App<C>: Send {
@@ -66,6 +70,11 @@ where
     let mut sent = 0;
     let mut buf = vec![0; READ_BUFFER];
     let (mut stopping, mut going_away, mut write_shut) = (false, false, false);
+    // The machine's deadline as of its last complete drain: it holds while the output
+    // waits for the socket (an idle or header deadline must fire even then).
+    let mut deadline = None;
+    // Since when output has been waiting without the socket taking any of it.
+    let mut stalled_since: Option<Instant> = None;
     loop {
         // Drain the machine (while the output has room), under the lock.
         let mut drained = None;
@@ -121,13 +130,26 @@ where
             // The peer may be gone already; the read side will tell.
             let _ = wr.shutdown().await;
         }
-        let deadline = drained.flatten();
+        if let Some(drained) = drained {
+            deadline = drained;
+        }
         let reading = wants_input && drained.is_some();
+        let stall_limit = match (sent < out.len(), stalled_since) {
+            (false, _) => None,
+            (true, Some(since)) => Some(since + WRITE_STALL),
+            (true, None) => {
+                stalled_since = Some(Instant::now());
+                stalled_since.map(|since| since + WRITE_STALL)
+            }
+        };
         tokio::select! {
             written = wr.write(&out[sent..]), if sent < out.len() => {
                 match written? {
                     0 => return Err(io::ErrorKind::WriteZero.into()),
-                    n => sent += n,
+                    n => {
+                        sent += n;
+                        stalled_since = None;
+                    }
                 }
             }
             read = rd.read(&mut buf), if reading => {
@@ -144,8 +166,13 @@ where
                     Err(e) => return Err(e),
                 }
             }
-            () = sleep_until(deadline), if deadline.is_some() && drained.is_some() => {
+            () = sleep_until(deadline), if deadline.is_some() => {
                 link.lock().machine.handle_timeout(Instant::now());
+                // The next complete drain says what the next one is.
+                deadline = None;
+            }
+            () = sleep_until(stall_limit), if stall_limit.is_some() => {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "the peer reads nothing"));
             }
             () = link.bell.notified() => {}
             () = stopped(&mut stop), if !stopping => stopping = true,
