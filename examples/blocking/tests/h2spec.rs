@@ -21,4 +21,11 @@ mod harness;
 #[path = "h2spec/hpack.rs"]
 mod hpack;
 
-cases::h2spec_tests!();
+use harness::Target;
+
+/// `blocking-server --protocol h2`, over cleartext TCP.
+fn target() -> Target {
+    Target::tcp(env!("CARGO_BIN_EXE_blocking-server"), &["--protocol", "h2"])
+}
+
+cases::h2spec_tests!(target());

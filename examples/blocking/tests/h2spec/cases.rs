@@ -3,7 +3,7 @@
 //!
 //! Shared by every adapter's `h2spec` test: a test file includes this module and
 //! `harness` (and `hpack`, which both use) at its crate root, then calls
-//! `h2spec_tests!`.
+//! `h2spec_tests!` with the server to run the cases against.
 
 use super::harness::*;
 use super::hpack;
@@ -1793,10 +1793,11 @@ pub static HPACK_6_3: &[Case] = &[Case {
 
 /// A `#[test]` per group, named after it (`http2/6.9.1` is `http2_6_9_1`), and
 /// `all_groups_on_one_server`, which runs every group in the tool's order against one
-/// server as the tool does in one run.
+/// server as the tool does in one run. `$target` makes the `harness::Target` the tests
+/// run against; each test evaluates it.
 macro_rules! h2spec_tests {
-    () => {
-        $crate::cases::h2spec_tests!(@groups
+    ($target:expr) => {
+        $crate::cases::h2spec_tests!(@groups $target;
             // The one list of groups, in the tool's order.
             (generic_1, "generic/1", GENERIC_1),
             (generic_2, "generic/2", GENERIC_2),
@@ -1849,17 +1850,17 @@ macro_rules! h2spec_tests {
             (hpack_6_3, "hpack/6.3", HPACK_6_3),
         );
     };
-    (@groups $(($test:ident, $group:literal, $cases:ident),)*) => {
+    (@groups $target:expr; $(($test:ident, $group:literal, $cases:ident),)*) => {
         $(
             #[test]
             fn $test() {
-                $crate::harness::run_group($group, $crate::cases::$cases);
+                $crate::harness::run_group(&$target, $group, $crate::cases::$cases);
             }
         )*
 
         #[test]
         fn all_groups_on_one_server() {
-            $crate::harness::run_all(&[$(($group, $crate::cases::$cases)),*]);
+            $crate::harness::run_all(&$target, &[$(($group, $crate::cases::$cases)),*]);
         }
     };
 }
