@@ -7,6 +7,9 @@
 //! every wait gives up after 2 s and a timeout ends the connection for the checks. A TCP
 //! reset is *not* a close for that version (it reports "connection reset by peer" as an
 //! error), so it is reported as an error here too.
+//!
+//! A [`Target`] says which server program to start and whether to speak to it over TLS
+//! (the tool's `-t`: ALPN `h2`, and `:scheme https` in the requests).
 
 use super::hpack::Encoder;
 use std::collections::HashMap;
@@ -14,10 +17,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
-
-const SERVER: &str = env!("CARGO_BIN_EXE_blocking-server");
 
 /// Every wait of a case gives up after this long, as the tool's default `--timeout 2`.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
@@ -105,10 +106,60 @@ fn type_name(t: u8) -> String {
     name.to_string()
 }
 
-// ---- the server process ----------------------------------------------------------
+// ---- the server under test ---------------------------------------------------------
 
-/// A running `blocking-server --protocol h2`, killed when dropped; or, when
-/// `H2SPEC_TARGET=HOST:PORT` is set, a server already running there.
+/// The byte stream of a connection: the TCP socket itself, or TLS over it.
+pub trait Transport: Read + Write + Send {}
+
+impl<T: Read + Write + Send> Transport for T {}
+
+/// Makes a connected socket a TLS connection to `host` (the name or address dialled);
+/// `Err` says why the handshake or the protocol negotiation failed.
+pub type Tls = Arc<dyn Fn(&str, TcpStream) -> Result<Box<dyn Transport>, String> + Send + Sync>;
+
+/// The server the cases run against.
+#[derive(Clone)]
+pub struct Target {
+    /// Started as `program --listen 127.0.0.1:0 args…`; it prints `listening on ADDR`.
+    pub program: &'static str,
+    pub args: &'static [&'static str],
+    /// `Some`: every connection is TLS, made by this; `None`: cleartext TCP.
+    pub tls: Option<Tls>,
+    /// Follows `h2spec` in the printed lines, to tell apart the runs of one suite
+    /// against several targets (empty: nothing).
+    pub label: &'static str,
+}
+
+impl Target {
+    /// A server spoken to over cleartext TCP (HTTP/2 with prior knowledge).
+    pub fn tcp(program: &'static str, args: &'static [&'static str]) -> Target {
+        Target {
+            program,
+            args,
+            tls: None,
+            label: "",
+        }
+    }
+
+    /// `h2spec` and the label, to start the printed lines.
+    fn tool(&self) -> String {
+        if self.label.is_empty() {
+            "h2spec".into()
+        } else {
+            format!("h2spec {}", self.label)
+        }
+    }
+
+    fn name(&self) -> &str {
+        let path = std::path::Path::new(self.program);
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(self.program)
+    }
+}
+
+/// A running server program, killed when dropped; or, when `H2SPEC_TARGET=HOST:PORT`
+/// is set, a server already running there.
 pub struct Server {
     child: Option<Child>,
     pub host: String,
@@ -116,7 +167,7 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start() -> Server {
+    pub fn start(target: &Target) -> Server {
         if let Some(target) = std::env::var_os("H2SPEC_TARGET") {
             let target = target.to_string_lossy().into_owned();
             let (host, port) = target
@@ -129,12 +180,13 @@ impl Server {
                 port,
             };
         }
-        let mut child = Command::new(SERVER)
-            .args(["--listen", "127.0.0.1:0", "--protocol", "h2"])
+        let mut child = Command::new(target.program)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(target.args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("spawn blocking-server");
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", target.name()));
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -151,7 +203,7 @@ impl Server {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("blocking-server did not say where it listens");
+                panic!("{} did not say where it listens", target.name());
             }
         };
         let addr = line
@@ -181,13 +233,15 @@ impl Drop for Server {
 
 // ---- the tool's configuration ------------------------------------------------------
 
-/// What the tool is run with: `-h 127.0.0.1 -p PORT`, path `/`, headers of 4000 octets.
+/// What the tool is run with: `-h 127.0.0.1 -p PORT`, path `/`, headers of 4000 octets,
+/// and `-t` when `tls` is set.
 #[derive(Clone)]
 pub struct Ctx {
     pub host: String,
     pub port: u16,
     pub path: String,
     pub max_header_len: usize,
+    pub tls: Option<Tls>,
 }
 
 pub type Fields = Vec<(String, String)>;
@@ -197,19 +251,30 @@ pub fn field(name: &str, value: &str) -> (String, String) {
 }
 
 impl Ctx {
+    /// `https` over TLS, as the tool sends it with `-t`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The host alone on the scheme's default port, as the tool writes it.
     pub fn authority(&self) -> String {
-        if self.port == 80 {
+        let default_port = if self.tls.is_some() { 443 } else { 80 };
+        if self.port == default_port {
             self.host.clone()
         } else {
             format!("{}:{}", self.host, self.port)
         }
     }
 
-    /// The request every case starts from: `GET` of the path over `http`.
+    /// The request every case starts from: `GET` of the path.
     pub fn common_headers(&self) -> Fields {
         vec![
             field(":method", "GET"),
-            field(":scheme", "http"),
+            field(":scheme", self.scheme()),
             field(":path", &self.path),
             field(":authority", &self.authority()),
         ]
@@ -227,11 +292,19 @@ impl Ctx {
         let addr = format!("{}:{}", self.host, self.port)
             .parse()
             .map_err(|e| format!("address: {e}"))?;
-        let stream = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| e.to_string())?;
-        stream.set_nodelay(true).ok();
-        stream.set_write_timeout(Some(Duration::from_secs(5))).ok();
+        let socket = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| e.to_string())?;
+        socket.set_nodelay(true).ok();
+        socket.set_write_timeout(Some(Duration::from_secs(5))).ok();
+        // The TLS handshake gets the same time as any other wait (the tool's dial
+        // timeout); reads set their own afterwards.
+        socket.set_read_timeout(Some(TIMEOUT)).ok();
+        let io: Box<dyn Transport> = match &self.tls {
+            None => Box::new(socket.try_clone().map_err(|e| e.to_string())?),
+            Some(tls) => tls(&self.host, socket.try_clone().map_err(|e| e.to_string())?)?,
+        };
         Ok(Conn {
-            stream,
+            io,
+            socket,
             closed: false,
             settings: HashMap::new(),
             encoder: Encoder::new(),
@@ -500,7 +573,11 @@ enum ReadFail {
 }
 
 pub struct Conn {
-    stream: TcpStream,
+    /// What frames are written to and read from.
+    io: Box<dyn Transport>,
+    /// The same socket as `io`'s (a handle of its own), for the read timeouts, which
+    /// hold under TLS too.
+    socket: TcpStream,
     /// Set by any read error or timeout, as the tool does: checks stop reading then.
     pub closed: bool,
     /// The server's SETTINGS, from the handshake.
@@ -518,7 +595,8 @@ impl Conn {
     /// Raw octets; the tool checks this result in a few cases.
     pub fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.log.push(format!("> raw {} octets", bytes.len()));
-        self.stream.write_all(bytes)
+        self.io.write_all(bytes)?;
+        self.io.flush()
     }
 
     pub fn write_frame(&mut self, typ: u8, flags: u8, stream: u32, payload: &[u8]) {
@@ -534,7 +612,7 @@ impl Conn {
         out.extend_from_slice(&[(len >> 16) as u8, (len >> 8) as u8, len as u8, typ, flags]);
         out.extend_from_slice(&stream.to_be_bytes());
         out.extend_from_slice(payload);
-        let _ = self.stream.write_all(&out);
+        let _ = self.io.write_all(&out).and_then(|()| self.io.flush());
     }
 
     pub fn encode(&mut self, fields: &Fields) -> Vec<u8> {
@@ -673,10 +751,14 @@ impl Conn {
             if now >= deadline {
                 return Err(ReadFail::Timeout);
             }
-            self.stream.set_read_timeout(Some(deadline - now)).ok();
-            match self.stream.read(&mut buf[got..]) {
+            self.socket.set_read_timeout(Some(deadline - now)).ok();
+            match self.io.read(&mut buf[got..]) {
                 Ok(0) => return Err(ReadFail::Eof(got)),
                 Ok(n) => got += n,
+                // rustls's word for the TCP connection ending without a TLS
+                // close_notify; the tool's TLS (Go's) reads that as the end of the
+                // stream, so it is a close here as on cleartext TCP.
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Err(ReadFail::Eof(got)),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                     return Err(ReadFail::Timeout)
@@ -1006,18 +1088,19 @@ struct Tally {
     failures: Vec<String>,
 }
 
-fn ctx_for(server: &Server) -> Ctx {
+fn ctx_for(server: &Server, target: &Target) -> Ctx {
     Ctx {
         host: server.host.clone(),
         port: server.port,
         path: "/".into(),
         max_header_len: 4000,
+        tls: target.tls.clone(),
     }
 }
 
 /// Runs the cases of one group in order, each on its own connection, numbered from 1
 /// as the tool numbers them; prints the group's summary line.
-fn run_cases(ctx: &Ctx, group: &str, cases: &[Case], tally: &mut Tally) {
+fn run_cases(tool: &str, ctx: &Ctx, group: &str, cases: &[Case], tally: &mut Tally) {
     let (mut passed, mut skipped) = (0, 0);
     for (i, case) in cases.iter().enumerate() {
         let id = format!("{group}/{}", i + 1);
@@ -1053,7 +1136,7 @@ fn run_cases(ctx: &Ctx, group: &str, cases: &[Case], tally: &mut Tally) {
             Ok(()) => passed += 1,
             Err(Fail::Skipped(why)) => {
                 skipped += 1;
-                println!("h2spec {id}: skipped ({why}): {}", case.desc);
+                println!("{tool} {id}: skipped ({why}): {}", case.desc);
             }
             Err(Fail::Failed { expected, actual }) => {
                 let mut s = format!("{id} {}\n", case.desc);
@@ -1071,7 +1154,7 @@ fn run_cases(ctx: &Ctx, group: &str, cases: &[Case], tally: &mut Tally) {
         }
     }
     println!(
-        "h2spec {group}: {passed}/{} passed{}",
+        "{tool} {group}: {passed}/{} passed{}",
         cases.len(),
         if skipped > 0 {
             format!(", {skipped} skipped")
@@ -1083,10 +1166,10 @@ fn run_cases(ctx: &Ctx, group: &str, cases: &[Case], tally: &mut Tally) {
     tally.skipped += skipped;
 }
 
-fn conclude(what: &str, total: usize, tally: Tally) {
+fn conclude(tool: &str, what: &str, total: usize, tally: Tally) {
     if !tally.failures.is_empty() {
         panic!(
-            "{} of {total} h2spec {what} cases failed:\n{}",
+            "{} of {total} {tool} {what} cases failed:\n{}",
             tally.failures.len(),
             tally.failures.join("")
         );
@@ -1094,27 +1177,29 @@ fn conclude(what: &str, total: usize, tally: Tally) {
 }
 
 /// Runs one group against a server of its own; panics with every failure.
-pub fn run_group(group: &str, cases: &[Case]) {
-    let server = Server::start();
+pub fn run_group(target: &Target, group: &str, cases: &[Case]) {
+    let server = Server::start(target);
     let mut tally = Tally::default();
-    run_cases(&ctx_for(&server), group, cases, &mut tally);
+    let tool = target.tool();
+    run_cases(&tool, &ctx_for(&server, target), group, cases, &mut tally);
     drop(server);
-    conclude(group, cases.len(), tally);
+    conclude(&tool, group, cases.len(), tally);
 }
 
 /// Runs every group in order against one server, as the tool does in one run; panics
 /// with every failure.
-pub fn run_all(groups: &[(&str, &[Case])]) {
-    let server = Server::start();
-    let ctx = ctx_for(&server);
+pub fn run_all(target: &Target, groups: &[(&str, &[Case])]) {
+    let server = Server::start(target);
+    let ctx = ctx_for(&server, target);
+    let tool = target.tool();
     let mut tally = Tally::default();
     for (group, cases) in groups {
-        run_cases(&ctx, group, cases, &mut tally);
+        run_cases(&tool, &ctx, group, cases, &mut tally);
     }
     drop(server);
     let total = groups.iter().map(|(_, c)| c.len()).sum();
     println!(
-        "h2spec, all groups on one server: {}/{total} passed{}",
+        "{tool}, all groups on one server: {}/{total} passed{}",
         tally.passed,
         if tally.skipped > 0 {
             format!(", {} skipped", tally.skipped)
@@ -1122,7 +1207,7 @@ pub fn run_all(groups: &[(&str, &[Case])]) {
             String::new()
         }
     );
-    conclude("(one server)", total, tally);
+    conclude(&tool, "(one server)", total, tally);
 }
 
 /// Long exchanges (a hundred HEADERS) keep their start and end.
