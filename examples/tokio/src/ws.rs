@@ -3,6 +3,8 @@
 
 use crate::StreamIo;
 use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::Message;
@@ -57,6 +59,10 @@ fn version_checked(req: &Request, accept: Response) -> Response {
     }
 }
 
+/// How long the server waits, once the close handshake is over, for the client to end
+/// its side of the stream.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
 /// Echoes text and binary messages until the close handshake; pings are answered by
 /// the WebSocket layer itself.
 pub(crate) async fn echo(io: StreamIo) {
@@ -67,5 +73,16 @@ pub(crate) async fn echo(io: StreamIo) {
         {
             break;
         }
+    }
+    // RFC 6455 §7.1.1: after the close handshake the server closes the transport
+    // first, and RFC 8441 maps an orderly close to END_STREAM and a reset to
+    // RST_STREAM. Dropping the stream while the client may still send would reset it,
+    // and a reset drops what is still queued, the Close reply among it: so this side
+    // ends, and the client's end is awaited for a while.
+    let io = ws.get_mut();
+    if io.shutdown().await.is_ok() {
+        let mut sink = [0; 1024];
+        let drain = async { while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {} };
+        let _ = tokio::time::timeout(CLOSE_WAIT, drain).await;
     }
 }
