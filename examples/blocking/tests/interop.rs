@@ -14,18 +14,22 @@
 
 mod support;
 
+#[path = "interop/programs.rs"]
+mod programs;
+
 #[path = "interop/h2.rs"]
 mod h2;
 
 #[path = "interop/compression.rs"]
 mod compression;
 
+use programs::{curl, nghttp2_tool, pattern, python, run, script, Run};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
-use support::{request, Client, Program, PATIENCE};
+use std::io::Write;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+use support::{request, Client, Program};
 
 // ---- the matrix ---------------------------------------------------------------------
 
@@ -126,124 +130,6 @@ fn row(peer: &'static str, case: &'static str) -> Rows {
 
 // ---- programs -----------------------------------------------------------------------
 
-/// `curl`, or a clear failure.
-fn curl() -> &'static str {
-    static FOUND: OnceLock<bool> = OnceLock::new();
-    let found = *FOUND.get_or_init(|| {
-        Command::new("curl")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    assert!(
-        found,
-        "curl is needed by the interop suite and was not found on PATH \
-         (Debian: apt install curl)"
-    );
-    "curl"
-}
-
-/// A python interpreter that has h11 and h2, or a clear failure.
-fn python() -> &'static str {
-    static FOUND: OnceLock<Option<&str>> = OnceLock::new();
-    const CANDIDATES: [&str; 2] = ["python3", "/usr/bin/python3"];
-    let found = *FOUND.get_or_init(|| {
-        CANDIDATES.into_iter().find(|python| {
-            Command::new(python)
-                .args(["-c", "import h11, h2"])
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "the interop suite needs python 3 with the h11 module; none of {CANDIDATES:?} \
-             can `import h11, h2` (Debian: apt install python3-h11 python3-h2)"
-        )
-    })
-}
-
-fn script(name: &str) -> String {
-    format!("{}/tests/interop/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// What a finished program did.
-struct Run {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn stdout_text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-
-    /// Whether a line of its stderr contains `needle`, ignoring ASCII case.
-    fn said(&self, needle: &str) -> bool {
-        self.stderr.lines().any(|l| {
-            l.to_ascii_lowercase()
-                .contains(&needle.to_ascii_lowercase())
-        })
-    }
-
-    fn count(&self, needle: &str) -> usize {
-        self.stderr.matches(needle).count()
-    }
-}
-
-/// Runs `program` to completion with `stdin`, killing it after [`PATIENCE`].
-fn run(program: &str, args: &[&str], stdin: &[u8]) -> Run {
-    let started = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let mut input = child.stdin.take().expect("piped");
-    let stdin = stdin.to_vec();
-    // Separate threads, so that no pipe fills up while another is waited on.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let mut out = child.stdout.take().expect("piped");
-    let stdout = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let mut err = child.stderr.take().expect("piped");
-    let stderr = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > PATIENCE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} {args:?} did not finish within {PATIENCE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let elapsed = started.elapsed();
-    writer.join().unwrap();
-    Run {
-        status,
-        stdout: stdout.join().unwrap(),
-        stderr: String::from_utf8_lossy(&stderr.join().unwrap()).into_owned(),
-        elapsed,
-    }
-}
-
 /// curl with `args` then `urls` (paths on `server`); it must exit 0.
 fn curl_run(server: &Program, args: &[&str], paths: &[&str], stdin: &[u8]) -> Run {
     let urls: Vec<String> = paths
@@ -261,11 +147,6 @@ fn curl_run(server: &Program, args: &[&str], paths: &[&str], stdin: &[u8]) -> Ru
         run.stderr
     );
     run
-}
-
-/// A body that is not text and not repetitive on a short period.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + i / 256) as u8).collect()
 }
 
 // ---- curl against blocking-server ---------------------------------------------------

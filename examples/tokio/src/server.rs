@@ -288,6 +288,13 @@ impl App<Dispatcher> for ServerApp {
                     return;
                 };
                 shared.open(stream, Some(&event), tunnel, false);
+                if !tunnel {
+                    // The task reads the body, but only after the final head has gone
+                    // out, too late for a `100 Continue`: asked for now, it goes first,
+                    // and a client sending `Expect: 100-continue` need not wait for its
+                    // own timeout (RFC 9110 §10.1.1).
+                    report(shared.machine.accept_body(stream));
+                }
                 report(shared.machine.send_response(stream, answer, false));
                 let views: Arc<dyn Views> = link.clone();
                 let io = StreamIo::new(stream, views);

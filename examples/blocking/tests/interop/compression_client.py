@@ -1,4 +1,4 @@
-"""Compression against `blocking-server`, decoded by python's standard library.
+"""Compression against an example server, decoded by python's standard library.
 
 Usage: compression_client.py IP:PORT
 

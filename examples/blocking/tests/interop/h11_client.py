@@ -1,4 +1,4 @@
-"""An HTTP/1.1 client built on python's h11, against `blocking-server`.
+"""An HTTP/1.1 client built on python's h11, against an example server.
 
 Usage: h11_client.py IP:PORT
 

@@ -3,22 +3,6 @@
 
 use super::*;
 
-/// A program of nghttp2's tools, or a clear failure.
-fn nghttp2_tool(name: &'static str) -> &'static str {
-    let found = Command::new(name)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "{name} is needed by the interop suite and was not found on PATH \
-         (Debian: apt install nghttp2-client)"
-    );
-    name
-}
-
 #[test]
 fn curl_http2_prior_knowledge() {
     let mut rows = Rows::new("curl h2", &["get", "echo", "bytes/N", "trailers"]);

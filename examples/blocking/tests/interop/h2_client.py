@@ -1,4 +1,4 @@
-"""An HTTP/2 client built on python's h2, against `blocking-server` (prior knowledge).
+"""An HTTP/2 client built on python's h2, against an example server (prior knowledge).
 
 Usage: h2_client.py IP:PORT
 

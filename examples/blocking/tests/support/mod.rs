@@ -1,6 +1,7 @@
-//! Shared by the interoperability suites: a weir client driven over a blocking
-//! `TcpStream` by the loop of the crate documentation, and a guard that runs a server
-//! program, learns its address from its `listening on IP:PORT` line and kills it on drop.
+//! Shared by the interoperability suites (this crate's, and weir-tokio's through a
+//! `#[path]` module): a weir client driven over a blocking `TcpStream` by the loop of
+//! the crate documentation, and a guard that runs a server program, learns its address
+//! from its `listening on IP:PORT` line (or waits for a given port) and kills it on drop.
 
 // Each suite uses a different part of this module.
 #![allow(dead_code)]
@@ -30,13 +31,18 @@ pub struct Program {
 impl Program {
     /// The example server of this crate on a free loopback port.
     pub fn blocking_server() -> Program {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_blocking-server"));
+        // `option_env!`: the variable exists only when building this crate's tests, and
+        // the module is compiled into other crates' suites too.
+        let Some(exe) = option_env!("CARGO_BIN_EXE_blocking-server") else {
+            panic!("blocking-server is a binary of weir-blocking's tests only");
+        };
+        let mut cmd = Command::new(exe);
         cmd.args(["--listen", "127.0.0.1:0"]);
         Program::start("blocking-server", cmd)
     }
 
-    /// Starts `cmd` and waits for its one line `listening on IP:PORT` on stdout.
-    pub fn start(name: &str, mut cmd: Command) -> Program {
+    /// Starts `cmd`; its stdout is piped, its stderr collected.
+    fn spawn(name: &str, mut cmd: Command) -> Program {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -53,7 +59,46 @@ impl Program {
                 sink.lock().unwrap().extend_from_slice(&chunk[..n]);
             }
         });
-        let stdout = child.stdout.take().expect("piped");
+        Program {
+            name: name.to_string(),
+            child,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            stderr,
+        }
+    }
+
+    /// Starts `cmd`, a server told to listen on `addr` that does not say when it does:
+    /// waits until `addr` takes connections.
+    pub fn start_at(name: &str, cmd: Command, addr: SocketAddr) -> Program {
+        let mut program = Program::spawn(name, cmd);
+        program.addr = addr;
+        // Keep draining so that the server never blocks on a full pipe.
+        let mut stdout = program.child.stdout.take().expect("piped");
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let give_up = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = program.child.try_wait().unwrap() {
+                panic!(
+                    "{name} exited ({status}) before listening on {addr}; stderr:\n{}",
+                    program.stderr_text()
+                );
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+                return program;
+            }
+            assert!(
+                Instant::now() < give_up,
+                "{name} did not listen on {addr} within {PATIENCE:?}; stderr:\n{}",
+                program.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Starts `cmd` and waits for its one line `listening on IP:PORT` on stdout.
+    pub fn start(name: &str, cmd: Command) -> Program {
+        let mut program = Program::spawn(name, cmd);
+        let stdout = program.child.stdout.take().expect("piped");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout);
@@ -62,12 +107,6 @@ impl Program {
             // Keep draining so that the server never blocks on a full pipe.
             let _ = std::io::copy(&mut lines, &mut std::io::sink());
         });
-        let mut program = Program {
-            name: name.to_string(),
-            child,
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-            stderr,
-        };
         let line = match rx.recv_timeout(PATIENCE) {
             Ok(Ok(line)) => line,
             Ok(Err(e)) => panic!("{name}: reading its stdout: {e}"),
