@@ -182,25 +182,12 @@ fn classify_version(version: &[u8]) -> Result<(), ProtocolError> {
 }
 
 fn collect_spans(buf: &[u8], headers: &[httparse::Header<'_>]) -> Spans {
-    let mut spans = Spans::new(buf, headers.len());
-    for h in headers {
-        spans.push(h.name.as_bytes(), trim_ows(h.value));
-    }
-    spans
-}
-
-/// [`collect_spans`] and [`FieldScan`] in one walk over the fields.
-fn collect_scanned(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Spans, FieldScan) {
-    let mut spans = Spans::new(buf, headers.len());
-    let mut scan = FieldScan::default();
-    for (i, h) in headers.iter().enumerate() {
-        // httparse already trimmed the value's whitespace on both sides.
-        let (name, value) = (h.name.as_bytes(), h.value);
-        debug_assert_eq!(trim_ows(value), value);
-        spans.push(name, value);
-        scan.add(i, name, value);
-    }
-    (spans, scan)
+    Spans::collect(
+        buf,
+        headers
+            .iter()
+            .map(|h| (h.name.as_bytes(), trim_ows(h.value))),
+    )
 }
 
 fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
@@ -286,7 +273,8 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
 }
 
 /// A request head read whole from the front of the input, as offsets into it, so that
-/// the input can be frozen into the head's `Bytes` afterwards.
+/// the input can be frozen into the head's `Bytes` afterwards; checked already, while
+/// its fields were at hand.
 pub(crate) struct WholeRequest {
     /// The head's length, empty line included.
     pub len: usize,
@@ -294,14 +282,14 @@ pub(crate) struct WholeRequest {
     target: Range<usize>,
     version: Version,
     spans: Spans,
-    /// The fields, scanned for the checks.
-    pub scan: FieldScan,
+    checked: Checked,
 }
 
 impl WholeRequest {
-    /// The request, over `src`: the first `len` bytes of the buffer it was parsed from.
-    pub(crate) fn into_request(self, src: Bytes) -> Request {
-        Request {
+    /// The request, over `src`: the first `len` bytes of the buffer it was parsed from;
+    /// and the outcome of its checks.
+    pub(crate) fn into_request(self, src: Bytes) -> (Request, Checked) {
+        let req = Request {
             method: src.slice(self.method),
             target: src.slice(self.target),
             version: self.version,
@@ -309,17 +297,20 @@ impl WholeRequest {
             scheme: None,
             authority: None,
             protocol: None,
-        }
+        };
+        (req, self.checked)
     }
 }
 
 /// The common case in one pass: a strict connection whose input starts with a whole,
 /// valid request head. `httparse` finds the end and the fields at once, where the careful
 /// path first scans for the end (so that a head arriving a byte at a time is not parsed
-/// again on every read), then parses.
+/// again on every read), then parses. The same walk over the fields collects their
+/// spans, checks their line ends and notes what the request checks need.
 ///
 /// `None` whenever anything is off (incomplete, an error, a leniency, a limit): the
-/// careful path then finds the same head or names the error, so both agree.
+/// careful path then finds the same head or names the error, so both agree. A request
+/// that parses but fails its checks is `Some`, with the error in its outcome.
 pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRequest> {
     if config.allow_bare_lf == Leniency::Allow || config.allow_obs_fold == Leniency::Allow {
         return None;
@@ -339,17 +330,6 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
             return None;
         }
         let head = &buf[..len];
-        // Every line of a head that httparse accepts ends in LF: the request line, each
-        // field line (the next one starts right after it) and the empty line. RFC 9112
-        // §2.2 wants a CR before each; only the byte before each LF needs a look.
-        let crlf = |lf: usize| lf >= 1 && head[lf - 1] == b'\r';
-        let mut line_starts = req
-            .headers
-            .iter()
-            .map(|h| offset_in(head, h.name.as_bytes()));
-        if !crlf(len - 1) || !crlf(len - 3) || !line_starts.all(|s| crlf(s - 1)) {
-            return None;
-        }
         let request_line_end = req
             .headers
             .first()
@@ -365,23 +345,50 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
         if offset_in(head, method) != 0 {
             return None;
         }
-        let (spans, scan) = collect_scanned(head, req.headers);
+        let version = if req.version? == 0 {
+            Version::Http10
+        } else {
+            Version::Http11
+        };
+        // Every line of a head that httparse accepts ends in LF: the request line, each
+        // field line (the next one starts right after it) and the empty line. RFC 9112
+        // §2.2 wants a CR before each; only the byte before each LF needs a look. The
+        // last two are looked at here, the others as the fields go by.
+        let mut crlf = head[len - 2] == b'\r' && head[len - 4] == b'\r';
+        let mut scan = FieldScan::default();
+        let spans = Spans::collect(
+            head,
+            req.headers.iter().map(|h| {
+                let name = h.name.as_bytes();
+                // The LF that ends the previous line is right before the name.
+                crlf &= head.get(offset_in(head, name).wrapping_sub(2)) == Some(&b'\r');
+                // httparse already trimmed the value's whitespace on both sides.
+                debug_assert_eq!(trim_ows(h.value), h.value);
+                scan.add(name, h.value);
+                (name, h.value)
+            }),
+        );
+        if !crlf {
+            return None;
+        }
+        let fields = req.headers.iter().map(|h| Field {
+            name: h.name.as_bytes(),
+            value: h.value,
+            sensitive: false,
+        });
+        let checked = check_parts(method, target, version, &scan, fields);
+        let target_at = offset_in(head, target);
         Some(WholeRequest {
             len,
             method: 0..method.len(),
-            target: offset_in(head, target)..offset_in(head, target) + target.len(),
-            version: if req.version? == 0 {
-                Version::Http10
-            } else {
-                Version::Http11
-            },
+            target: target_at..target_at + target.len(),
+            version,
             spans,
-            scan,
+            checked,
         })
     })
 }
 
-/// Where `part`, a slice of `buf`, starts in it.
 fn offset_in(buf: &[u8], part: &[u8]) -> usize {
     part.as_ptr() as usize - buf.as_ptr() as usize
 }
@@ -553,13 +560,17 @@ fn content_length_of(
     }
 }
 
-/// The transfer codings of a message, checked: `Ok(true)` if they are exactly one final
+/// The transfer codings of a message, checked: `Ok(())` if they are exactly one final
 /// `chunked`; an error for anything else.
-fn transfer_coding_is_chunked(fields: &Fields) -> Result<(), (ProtocolError, Bytes)> {
+fn transfer_coding_is_chunked<'a>(
+    fields: impl IntoIterator<Item = Field<'a>>,
+) -> Result<(), (ProtocolError, Bytes)> {
     let mut codings = 0usize;
     let mut chunked_last = false;
     let mut unsupported = None;
-    for f in fields.iter().filter(|f| f.is("transfer-encoding")) {
+    let mut first = None;
+    for f in fields.into_iter().filter(|f| f.is("transfer-encoding")) {
+        first.get_or_insert(f.name);
         for coding in list_elements(f.value) {
             codings += 1;
             if chunked_last {
@@ -584,10 +595,7 @@ fn transfer_coding_is_chunked(fields: &Fields) -> Result<(), (ProtocolError, Byt
     }
     if codings == 0 {
         // `Transfer-Encoding:` with an empty value is not a valid coding list.
-        let name = fields
-            .iter()
-            .find(|f| f.is("transfer-encoding"))
-            .map(|f| Bytes::copy_from_slice(f.name));
+        let name = first.map(Bytes::copy_from_slice);
         return Err((ProtocolError::ChunkedNotFinal, name.unwrap_or_default()));
     }
     if !chunked_last {
@@ -634,15 +642,19 @@ pub(crate) struct RequestInfo {
     pub head: bool,
 }
 
+/// A request's checks: what it needs, or the error and the field at fault.
+pub(crate) type Checked = Result<RequestInfo, (ErrorKind, Option<Bytes>)>;
+
 /// What one pass over a request's fields finds for the checks: the fields that decide
-/// framing, persistence and expectations (by index in the field list) and the tokens
-/// that matter. Made while the spans are collected on the fast path, so the fields are
-/// walked once.
+/// framing, persistence and expectations, and the tokens that matter. Made while the
+/// spans are collected on the fast path, so the fields are walked once.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FieldScan {
-    hosts: [Option<u32>; 2],
-    lengths: [Option<u32>; 2],
-    te: Option<u32>,
+pub(crate) struct FieldScan<'a> {
+    /// The first two of each: the second is only needed to name a duplicate.
+    hosts: [Option<Field<'a>>; 2],
+    lengths: [Option<Field<'a>>; 2],
+    /// The name of the first Transfer-Encoding field.
+    te: Option<&'a [u8]>,
     close: bool,
     keep_alive_token: bool,
     upgrade_token: bool,
@@ -651,24 +663,28 @@ pub(crate) struct FieldScan {
     expect_other: bool,
 }
 
-impl FieldScan {
-    fn of(fields: &Fields) -> FieldScan {
+impl<'a> FieldScan<'a> {
+    fn of(fields: &'a Fields) -> FieldScan<'a> {
         let mut scan = FieldScan::default();
-        for (i, f) in fields.iter().enumerate() {
-            scan.add(i, f.name, f.value);
+        for f in fields {
+            scan.add(f.name, f.value);
         }
         scan
     }
 
-    /// Notes field number `i`, a token `name` and a trimmed `value`.
+    /// Notes a field: a token `name` and a trimmed `value`.
     #[inline(always)]
-    fn add(&mut self, i: usize, name: &[u8], value: &[u8]) {
+    fn add(&mut self, name: &'a [u8], value: &'a [u8]) {
         // Names are never empty (httparse refuses that); the first letter, lowercased,
-        // rules out most fields before any comparison. Field counts are far below 2^32.
-        let i = i as u32;
+        // rules out most fields before any comparison.
         let first = name.first().map_or(0, |b| b | 0x20);
+        let field = || Field {
+            name,
+            value,
+            sensitive: false,
+        };
         match (name.len(), first) {
-            (4, b'h') if token_is(name, b"host") => first_two(&mut self.hosts, i),
+            (4, b'h') if token_is(name, b"host") => first_two(&mut self.hosts, field()),
             (6, b'e') if token_is(name, b"expect") => {
                 // RFC 9110 §10.1.1: the only expectation defined is 100-continue
                 // (case-insensitive); empty list elements are ignored (§5.6.1.2).
@@ -688,9 +704,11 @@ impl FieldScan {
                     self.upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
                 }
             }
-            (14, b'c') if token_is(name, b"content-length") => first_two(&mut self.lengths, i),
+            (14, b'c') if token_is(name, b"content-length") => {
+                first_two(&mut self.lengths, field())
+            }
             (17, b't') if token_is(name, b"transfer-encoding") => {
-                self.te.get_or_insert(i);
+                self.te.get_or_insert(name);
             }
             _ => {}
         }
@@ -698,34 +716,37 @@ impl FieldScan {
 }
 
 /// Checks a parsed request and works out its framing (RFC 9112 §3.2, §6, RFC 9110 §7.2).
-pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
-    check_scanned(req, &FieldScan::of(&req.fields))
+pub(crate) fn check_request(req: &Request) -> Checked {
+    let scan = FieldScan::of(&req.fields);
+    check_parts(&req.method, &req.target, req.version, &scan, &req.fields)
 }
 
-/// [`check_request`] with the fields already scanned.
-pub(crate) fn check_scanned(
-    req: &Request,
-    scan: &FieldScan,
-) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
-    let http10 = req.version == Version::Http10;
-    let connect = req.is_method("CONNECT");
-    let at = |i: Option<u32>| i.map(|i| req.fields.at(i as usize));
-    let hosts = scan.hosts.map(at);
-    let lengths = scan.lengths.map(at);
-    let te = at(scan.te);
+/// [`check_request`] on the parts of a request, its fields already scanned; `fields`
+/// are walked again only for a Transfer-Encoding.
+pub(crate) fn check_parts<'a>(
+    method: &[u8],
+    target: &[u8],
+    version: Version,
+    scan: &FieldScan<'a>,
+    fields: impl IntoIterator<Item = Field<'a>>,
+) -> Checked {
+    let http10 = version == Version::Http10;
+    let connect = method == b"CONNECT";
     let FieldScan {
+        hosts,
+        lengths,
+        te,
         close,
         keep_alive_token,
         upgrade_token,
         upgrade,
         expect_continue,
         expect_other,
-        ..
     } = *scan;
-    check_target(req).map_err(|p| (p.into(), None))?;
-    check_host(req.version, hosts).map_err(|(p, f)| (p.into(), f))?;
+    check_target(method, target).map_err(|p| (p.into(), None))?;
+    check_host(version, hosts).map_err(|(p, f)| (p.into(), f))?;
     let framing = if let Some(te) = te {
-        let name = Some(Bytes::copy_from_slice(te.name));
+        let name = Some(Bytes::copy_from_slice(te));
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         if http10 {
             return Err((ProtocolError::TransferEncodingOnHttp10.into(), name));
@@ -737,7 +758,7 @@ pub(crate) fn check_scanned(
                 name,
             ));
         }
-        transfer_coding_is_chunked(&req.fields).map_err(|(p, f)| (p.into(), Some(f)))?;
+        transfer_coding_is_chunked(fields).map_err(|(p, f)| (p.into(), Some(f)))?;
         Framing::Chunked
     } else {
         match content_length_of(lengths).map_err(|(p, f)| (p.into(), Some(f)))? {
@@ -762,7 +783,7 @@ pub(crate) fn check_scanned(
         // RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0 request.
         upgrade: !http10 && upgrade && upgrade_token,
         connect,
-        head: req.is_method("HEAD"),
+        head: method == b"HEAD",
     })
 }
 
@@ -775,20 +796,19 @@ fn token_is(name: &[u8], lower: &[u8]) -> bool {
 }
 
 /// Keeps the first two fields of one name: the second is only needed to name a duplicate.
-fn first_two(slot: &mut [Option<u32>; 2], i: u32) {
+fn first_two<T>(slot: &mut [Option<T>; 2], field: T) {
     let at = usize::from(slot[0].is_some());
-    slot[at].get_or_insert(i);
+    slot[at].get_or_insert(field);
 }
 
 /// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.
-fn check_target(req: &Request) -> Result<(), ProtocolError> {
-    let t = &req.target[..];
+fn check_target(method: &[u8], t: &[u8]) -> Result<(), ProtocolError> {
     // The target is ASCII: httparse lets obs-text through, RFC 3986 does not. A
     // fragment is not part of any request-target (RFC 9112 §3.2). One pass for both.
-    if t.is_empty() || t.iter().any(|&b| !(0x21..0x7f).contains(&b) || b == b'#') {
+    if t.is_empty() || !visible_ascii_without_hash(t) {
         return Err(ProtocolError::InvalidTarget);
     }
-    if req.is_method("CONNECT") {
+    if method == b"CONNECT" {
         // RFC 9112 §3.2.3: authority-form, `host:port`, only for CONNECT.
         return match split_port(t) {
             // RFC 9110 §9.3.6: a server MUST reject an empty or invalid port.
@@ -798,7 +818,7 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
     }
     if t == b"*" {
         // RFC 9112 §3.2.4: asterisk-form only for OPTIONS.
-        return if req.is_method("OPTIONS") {
+        return if method == b"OPTIONS" {
             Ok(())
         } else {
             Err(ProtocolError::InvalidTarget)
@@ -825,6 +845,36 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
         }
         _ => Err(ProtocolError::InvalidTarget),
     }
+}
+
+/// Whether every byte of `s` is visible ASCII (`!` to `~`) other than `#`, eight bytes
+/// at a time: every request target goes through this. In each word, a byte with its
+/// high bit set in one of the terms below is a byte that fails; a term flags a byte
+/// only at or above one that fails (borrows run upwards), so no word passes wrongly.
+fn visible_ascii_without_hash(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let word_fails = |w: u64| {
+        // A zero byte of `w ^ c` is a byte equal to `c`.
+        let equal = |c: u8| {
+            let x = w ^ (ONES * u64::from(c));
+            x.wrapping_sub(ONES) & !x
+        };
+        // Non-ASCII | below `!` (controls and space) | DEL | `#`.
+        (w | (w.wrapping_sub(ONES * 0x21) & !w) | equal(0x7f) | equal(b'#')) & HIGHS
+    };
+    let mut chunks = s.chunks_exact(8);
+    let mut fails = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        fails |= word_fails(u64::from_le_bytes(word));
+    }
+    // The last bytes, padded with a byte that passes.
+    let mut word = [b'a'; 8];
+    word[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    fails |= word_fails(u64::from_le_bytes(word));
+    fails == 0
 }
 
 /// The authority of an `http` or `https` absolute-form target. RFC 9110 §4.2.1: a
@@ -874,18 +924,31 @@ fn check_host(
         None => Err((ProtocolError::MissingHost, None)),
         // An empty Host is how a client says the target has no authority.
         Some(f) if f.value.is_empty() => Ok(()),
-        Some(f) => match split_port(f.value) {
-            Some((host, port))
-                if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)) =>
-            {
-                Ok(())
-            }
-            _ => Err((
-                ProtocolError::InvalidHost,
-                Some(Bytes::copy_from_slice(f.name)),
-            )),
-        },
+        Some(f) if valid_host_port(f.value) => Ok(()),
+        Some(f) => Err((
+            ProtocolError::InvalidHost,
+            Some(Bytes::copy_from_slice(f.name)),
+        )),
     }
+}
+
+/// `host [ ":" port ]` (RFC 9110 §7.2), the port possibly empty.
+fn valid_host_port(s: &[u8]) -> bool {
+    if s.first() == Some(&b'[') {
+        return matches!(split_port(s), Some((host, port))
+            if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)));
+    }
+    // A reg-name or IPv4 host, then the port: one pass, as `:` is no reg-name character.
+    let host_len = s
+        .iter()
+        .position(|&b| !REG_NAME[usize::from(b)])
+        .unwrap_or(s.len());
+    host_len > 0
+        && match &s[host_len..] {
+            [] => true,
+            [b':', port @ ..] => port.iter().all(u8::is_ascii_digit),
+            _ => false,
+        }
 }
 
 /// Splits `host[:port]`, minding IPv6 literals. `None` if malformed.
@@ -1009,6 +1072,50 @@ mod tests {
         }
         assert!(token_is(b"Content-Length", b"content-length"));
         assert!(!token_is(b"Content-Lengt", b"content-length"));
+    }
+
+    #[test]
+    fn target_bytes_word_at_a_time_match_a_plain_check() {
+        let plain = |s: &[u8]| s.iter().all(|&b| (0x21..0x7f).contains(&b) && b != b'#');
+        for len in 1..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'a'; len];
+                    s[at] = b;
+                    assert_eq!(visible_ascii_without_hash(&s), plain(&s), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn host_in_one_pass_matches_split_then_check() {
+        let two_passes = |s: &[u8]| {
+            matches!(split_port(s), Some((host, port))
+                if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)))
+        };
+        let parts: [&[u8]; 12] = [
+            b"a",
+            b"example.com",
+            b":",
+            b"80",
+            b"",
+            b"[::1]",
+            b"[",
+            b"]",
+            b"x y",
+            b"@",
+            b"%",
+            b":8",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let s = [a, b, c].concat();
+                    assert_eq!(valid_host_port(&s), two_passes(&s), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]

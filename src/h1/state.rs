@@ -23,7 +23,7 @@
 use super::body::{Decoded, Decoder, Encoder};
 use super::encode;
 use super::input::Input;
-use super::parse::{self, Framing, HeadError, RequestInfo};
+use super::parse::{self, Checked, Framing, HeadError};
 use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
 use crate::event::{Event, Initiator};
 use crate::h2::frame::Setting;
@@ -34,9 +34,6 @@ use crate::{Config, Output, Reason, Side, StreamId};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::time::Instant;
-
-/// A request's checks: what it needs, or the error and the field at fault.
-type Checked = Result<RequestInfo, (ErrorKind, Option<Bytes>)>;
 
 #[derive(Debug)]
 enum Recv {
@@ -477,9 +474,8 @@ impl H1 {
         if self.head_scanned == 0 {
             if let Some(whole) = parse::parse_whole_request(self.input.bytes(), &self.config) {
                 self.header_deadline = None;
-                let (src, scan) = (self.input.take(whole.len), whole.scan);
-                let req = whole.into_request(src);
-                let checked = parse::check_scanned(&req, &scan);
+                let src = self.input.take(whole.len);
+                let (req, checked) = whole.into_request(src);
                 return self.request_parsed(req, checked, offset);
             }
         }
