@@ -199,6 +199,7 @@ impl Spans {
     }
 
     /// Adds a field whose name and value are sub-slices of the buffer.
+    #[inline]
     pub(crate) fn push(&mut self, name: &[u8], value: &[u8]) {
         debug_assert!(
             (name.as_ptr() as usize) >= self.base && (value.as_ptr() as usize) >= self.base,

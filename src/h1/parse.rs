@@ -278,18 +278,24 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
 pub(crate) struct WholeRequest {
     /// The head's length, empty line included.
     pub len: usize,
+    /// The outcome of the request's checks.
+    pub checked: Checked,
+    pub parts: RequestParts,
+}
+
+/// Where the parts of a request head are in the buffer it was parsed from.
+pub(crate) struct RequestParts {
     method: Range<usize>,
     target: Range<usize>,
     version: Version,
     spans: Spans,
-    checked: Checked,
 }
 
-impl WholeRequest {
-    /// The request, over `src`: the first `len` bytes of the buffer it was parsed from;
-    /// and the outcome of its checks.
-    pub(crate) fn into_request(self, src: Bytes) -> (Request, Checked) {
-        let req = Request {
+impl RequestParts {
+    /// The request, over `src`: the first `len` bytes of the buffer it was parsed from.
+    #[inline(always)]
+    pub(crate) fn into_request(self, src: Bytes) -> Request {
+        Request {
             method: src.slice(self.method),
             target: src.slice(self.target),
             version: self.version,
@@ -297,8 +303,7 @@ impl WholeRequest {
             scheme: None,
             authority: None,
             protocol: None,
-        };
-        (req, self.checked)
+        }
     }
 }
 
@@ -353,22 +358,10 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
         // Every line of a head that httparse accepts ends in LF: the request line, each
         // field line (the next one starts right after it) and the empty line. RFC 9112
         // §2.2 wants a CR before each; only the byte before each LF needs a look. The
-        // last two are looked at here, the others as the fields go by.
-        let mut crlf = head[len - 2] == b'\r' && head[len - 4] == b'\r';
+        // walk over the fields looks before each field line, this before the last two.
         let mut scan = FieldScan::default();
-        let spans = Spans::collect(
-            head,
-            req.headers.iter().map(|h| {
-                let name = h.name.as_bytes();
-                // The LF that ends the previous line is right before the name.
-                crlf &= head.get(offset_in(head, name).wrapping_sub(2)) == Some(&b'\r');
-                // httparse already trimmed the value's whitespace on both sides.
-                debug_assert_eq!(trim_ows(h.value), h.value);
-                scan.add(name, h.value);
-                (name, h.value)
-            }),
-        );
-        if !crlf {
+        let (spans, crlf) = walk_fields(head, req.headers, &mut scan);
+        if !crlf || head[len - 2] != b'\r' || head[len - 4] != b'\r' {
             return None;
         }
         let fields = req.headers.iter().map(|h| Field {
@@ -380,13 +373,37 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
         let target_at = offset_in(head, target);
         Some(WholeRequest {
             len,
-            method: 0..method.len(),
-            target: target_at..target_at + target.len(),
-            version,
-            spans,
             checked,
+            parts: RequestParts {
+                method: 0..method.len(),
+                target: target_at..target_at + target.len(),
+                version,
+                spans,
+            },
         })
     })
+}
+
+/// The fields of a head parsed whole: collects their spans, notes what the checks need
+/// in `scan`, and tells whether the line before each field line ends in CRLF. Three
+/// short loops over httparse's list rather than one: each keeps its values in
+/// registers, where one loop doing all three would spill them.
+fn walk_fields<'h>(
+    head: &'h [u8],
+    headers: &[httparse::Header<'h>],
+    scan: &mut FieldScan<'h>,
+) -> (Spans, bool) {
+    // httparse already trimmed the values' whitespace on both sides.
+    debug_assert!(headers.iter().all(|h| trim_ows(h.value) == h.value));
+    let spans = Spans::collect(head, headers.iter().map(|h| (h.name.as_bytes(), h.value)));
+    // The LF that ends the previous line is right before the name.
+    let crlf = headers
+        .iter()
+        .all(|h| head.get(offset_in(head, h.name.as_bytes()).wrapping_sub(2)) == Some(&b'\r'));
+    for h in headers {
+        scan.add(h.name.as_bytes(), h.value);
+    }
+    (spans, crlf)
 }
 
 fn offset_in(buf: &[u8], part: &[u8]) -> usize {
@@ -634,6 +651,7 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
 /// What the server needs to know about a request beyond its head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RequestInfo {
+    pub http10: bool,
     pub framing: Framing,
     pub keep_alive: bool,
     pub expect_continue: bool,
@@ -675,42 +693,50 @@ impl<'a> FieldScan<'a> {
     /// Notes a field: a token `name` and a trimmed `value`.
     #[inline(always)]
     fn add(&mut self, name: &'a [u8], value: &'a [u8]) {
-        // Names are never empty (httparse refuses that); the first letter, lowercased,
-        // rules out most fields before any comparison.
+        // Names are never empty (httparse refuses that); the length and the first
+        // letter, lowercased, rule out most fields before any comparison.
         let first = name.first().map_or(0, |b| b | 0x20);
-        let field = || Field {
+        if matches!(
+            (name.len(), first),
+            (4, b'h') | (6, b'e') | (7, b'u') | (10, b'c') | (14, b'c') | (17, b't')
+        ) {
+            self.note(name, value);
+        }
+    }
+
+    /// [`FieldScan::add`] for a field that may matter: out of line, so that the walk
+    /// over the other fields stays small.
+    #[inline(never)]
+    fn note(&mut self, name: &'a [u8], value: &'a [u8]) {
+        let field = Field {
             name,
             value,
             sensitive: false,
         };
-        match (name.len(), first) {
-            (4, b'h') if token_is(name, b"host") => first_two(&mut self.hosts, field()),
-            (6, b'e') if token_is(name, b"expect") => {
-                // RFC 9110 §10.1.1: the only expectation defined is 100-continue
-                // (case-insensitive); empty list elements are ignored (§5.6.1.2).
-                for e in list_elements(value) {
-                    if e.eq_ignore_ascii_case(b"100-continue") {
-                        self.expect_continue = true;
-                    } else {
-                        self.expect_other = true;
-                    }
+        if token_is(name, b"host") {
+            first_two(&mut self.hosts, field);
+        } else if token_is(name, b"expect") {
+            // RFC 9110 §10.1.1: the only expectation defined is 100-continue
+            // (case-insensitive); empty list elements are ignored (§5.6.1.2).
+            for e in list_elements(value) {
+                if element_is(e, b"100-continue") {
+                    self.expect_continue = true;
+                } else {
+                    self.expect_other = true;
                 }
             }
-            (7, b'u') if token_is(name, b"upgrade") => self.upgrade = true,
-            (10, b'c') if token_is(name, b"connection") => {
-                for token in list_elements(value) {
-                    self.close |= token.eq_ignore_ascii_case(b"close");
-                    self.keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
-                    self.upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
-                }
+        } else if token_is(name, b"upgrade") {
+            self.upgrade = true;
+        } else if token_is(name, b"connection") {
+            for token in list_elements(value) {
+                self.close |= element_is(token, b"close");
+                self.keep_alive_token |= element_is(token, b"keep-alive");
+                self.upgrade_token |= element_is(token, b"upgrade");
             }
-            (14, b'c') if token_is(name, b"content-length") => {
-                first_two(&mut self.lengths, field())
-            }
-            (17, b't') if token_is(name, b"transfer-encoding") => {
-                self.te.get_or_insert(name);
-            }
-            _ => {}
+        } else if token_is(name, b"content-length") {
+            first_two(&mut self.lengths, field);
+        } else if token_is(name, b"transfer-encoding") {
+            self.te.get_or_insert(name);
         }
     }
 }
@@ -776,6 +802,7 @@ pub(crate) fn check_parts<'a>(
         return Err((ProtocolError::UnsupportedExpectation.into(), None));
     }
     Ok(RequestInfo {
+        http10,
         framing,
         keep_alive,
         // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
@@ -792,7 +819,46 @@ pub(crate) fn check_parts<'a>(
 /// turns into a letter or `-` that way, so on a token the comparison is exact.
 fn token_is(name: &[u8], lower: &[u8]) -> bool {
     debug_assert!(is_token(name));
-    name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+    lower_is(name, lower)
+}
+
+/// `s | 0x20` byte for byte equals `lower`, eight or four bytes at a time (`lower` is
+/// a constant, so its words are too); the last word may overlap the one before.
+#[inline(always)]
+fn lower_is(s: &[u8], lower: &[u8]) -> bool {
+    const SPACES: u64 = u64::from_ne_bytes([0x20; 8]);
+    let n = s.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word_at(s, at) | SPACES != word_at(lower, at) {
+                return false;
+            }
+            at += 8;
+        }
+        return word_at(s, n - 8) | SPACES == word_at(lower, n - 8);
+    }
+    if n >= 4 {
+        let half = |s: &[u8], at: usize| {
+            let mut word = [0u8; 4];
+            word.copy_from_slice(&s[at..at + 4]);
+            u32::from_le_bytes(word) | 0x2020_2020
+        };
+        return half(s, 0) == half(lower, 0) && half(s, n - 4) == half(lower, n - 4);
+    }
+    s.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+}
+
+/// Whether the list element `e` of a received field value is `lower` (lowercase
+/// letters, digits and `-`), ignoring case. Setting bit 5 turns a byte into a letter,
+/// digit or `-` only from that letter in either case, or from a control character:
+/// httparse lets none but HTAB into a value, and HTAB turns into `)`.
+fn element_is(e: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(e.iter().all(|&b| b == b'\t' || b >= 0x20));
+    lower_is(e, lower)
 }
 
 /// Keeps the first two fields of one name: the second is only needed to name a duplicate.
@@ -863,18 +929,25 @@ fn visible_ascii_without_hash(s: &[u8]) -> bool {
         // Non-ASCII | below `!` (controls and space) | DEL | `#`.
         (w | (w.wrapping_sub(ONES * 0x21) & !w) | equal(0x7f) | equal(b'#')) & HIGHS
     };
+    if s.len() < 8 {
+        return s.iter().all(|&b| (0x21..0x7f).contains(&b) && b != b'#');
+    }
     let mut chunks = s.chunks_exact(8);
     let mut fails = 0;
     for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        fails |= word_fails(u64::from_le_bytes(word));
+        fails |= word_fails(word_at(chunk, 0));
     }
-    // The last bytes, padded with a byte that passes.
-    let mut word = [b'a'; 8];
-    word[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    fails |= word_fails(u64::from_le_bytes(word));
+    // The last bytes: the last eight, some of them seen already.
+    fails |= word_fails(word_at(s, s.len() - 8));
     fails == 0
+}
+
+/// The eight bytes of `s` at `at`, little-endian.
+#[inline(always)]
+fn word_at(s: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&s[at..at + 8]);
+    u64::from_le_bytes(word)
 }
 
 /// The authority of an `http` or `https` absolute-form target. RFC 9110 §4.2.1: a
@@ -1115,6 +1188,38 @@ mod tests {
                     assert_eq!(valid_host_port(&s), two_passes(&s), "{s:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn word_comparisons_match_ignoring_case() {
+        let value_bytes =
+            (0..=255u8).filter(|&b| b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80);
+        let tchars: Vec<u8> = (0..=255u8).filter(|&c| is_tchar(c)).collect();
+        for lower in [
+            &b"host"[..],
+            b"close",
+            b"expect",
+            b"upgrade",
+            b"keep-alive",
+            b"connection",
+            b"100-continue",
+            b"content-length",
+            b"transfer-encoding",
+        ] {
+            for at in 0..lower.len() {
+                for b in value_bytes.clone() {
+                    let mut s = lower.to_vec();
+                    s[at] = b;
+                    let expected = s.eq_ignore_ascii_case(lower);
+                    assert_eq!(element_is(&s, lower), expected, "{s:?}");
+                    if tchars.contains(&b) {
+                        assert_eq!(token_is(&s, lower), expected, "{s:?}");
+                    }
+                }
+            }
+            assert!(token_is(&lower.to_ascii_uppercase(), lower));
+            assert!(!element_is(&lower[1..], lower));
         }
     }
 

@@ -23,7 +23,7 @@
 use super::body::{Decoded, Decoder, Encoder};
 use super::encode;
 use super::input::Input;
-use super::parse::{self, Checked, Framing, HeadError};
+use super::parse::{self, Checked, Framing, HeadError, RequestInfo};
 use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
 use crate::event::{Event, Initiator};
 use crate::h2::frame::Setting;
@@ -275,10 +275,10 @@ impl H1 {
             self.answer_early_error(stream, response);
         }
         self.wake_writable();
-        if let Some(ev) = self.next_event() {
-            return Output::Event(ev);
+        if self.events.is_empty() {
+            self.advance();
         }
-        self.advance();
+        // One place that moves an event out: each is a copy of a few hundred bytes.
         if let Some(ev) = self.next_event() {
             return Output::Event(ev);
         }
@@ -320,7 +320,7 @@ impl H1 {
 
     /// Delivers the next event. Once an `EarlyError` is delivered, the application has
     /// until the next `poll_output` to answer it before the proposed response goes out.
-    #[inline]
+    #[inline(always)]
     fn next_event(&mut self) -> Option<Event> {
         // Looked at in place, then moved out once: events are large.
         if let Some(Event::EarlyError {
@@ -466,18 +466,23 @@ impl H1 {
             }
             return false;
         }
-        if self.header_deadline.is_none() {
-            self.header_deadline = self.config.header_read_timeout.map(|d| self.now + d);
-        }
         self.idle_deadline = None;
         let offset = self.input.offset();
         if self.head_scanned == 0 {
             if let Some(whole) = parse::parse_whole_request(self.input.bytes(), &self.config) {
                 self.header_deadline = None;
-                let src = self.input.take(whole.len);
-                let (req, checked) = whole.into_request(src);
-                return self.request_parsed(req, checked, offset);
+                let parse::WholeRequest {
+                    len,
+                    checked,
+                    parts,
+                } = whole;
+                let src = self.input.take(len);
+                return self.request_parsed(checked, offset, || parts.into_request(src));
             }
+        }
+        // Only a head that is not read whole at once has a deadline to meet.
+        if self.header_deadline.is_none() {
+            self.header_deadline = self.config.header_read_timeout.map(|d| self.now + d);
         }
         let found = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf);
         let found = match found {
@@ -528,7 +533,7 @@ impl H1 {
         match parse::parse_request(&src, &self.config) {
             Ok(req) => {
                 let checked = parse::check_request(&req);
-                self.request_parsed(req, checked, offset)
+                self.request_parsed(checked, offset, || req)
             }
             Err(e) => {
                 self.early_error(e, offset);
@@ -538,17 +543,41 @@ impl H1 {
     }
 
     /// A request head was read whole at input `offset` and checked: starts its exchange.
-    fn request_parsed(&mut self, req: Request, checked: Checked, offset: u64) -> bool {
+    /// `req` makes the request: in the common case it is made right where the event
+    /// holds it, as an event is a few hundred bytes and each move of one is a copy.
+    #[inline(always)]
+    fn request_parsed(
+        &mut self,
+        checked: Checked,
+        offset: u64,
+        req: impl FnOnce() -> Request,
+    ) -> bool {
         let info = match checked {
             Ok(info) => info,
             Err((kind, field)) => {
                 let mut e = HeadError::new(kind);
                 e.field = field;
-                e.partial = Box::new(partial_of(req));
+                e.partial = Box::new(partial_of(req()));
                 self.early_error(e, offset);
                 return true;
             }
         };
+        let too_large = matches!(info.framing, Framing::Length(n) if n > self.config.max_body);
+        if too_large || (self.h2c && info.upgrade) {
+            return self.request_held(req(), info, offset);
+        }
+        let (stream, end_stream) = self.start_exchange(info);
+        self.events.push_back(Event::Headers {
+            stream,
+            head: Head::Request(req()),
+            end_stream,
+        });
+        true
+    }
+
+    /// A checked request that may not simply start an exchange: it may switch the
+    /// connection to HTTP/2, or announce a body over the limit.
+    fn request_held(&mut self, req: Request, info: RequestInfo, offset: u64) -> bool {
         if self.h2c && info.upgrade {
             let has_body = info.framing != Framing::Empty;
             if let Some(settings) = upgrade::h2c_settings(&req, has_body) {
@@ -564,30 +593,37 @@ impl H1 {
                 return true;
             }
         }
-        let id = self.alloc_id();
-        let mut ex = Exchange::new(id);
-        ex.recv = if info.connect {
-            Recv::Done
-        } else {
-            Recv::Body(Decoder::new(info.framing))
-        };
-        if matches!(&ex.recv, Recv::Body(d) if d.is_done()) {
-            ex.recv = Recv::Done;
-        }
-        ex.head_request = info.head;
-        ex.connect = info.connect;
-        ex.upgrade = info.upgrade;
-        ex.peer_http10 = req.version == Version::Http10;
-        ex.expect_continue = info.expect_continue;
-        ex.keep_alive = info.keep_alive && self.next_id != 0;
-        let end_stream = matches!(ex.recv, Recv::Done);
-        self.exchanges.push_back(ex);
+        let (stream, end_stream) = self.start_exchange(info);
         self.events.push_back(Event::Headers {
-            stream: id,
+            stream,
             head: Head::Request(req),
             end_stream,
         });
         true
+    }
+
+    /// Starts the exchange of a request that passed its checks. Returns its stream, and
+    /// whether the request has no body.
+    fn start_exchange(&mut self, info: RequestInfo) -> (StreamId, bool) {
+        let id = self.alloc_id();
+        let recv = match Decoder::new(info.framing) {
+            _ if info.connect => Recv::Done,
+            d if d.is_done() => Recv::Done,
+            d => Recv::Body(d),
+        };
+        let end_stream = matches!(recv, Recv::Done);
+        let keep_alive = info.keep_alive && self.next_id != 0;
+        self.exchanges.push_back(Exchange {
+            recv,
+            head_request: info.head,
+            connect: info.connect,
+            upgrade: info.upgrade,
+            peer_http10: info.http10,
+            expect_continue: info.expect_continue,
+            keep_alive,
+            ..Exchange::new(id)
+        });
+        (id, end_stream)
     }
 
     fn read_response_head(&mut self) -> bool {
@@ -1224,6 +1260,9 @@ impl H1 {
     /// Tells the streams that waited for room and now have it: output is handed out
     /// whole, so this is after the transmit that follows their refusal.
     fn wake_writable(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
         let c = &self.config;
         let (per_stream, per_connection) = (c.send_buffer_per_stream, c.send_buffer_per_connection);
         let mut waiting = std::mem::take(&mut self.waiting);
