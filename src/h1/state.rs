@@ -107,6 +107,29 @@ impl Exchange {
     }
 }
 
+/// What a step of parsing did.
+// The request stays inline: it is handed out at once, and boxing it would cost an
+// allocation per request.
+#[allow(clippy::large_enum_variant)]
+enum Step {
+    /// Nothing can be done until more input, a timeout or a command.
+    Stuck,
+    /// Something changed (an exchange moved on, an event was queued).
+    Progressed,
+    /// A request head to deliver.
+    Request(Event),
+}
+
+impl From<bool> for Step {
+    fn from(progressed: bool) -> Step {
+        if progressed {
+            Step::Progressed
+        } else {
+            Step::Stuck
+        }
+    }
+}
+
 #[derive(Debug, PartialEq)]
 enum Life {
     Open,
@@ -270,15 +293,19 @@ impl H1 {
 
     // ---- outputs ------------------------------------------------------------------
 
+    #[inline(always)]
     pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
         if let Some((stream, response)) = self.early.take() {
             self.answer_early_error(stream, response);
         }
         self.wake_writable();
+        // An event is a few hundred bytes, and each move of one is a copy: a request
+        // head comes straight from the parser, other events from one place in the queue.
         if self.events.is_empty() {
-            self.advance();
+            if let Some(ev) = self.advance() {
+                return Output::Event(ev);
+            }
         }
-        // One place that moves an event out: each is a copy of a few hundred bytes.
         if let Some(ev) = self.next_event() {
             return Output::Event(ev);
         }
@@ -353,21 +380,27 @@ impl H1 {
 
     // ---- parsing ------------------------------------------------------------------
 
-    /// Parses input until an event is queued or nothing more can be done now.
-    fn advance(&mut self) {
+    /// Parses input until an event is queued or nothing more can be done now. A
+    /// request head, the one event that comes with every request, is returned instead
+    /// of queued (the queue is empty then).
+    #[inline(always)]
+    fn advance(&mut self) -> Option<Event> {
         while self.events.is_empty() && self.life.is_open() {
             self.finish_exchanges();
             if !self.life.is_open() {
-                return;
+                return None;
             }
-            let progressed = match self.side {
+            let step = match self.side {
                 Side::Server => self.step_server(),
-                Side::Client => self.step_client(),
+                Side::Client => Step::from(self.step_client()),
             };
-            if !progressed {
-                return;
+            match step {
+                Step::Stuck => return None,
+                Step::Progressed => {}
+                Step::Request(ev) => return Some(ev),
             }
         }
+        None
     }
 
     /// Retires completed exchanges and decides what the connection does next.
@@ -400,20 +433,21 @@ impl H1 {
         }
     }
 
-    fn step_server(&mut self) -> bool {
+    #[inline(always)]
+    fn step_server(&mut self) -> Step {
         // After an h2c request, what follows is HTTP/2's: it waits for the hand-over.
         if self.input_closed || self.h2c_request.is_some() {
-            return false;
+            return Step::Stuck;
         }
         let Some(ex) = self.exchanges.front_mut() else {
             return self.read_request_head();
         };
         let id = ex.id;
-        match ex.recv {
+        Step::from(match ex.recv {
             Recv::Body(_) | Recv::Tunnel => self.read_body(0),
             // Paused until the response is complete (a server never awaits a head here).
             Recv::Head | Recv::Done => self.paused(id),
-        }
+        })
     }
 
     fn step_client(&mut self) -> bool {
@@ -452,7 +486,8 @@ impl H1 {
         false
     }
 
-    fn read_request_head(&mut self) -> bool {
+    #[inline(always)]
+    fn read_request_head(&mut self) -> Step {
         let bare_lf = self.config.allow_bare_lf == crate::Leniency::Allow;
         let skip = parse::skip_leading_empty_lines(self.input.bytes(), bare_lf);
         if skip > 0 {
@@ -462,9 +497,9 @@ impl H1 {
         if self.input.is_empty() {
             if self.eof {
                 self.close(None);
-                return true;
+                return Step::Progressed;
             }
-            return false;
+            return Step::Stuck;
         }
         self.idle_deadline = None;
         let offset = self.input.offset();
@@ -489,32 +524,32 @@ impl H1 {
             Ok(found) => found,
             Err(p) => {
                 self.early_error(HeadError::new(p), offset);
-                return true;
+                return Step::Progressed;
             }
         };
         let Some(len) = found else {
             if let Err(limit) = parse::check_partial_head(self.input.bytes(), &self.config, true) {
                 self.early_error(HeadError::new(limit), offset);
-                return true;
+                return Step::Progressed;
             }
             if self.eof {
                 // The peer half-closed mid-head: answer 400 in case it still reads.
                 let e = HeadError::new(ProtocolError::InvalidRequestLine);
                 self.early_error(e, offset);
-                return true;
+                return Step::Progressed;
             }
-            return false;
+            return Step::Stuck;
         };
         self.head_scanned = 0;
         self.header_deadline = None;
         if len > self.config.max_head_bytes {
             self.early_error(HeadError::new(Limit::HeadBytes), offset);
-            return true;
+            return Step::Progressed;
         }
         let line_len = self.input.find_byte(b'\n', 0).unwrap_or(len);
         if line_len > self.config.max_request_line + 1 {
             self.early_error(HeadError::new(Limit::RequestLine), offset);
-            return true;
+            return Step::Progressed;
         }
         let head = &mut self.input.bytes_mut()[..len];
         // In strict mode the scan for the end already refused bare LF, and httparse
@@ -527,7 +562,7 @@ impl H1 {
         parse::downgrade_minor_version(head, line_len);
         if let Err(p) = prepared {
             self.early_error(HeadError::new(p), offset);
-            return true;
+            return Step::Progressed;
         }
         let src = self.input.take(len);
         match parse::parse_request(&src, &self.config) {
@@ -537,7 +572,7 @@ impl H1 {
             }
             Err(e) => {
                 self.early_error(e, offset);
-                true
+                Step::Progressed
             }
         }
     }
@@ -551,7 +586,7 @@ impl H1 {
         checked: Checked,
         offset: u64,
         req: impl FnOnce() -> Request,
-    ) -> bool {
+    ) -> Step {
         let info = match checked {
             Ok(info) => info,
             Err((kind, field)) => {
@@ -559,7 +594,7 @@ impl H1 {
                 e.field = field;
                 e.partial = Box::new(partial_of(req()));
                 self.early_error(e, offset);
-                return true;
+                return Step::Progressed;
             }
         };
         let too_large = matches!(info.framing, Framing::Length(n) if n > self.config.max_body);
@@ -567,22 +602,21 @@ impl H1 {
             return self.request_held(req(), info, offset);
         }
         let (stream, end_stream) = self.start_exchange(info);
-        self.events.push_back(Event::Headers {
+        Step::Request(Event::Headers {
             stream,
             head: Head::Request(req()),
             end_stream,
-        });
-        true
+        })
     }
 
     /// A checked request that may not simply start an exchange: it may switch the
     /// connection to HTTP/2, or announce a body over the limit.
-    fn request_held(&mut self, req: Request, info: RequestInfo, offset: u64) -> bool {
+    fn request_held(&mut self, req: Request, info: RequestInfo, offset: u64) -> Step {
         if self.h2c && info.upgrade {
             let has_body = info.framing != Framing::Empty;
             if let Some(settings) = upgrade::h2c_settings(&req, has_body) {
                 self.h2c_request = Some((req, settings));
-                return true;
+                return Step::Progressed;
             }
         }
         if let Framing::Length(n) = info.framing {
@@ -590,16 +624,15 @@ impl H1 {
                 let mut e = HeadError::new(Limit::Body);
                 e.partial = Box::new(partial_of(req));
                 self.early_error(e, offset);
-                return true;
+                return Step::Progressed;
             }
         }
         let (stream, end_stream) = self.start_exchange(info);
-        self.events.push_back(Event::Headers {
+        Step::Request(Event::Headers {
             stream,
             head: Head::Request(req),
             end_stream,
-        });
-        true
+        })
     }
 
     /// Starts the exchange of a request that passed its checks. Returns its stream, and
