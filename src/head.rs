@@ -175,10 +175,11 @@ impl Spans {
         fields: impl ExactSizeIterator<Item = (&'b [u8], &'b [u8])>,
     ) -> Spans {
         offset(buf.len());
-        let base = buf.as_ptr() as usize;
-        let at = |s: &[u8]| {
+        let (base, len) = (buf.as_ptr() as usize, buf.len());
+        // By value, so that the loop keeps the base in a register.
+        let at = move |s: &[u8]| {
             debug_assert!(
-                s.as_ptr() as usize >= base && s.as_ptr() as usize + s.len() <= base + buf.len(),
+                s.as_ptr() as usize >= base && s.as_ptr() as usize + s.len() <= base + len,
                 "spans must point into the buffer"
             );
             // Within a buffer of at most 4 GiB (checked above), so the cast is exact.
