@@ -48,18 +48,27 @@ enum Recv {
 }
 
 #[derive(Debug)]
-// A waiting head stays inline: boxing it would cost an allocation per response.
-#[allow(clippy::large_enum_variant)]
 enum Send {
     /// Server: no final response yet (1xx may have gone out).
     Idle,
     /// A head whose framing waits on the body: if the body ends before the next
     /// transmit, it gets a Content-Length; otherwise it is chunked (or close-delimited).
-    Undecided { head: Head, chunks: Vec<Bytes> },
+    /// The head and the body so far wait in `H1::undecided`.
+    Undecided,
     /// Head written; body open.
     Body(Encoder),
     /// Message complete (or this side of a tunnel closed).
     Done,
+}
+
+/// The head of an exchange in `Send::Undecided`, and its body so far. Kept apart from
+/// the exchange, which is then a few words that are cheap to move, as every request
+/// makes one; the list of these keeps its allocation from one response to the next.
+#[derive(Debug)]
+struct Undecided {
+    stream: StreamId,
+    head: Head,
+    chunks: Vec<Bytes>,
 }
 
 #[derive(Debug)]
@@ -163,6 +172,8 @@ pub(crate) struct H1 {
     tx: Vec<u8>,
     events: VecDeque<Event>,
     exchanges: VecDeque<Exchange>,
+    /// The heads of the exchanges in `Send::Undecided`, one each.
+    undecided: Vec<Undecided>,
     next_id: u32,
     now: Instant,
     /// When bytes last arrived (for `body_read_timeout`).
@@ -211,6 +222,7 @@ impl H1 {
             tx: Vec::new(),
             events: VecDeque::new(),
             exchanges: VecDeque::new(),
+            undecided: Vec::new(),
             next_id: 1,
             now,
             last_input: now,
@@ -836,6 +848,7 @@ impl H1 {
         ex.send = Send::Body(Encoder::Raw);
         ex.keep_alive = false;
         let id = ex.id;
+        self.undecided.retain(|u| u.stream != id);
         self.events.push_back(Event::Tunnel { stream: id });
     }
 
@@ -922,6 +935,7 @@ impl H1 {
             Side::Server => Initiator::Local,
             Side::Client => Initiator::Remote,
         };
+        self.undecided.clear();
         for ex in self.exchanges.drain(..) {
             if !ex.surfaced || ex.finished() {
                 continue;
@@ -1027,10 +1041,12 @@ impl H1 {
             encode::write_request(&mut self.tx, &head, extra);
             Send::Done
         } else {
-            Send::Undecided {
+            self.undecided.push(Undecided {
+                stream: id,
                 head: Head::Request(head),
                 chunks: Vec::new(),
-            }
+            });
+            Send::Undecided
         };
         self.exchanges.push_back(ex);
         Ok(id)
@@ -1125,10 +1141,12 @@ impl H1 {
             encode::write_response(&mut self.tx, &head, &[("content-length", b"0")]);
             Some(Send::Done)
         } else {
-            Some(Send::Undecided {
+            self.undecided.push(Undecided {
+                stream,
                 head: Head::Response(head),
                 chunks: Vec::new(),
-            })
+            });
+            Some(Send::Undecided)
         };
         let ex = self
             .exchanges
@@ -1260,16 +1278,19 @@ impl H1 {
     /// the output not handed out yet, and the body held until its framing is decided;
     /// for the stream, then for the connection. `None` when it takes no body now.
     fn buffered(&self, stream: StreamId) -> Option<(usize, usize)> {
-        let held = |ex: &Exchange| match &ex.send {
-            Send::Undecided { chunks, .. } => chunks.iter().map(Bytes::len).sum(),
-            _ => 0,
-        };
+        let held = |u: &Undecided| u.chunks.iter().map(Bytes::len).sum::<usize>();
         let ex = self.exchanges.iter().find(|ex| ex.id == stream)?;
-        if self.life != Life::Open || !matches!(ex.send, Send::Undecided { .. } | Send::Body(_)) {
+        if self.life != Life::Open || !matches!(ex.send, Send::Undecided | Send::Body(_)) {
             return None;
         }
-        let all: usize = self.exchanges.iter().map(held).sum();
-        Some((self.tx.len() + held(ex), self.tx.len() + all))
+        let mine: usize = self
+            .undecided
+            .iter()
+            .filter(|u| u.stream == stream)
+            .map(held)
+            .sum();
+        let all: usize = self.undecided.iter().map(held).sum();
+        Some((self.tx.len() + mine, self.tx.len() + all))
     }
 
     /// The room left under the bounds (see `send_buffer`) with `buffered` waiting.
@@ -1320,15 +1341,23 @@ impl H1 {
         match &mut ex.send {
             Send::Idle => Err(Misuse::State("data before the head")),
             Send::Done => Err(Misuse::State("data after the end of the stream")),
-            Send::Undecided { head, chunks } => {
+            Send::Undecided => {
+                let at = self
+                    .undecided
+                    .iter()
+                    .position(|u| u.stream == stream)
+                    .expect("an undecided exchange has its head");
                 if !end_stream {
                     if !data.is_empty() {
-                        chunks.push(data);
+                        self.undecided[at].chunks.push(data);
                     }
                     return Ok(());
                 }
+                let Undecided {
+                    mut head, chunks, ..
+                } = self.undecided.swap_remove(at);
                 // The whole body is known before anything went out: Content-Length.
-                if let Head::Response(r) = head {
+                if let Head::Response(r) = &mut head {
                     if ex.peer_http10 && ex.keep_alive {
                         r.fields.append_if_missing("connection", "keep-alive");
                     }
@@ -1336,11 +1365,11 @@ impl H1 {
                 let total: usize = chunks.iter().map(Bytes::len).sum::<usize>() + data.len();
                 let len = total.to_string();
                 let extra: [(&str, &[u8]); 1] = [("content-length", len.as_bytes())];
-                match head {
+                match &head {
                     Head::Request(r) => encode::write_request(&mut self.tx, r, &extra),
                     Head::Response(r) => encode::write_response(&mut self.tx, r, &extra),
                 }
-                for c in chunks.drain(..) {
+                for c in chunks {
                     self.tx.extend_from_slice(&c);
                 }
                 self.tx.extend_from_slice(&data);
@@ -1385,6 +1414,7 @@ impl H1 {
         // HTTP/1.1 has no way to abort one message but to close the connection; the
         // peer sees a message cut short, and other pipelined streams are cancelled.
         self.exchanges.retain(|ex| ex.id != stream);
+        self.undecided.retain(|u| u.stream != stream);
         self.events.push_back(Event::StreamReset {
             stream,
             code,
@@ -1399,10 +1429,13 @@ impl H1 {
     /// Writes heads whose framing was left open: the body did not end in time for a
     /// Content-Length, so it streams (chunked, or close-delimited to an HTTP/1.0 client).
     fn flush_undecided(&mut self) {
+        if self.undecided.is_empty() {
+            return;
+        }
         let ids: Vec<StreamId> = self
             .exchanges
             .iter()
-            .filter(|e| matches!(e.send, Send::Undecided { .. }))
+            .filter(|e| matches!(e.send, Send::Undecided))
             .map(|e| e.id)
             .collect();
         for id in ids {
@@ -1412,18 +1445,26 @@ impl H1 {
 
     fn flush_one(&mut self, stream: StreamId) -> Result<(), Misuse> {
         let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
-        let Send::Undecided { head, chunks } = &mut ex.send else {
+        if !matches!(ex.send, Send::Undecided) {
             return Ok(());
-        };
-        if matches!(head, Head::Request(r) if r.version == Version::Http10) {
+        }
+        let at = self
+            .undecided
+            .iter()
+            .position(|u| u.stream == stream)
+            .expect("an undecided exchange has its head");
+        if matches!(&self.undecided[at].head, Head::Request(r) if r.version == Version::Http10) {
             // HTTP/1.0 has neither chunked requests nor close-delimited ones: the body
             // waits for its end and goes out with a Content-Length.
             return Ok(());
         }
+        let Undecided {
+            mut head, chunks, ..
+        } = self.undecided.swap_remove(at);
         let (enc, extra): (Encoder, &[(&str, &[u8])]) = if ex.peer_http10 {
             // RFC 9112 §6.3: without chunked, an HTTP/1.0 client reads until close.
             ex.keep_alive = false;
-            if let Head::Response(r) = head {
+            if let Head::Response(r) = &mut head {
                 if !r.fields.has_token("connection", "close") {
                     r.fields.append("connection", "close");
                 }
@@ -1432,15 +1473,19 @@ impl H1 {
         } else {
             (Encoder::Chunked, &[("transfer-encoding", b"chunked")])
         };
-        match head {
+        match &head {
             Head::Request(r) => encode::write_request(&mut self.tx, r, extra),
             Head::Response(r) => encode::write_response(&mut self.tx, r, extra),
         }
-        let mut enc = enc;
-        for c in chunks.drain(..) {
+        // The head went out: whatever happens to the body, the exchange is no longer
+        // undecided.
+        ex.send = Send::Body(enc);
+        let Send::Body(enc) = &mut ex.send else {
+            unreachable!("set just above")
+        };
+        for c in chunks {
             enc.data(&mut self.tx, &c, false)?;
         }
-        ex.send = Send::Body(enc);
         Ok(())
     }
 }
