@@ -280,6 +280,7 @@ pub(crate) struct WholeRequest {
     pub len: usize,
     /// The outcome of the request's checks.
     pub checked: Checked,
+    /// What the request is made of.
     pub parts: RequestParts,
 }
 
@@ -310,8 +311,8 @@ impl RequestParts {
 /// The common case in one pass: a strict connection whose input starts with a whole,
 /// valid request head. `httparse` finds the end and the fields at once, where the careful
 /// path first scans for the end (so that a head arriving a byte at a time is not parsed
-/// again on every read), then parses. The same walk over the fields collects their
-/// spans, checks their line ends and notes what the request checks need.
+/// again on every read), then parses. While httparse's fields are at hand, their spans
+/// are collected, their line ends looked at and the request checked.
 ///
 /// `None` whenever anything is off (incomplete, an error, a leniency, a limit): the
 /// careful path then finds the same head or names the error, so both agree. A request
@@ -411,6 +412,7 @@ fn walk_fields<'h>(
     (spans, crlf)
 }
 
+/// Where `part`, a slice of `buf`, starts in it.
 fn offset_in(buf: &[u8], part: &[u8]) -> usize {
     part.as_ptr() as usize - buf.as_ptr() as usize
 }
@@ -669,8 +671,8 @@ pub(crate) struct RequestInfo {
 pub(crate) type Checked = Result<RequestInfo, (ErrorKind, Option<Bytes>)>;
 
 /// What one pass over a request's fields finds for the checks: the fields that decide
-/// framing, persistence and expectations, and the tokens that matter. Made while the
-/// spans are collected on the fast path, so the fields are walked once.
+/// framing, persistence and expectations, and the tokens that matter. Made on the fast
+/// path from httparse's fields, so that no field is looked up again afterwards.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FieldScan<'a> {
     /// The first two of each: the second is only needed to name a duplicate.
