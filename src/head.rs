@@ -168,7 +168,39 @@ impl Spans {
         }
     }
 
+    /// Spans into `buf` of every `(name, value)` pair, sub-slices of `buf`, in one
+    /// allocation of the exact size. `buf` must not exceed 4 GiB.
+    pub(crate) fn collect<'b>(
+        buf: &[u8],
+        fields: impl ExactSizeIterator<Item = (&'b [u8], &'b [u8])>,
+    ) -> Spans {
+        offset(buf.len());
+        let (base, len) = (buf.as_ptr() as usize, buf.len());
+        // By value, so that the loop keeps the base in a register.
+        let at = move |s: &[u8]| {
+            debug_assert!(
+                s.as_ptr() as usize >= base && s.as_ptr() as usize + s.len() <= base + len,
+                "spans must point into the buffer"
+            );
+            // Within a buffer of at most 4 GiB (checked above), so the cast is exact.
+            (s.as_ptr() as usize - base) as u32
+        };
+        Spans {
+            base,
+            entries: fields
+                .map(|(name, value)| Entry {
+                    name: at(name),
+                    name_len: name.len() as u32,
+                    value: at(value),
+                    value_len: value.len() as u32,
+                    sensitive: false,
+                })
+                .collect(),
+        }
+    }
+
     /// Adds a field whose name and value are sub-slices of the buffer.
+    #[inline]
     pub(crate) fn push(&mut self, name: &[u8], value: &[u8]) {
         debug_assert!(
             (name.as_ptr() as usize) >= self.base && (value.as_ptr() as usize) >= self.base,
@@ -386,16 +418,6 @@ impl Fields {
         FieldIter {
             bytes: self.store.bytes(),
             entries: self.entries.iter(),
-        }
-    }
-
-    /// Field number `i` (which must exist).
-    pub(crate) fn at(&self, i: usize) -> Field<'_> {
-        let (e, bytes) = (&self.entries[i], self.store.bytes());
-        Field {
-            name: &bytes[e.name_range()],
-            value: &bytes[e.value_range()],
-            sensitive: e.sensitive,
         }
     }
 

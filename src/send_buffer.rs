@@ -34,6 +34,11 @@ pub(crate) fn woken(per_stream: usize, per_connection: usize, capacity: usize) -
 pub(crate) struct Waiting(Vec<StreamId>);
 
 impl Waiting {
+    /// Whether no stream waits.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// `stream` waits (once, however often it is refused).
     pub(crate) fn add(&mut self, stream: StreamId) {
         if !self.0.contains(&stream) {

@@ -10,8 +10,15 @@ pub(crate) struct Input {
     offset: u64,
 }
 
+/// The least room the buffer makes when it runs out: a few reads' worth, so that the
+/// buffer is reclaimed (or grown) once every few small reads rather than on each.
+const MIN_ROOM: usize = 4096;
+
 impl Input {
     pub(crate) fn push(&mut self, bytes: &[u8]) {
+        if self.buf.capacity() - self.buf.len() < bytes.len() {
+            self.buf.reserve(bytes.len().max(MIN_ROOM));
+        }
         self.buf.extend_from_slice(bytes);
     }
 

@@ -182,25 +182,12 @@ fn classify_version(version: &[u8]) -> Result<(), ProtocolError> {
 }
 
 fn collect_spans(buf: &[u8], headers: &[httparse::Header<'_>]) -> Spans {
-    let mut spans = Spans::new(buf, headers.len());
-    for h in headers {
-        spans.push(h.name.as_bytes(), trim_ows(h.value));
-    }
-    spans
-}
-
-/// [`collect_spans`] and [`FieldScan`] in one walk over the fields.
-fn collect_scanned(buf: &[u8], headers: &[httparse::Header<'_>]) -> (Spans, FieldScan) {
-    let mut spans = Spans::new(buf, headers.len());
-    let mut scan = FieldScan::default();
-    for (i, h) in headers.iter().enumerate() {
-        // httparse already trimmed the value's whitespace on both sides.
-        let (name, value) = (h.name.as_bytes(), h.value);
-        debug_assert_eq!(trim_ows(value), value);
-        spans.push(name, value);
-        scan.add(i, name, value);
-    }
-    (spans, scan)
+    Spans::collect(
+        buf,
+        headers
+            .iter()
+            .map(|h| (h.name.as_bytes(), trim_ows(h.value))),
+    )
 }
 
 fn collect_fields(src: &Bytes, headers: &[httparse::Header<'_>]) -> Fields {
@@ -286,20 +273,28 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
 }
 
 /// A request head read whole from the front of the input, as offsets into it, so that
-/// the input can be frozen into the head's `Bytes` afterwards.
+/// the input can be frozen into the head's `Bytes` afterwards; checked already, while
+/// its fields were at hand.
 pub(crate) struct WholeRequest {
     /// The head's length, empty line included.
     pub len: usize,
+    /// The outcome of the request's checks.
+    pub checked: Checked,
+    /// What the request is made of.
+    pub parts: RequestParts,
+}
+
+/// Where the parts of a request head are in the buffer it was parsed from.
+pub(crate) struct RequestParts {
     method: Range<usize>,
     target: Range<usize>,
     version: Version,
     spans: Spans,
-    /// The fields, scanned for the checks.
-    pub scan: FieldScan,
 }
 
-impl WholeRequest {
+impl RequestParts {
     /// The request, over `src`: the first `len` bytes of the buffer it was parsed from.
+    #[inline(always)]
     pub(crate) fn into_request(self, src: Bytes) -> Request {
         Request {
             method: src.slice(self.method),
@@ -316,10 +311,12 @@ impl WholeRequest {
 /// The common case in one pass: a strict connection whose input starts with a whole,
 /// valid request head. `httparse` finds the end and the fields at once, where the careful
 /// path first scans for the end (so that a head arriving a byte at a time is not parsed
-/// again on every read), then parses.
+/// again on every read), then parses. While httparse's fields are at hand, their spans
+/// are collected, their line ends looked at and the request checked.
 ///
 /// `None` whenever anything is off (incomplete, an error, a leniency, a limit): the
-/// careful path then finds the same head or names the error, so both agree.
+/// careful path then finds the same head or names the error, so both agree. A request
+/// that parses but fails its checks is `Some`, with the error in its outcome.
 pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRequest> {
     if config.allow_bare_lf == Leniency::Allow || config.allow_obs_fold == Leniency::Allow {
         return None;
@@ -339,17 +336,6 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
             return None;
         }
         let head = &buf[..len];
-        // Every line of a head that httparse accepts ends in LF: the request line, each
-        // field line (the next one starts right after it) and the empty line. RFC 9112
-        // §2.2 wants a CR before each; only the byte before each LF needs a look.
-        let crlf = |lf: usize| lf >= 1 && head[lf - 1] == b'\r';
-        let mut line_starts = req
-            .headers
-            .iter()
-            .map(|h| offset_in(head, h.name.as_bytes()));
-        if !crlf(len - 1) || !crlf(len - 3) || !line_starts.all(|s| crlf(s - 1)) {
-            return None;
-        }
         let request_line_end = req
             .headers
             .first()
@@ -365,20 +351,65 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
         if offset_in(head, method) != 0 {
             return None;
         }
-        let (spans, scan) = collect_scanned(head, req.headers);
+        let version = if req.version? == 0 {
+            Version::Http10
+        } else {
+            Version::Http11
+        };
+        // Every line of a head that httparse accepts ends in LF: the request line, each
+        // field line (the next one starts right after it) and the empty line. RFC 9112
+        // §2.2 wants a CR before each; only the byte before each LF needs a look. The
+        // walk over the fields looks before each field line, this before the last two.
+        let mut scan = FieldScan::default();
+        let (spans, crlf) = walk_fields(head, req.headers, &mut scan);
+        if !crlf || head[len - 2] != b'\r' || head[len - 4] != b'\r' {
+            return None;
+        }
+        let fields = req.headers.iter().map(|h| Field {
+            name: h.name.as_bytes(),
+            value: h.value,
+            sensitive: false,
+        });
+        let checked = check_parts(method, target, version, &scan, fields);
+        let target_at = offset_in(head, target);
         Some(WholeRequest {
             len,
-            method: 0..method.len(),
-            target: offset_in(head, target)..offset_in(head, target) + target.len(),
-            version: if req.version? == 0 {
-                Version::Http10
-            } else {
-                Version::Http11
+            checked,
+            parts: RequestParts {
+                method: 0..method.len(),
+                target: target_at..target_at + target.len(),
+                version,
+                spans,
             },
-            spans,
-            scan,
         })
     })
+}
+
+/// The fields of a head parsed whole: collects their spans, notes what the checks need
+/// in `scan`, and tells whether the line before each field line ends in CRLF. Two
+/// short loops over httparse's list rather than one: each keeps its values in
+/// registers, where one loop doing it all would spill them around its calls.
+fn walk_fields<'h>(
+    head: &'h [u8],
+    headers: &[httparse::Header<'h>],
+    scan: &mut FieldScan<'h>,
+) -> (Spans, bool) {
+    // httparse already trimmed the values' whitespace on both sides.
+    debug_assert!(headers.iter().all(|h| trim_ows(h.value) == h.value));
+    let mut crlf = true;
+    let spans = Spans::collect(
+        head,
+        headers.iter().map(|h| {
+            let name = h.name.as_bytes();
+            // The LF that ends the previous line is right before the name.
+            crlf &= head.get(offset_in(head, name).wrapping_sub(2)) == Some(&b'\r');
+            (name, h.value)
+        }),
+    );
+    for h in headers {
+        scan.add(h.name.as_bytes(), h.value);
+    }
+    (spans, crlf)
 }
 
 /// Where `part`, a slice of `buf`, starts in it.
@@ -531,9 +562,9 @@ fn content_length(fields: &Fields) -> Result<Option<u64>, (ProtocolError, Bytes)
 
 /// The Content-Length of a request, from the first two Content-Length fields found.
 fn content_length_of(
-    lengths: [Option<Field<'_>>; 2],
+    lengths: &[Option<Field<'_>>; 2],
 ) -> Result<Option<u64>, (ProtocolError, Bytes)> {
-    match lengths {
+    match *lengths {
         [None, _] => Ok(None),
         [Some(_), Some(dup)] => Err((
             ProtocolError::DuplicateContentLength,
@@ -553,13 +584,17 @@ fn content_length_of(
     }
 }
 
-/// The transfer codings of a message, checked: `Ok(true)` if they are exactly one final
+/// The transfer codings of a message, checked: `Ok(())` if they are exactly one final
 /// `chunked`; an error for anything else.
-fn transfer_coding_is_chunked(fields: &Fields) -> Result<(), (ProtocolError, Bytes)> {
+fn transfer_coding_is_chunked<'a>(
+    fields: impl IntoIterator<Item = Field<'a>>,
+) -> Result<(), (ProtocolError, Bytes)> {
     let mut codings = 0usize;
     let mut chunked_last = false;
     let mut unsupported = None;
-    for f in fields.iter().filter(|f| f.is("transfer-encoding")) {
+    let mut first = None;
+    for f in fields.into_iter().filter(|f| f.is("transfer-encoding")) {
+        first.get_or_insert(f.name);
         for coding in list_elements(f.value) {
             codings += 1;
             if chunked_last {
@@ -584,10 +619,7 @@ fn transfer_coding_is_chunked(fields: &Fields) -> Result<(), (ProtocolError, Byt
     }
     if codings == 0 {
         // `Transfer-Encoding:` with an empty value is not a valid coding list.
-        let name = fields
-            .iter()
-            .find(|f| f.is("transfer-encoding"))
-            .map(|f| Bytes::copy_from_slice(f.name));
+        let name = first.map(Bytes::copy_from_slice);
         return Err((ProtocolError::ChunkedNotFinal, name.unwrap_or_default()));
     }
     if !chunked_last {
@@ -626,6 +658,7 @@ pub(crate) fn is_token(s: &[u8]) -> bool {
 /// What the server needs to know about a request beyond its head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RequestInfo {
+    pub http10: bool,
     pub framing: Framing,
     pub keep_alive: bool,
     pub expect_continue: bool,
@@ -634,15 +667,19 @@ pub(crate) struct RequestInfo {
     pub head: bool,
 }
 
+/// A request's checks: what it needs, or the error and the field at fault.
+pub(crate) type Checked = Result<RequestInfo, (ErrorKind, Option<Bytes>)>;
+
 /// What one pass over a request's fields finds for the checks: the fields that decide
-/// framing, persistence and expectations (by index in the field list) and the tokens
-/// that matter. Made while the spans are collected on the fast path, so the fields are
-/// walked once.
+/// framing, persistence and expectations, and the tokens that matter. Made on the fast
+/// path from httparse's fields, so that no field is looked up again afterwards.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FieldScan {
-    hosts: [Option<u32>; 2],
-    lengths: [Option<u32>; 2],
-    te: Option<u32>,
+pub(crate) struct FieldScan<'a> {
+    /// The first two of each: the second is only needed to name a duplicate.
+    hosts: [Option<Field<'a>>; 2],
+    lengths: [Option<Field<'a>>; 2],
+    /// The name of the first Transfer-Encoding field.
+    te: Option<&'a [u8]>,
     close: bool,
     keep_alive_token: bool,
     upgrade_token: bool,
@@ -651,81 +688,98 @@ pub(crate) struct FieldScan {
     expect_other: bool,
 }
 
-impl FieldScan {
-    fn of(fields: &Fields) -> FieldScan {
+impl<'a> FieldScan<'a> {
+    fn of(fields: &'a Fields) -> FieldScan<'a> {
         let mut scan = FieldScan::default();
-        for (i, f) in fields.iter().enumerate() {
-            scan.add(i, f.name, f.value);
+        for f in fields {
+            scan.add(f.name, f.value);
         }
         scan
     }
 
-    /// Notes field number `i`, a token `name` and a trimmed `value`.
+    /// Notes a field: a token `name` and a trimmed `value`.
     #[inline(always)]
-    fn add(&mut self, i: usize, name: &[u8], value: &[u8]) {
-        // Names are never empty (httparse refuses that); the first letter, lowercased,
-        // rules out most fields before any comparison. Field counts are far below 2^32.
-        let i = i as u32;
+    fn add(&mut self, name: &'a [u8], value: &'a [u8]) {
+        // Names are never empty (httparse refuses that); the length and the first
+        // letter, lowercased, rule out most fields before any comparison.
         let first = name.first().map_or(0, |b| b | 0x20);
-        match (name.len(), first) {
-            (4, b'h') if token_is(name, b"host") => first_two(&mut self.hosts, i),
-            (6, b'e') if token_is(name, b"expect") => {
-                // RFC 9110 §10.1.1: the only expectation defined is 100-continue
-                // (case-insensitive); empty list elements are ignored (§5.6.1.2).
-                for e in list_elements(value) {
-                    if e.eq_ignore_ascii_case(b"100-continue") {
-                        self.expect_continue = true;
-                    } else {
-                        self.expect_other = true;
-                    }
+        if matches!(
+            (name.len(), first),
+            (4, b'h') | (6, b'e') | (7, b'u') | (10, b'c') | (14, b'c') | (17, b't')
+        ) {
+            self.note(name, value);
+        }
+    }
+
+    /// [`FieldScan::add`] for a field that may matter: out of line, so that the walk
+    /// over the other fields stays small.
+    #[inline(never)]
+    fn note(&mut self, name: &'a [u8], value: &'a [u8]) {
+        let field = Field {
+            name,
+            value,
+            sensitive: false,
+        };
+        if token_is(name, b"host") {
+            first_two(&mut self.hosts, field);
+        } else if token_is(name, b"expect") {
+            // RFC 9110 §10.1.1: the only expectation defined is 100-continue
+            // (case-insensitive); empty list elements are ignored (§5.6.1.2).
+            for e in list_elements(value) {
+                if element_is(e, b"100-continue") {
+                    self.expect_continue = true;
+                } else {
+                    self.expect_other = true;
                 }
             }
-            (7, b'u') if token_is(name, b"upgrade") => self.upgrade = true,
-            (10, b'c') if token_is(name, b"connection") => {
-                for token in list_elements(value) {
-                    self.close |= token.eq_ignore_ascii_case(b"close");
-                    self.keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
-                    self.upgrade_token |= token.eq_ignore_ascii_case(b"upgrade");
-                }
+        } else if token_is(name, b"upgrade") {
+            self.upgrade = true;
+        } else if token_is(name, b"connection") {
+            for token in list_elements(value) {
+                self.close |= element_is(token, b"close");
+                self.keep_alive_token |= element_is(token, b"keep-alive");
+                self.upgrade_token |= element_is(token, b"upgrade");
             }
-            (14, b'c') if token_is(name, b"content-length") => first_two(&mut self.lengths, i),
-            (17, b't') if token_is(name, b"transfer-encoding") => {
-                self.te.get_or_insert(i);
-            }
-            _ => {}
+        } else if token_is(name, b"content-length") {
+            first_two(&mut self.lengths, field);
+        } else if token_is(name, b"transfer-encoding") {
+            self.te.get_or_insert(name);
         }
     }
 }
 
 /// Checks a parsed request and works out its framing (RFC 9112 §3.2, §6, RFC 9110 §7.2).
-pub(crate) fn check_request(req: &Request) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
-    check_scanned(req, &FieldScan::of(&req.fields))
+pub(crate) fn check_request(req: &Request) -> Checked {
+    let scan = FieldScan::of(&req.fields);
+    check_parts(&req.method, &req.target, req.version, &scan, &req.fields)
 }
 
-/// [`check_request`] with the fields already scanned.
-pub(crate) fn check_scanned(
-    req: &Request,
-    scan: &FieldScan,
-) -> Result<RequestInfo, (ErrorKind, Option<Bytes>)> {
-    let http10 = req.version == Version::Http10;
-    let connect = req.is_method("CONNECT");
-    let at = |i: Option<u32>| i.map(|i| req.fields.at(i as usize));
-    let hosts = scan.hosts.map(at);
-    let lengths = scan.lengths.map(at);
-    let te = at(scan.te);
+/// [`check_request`] on the parts of a request, its fields already scanned; `fields`
+/// are walked again only for a Transfer-Encoding.
+pub(crate) fn check_parts<'a>(
+    method: &[u8],
+    target: &[u8],
+    version: Version,
+    scan: &FieldScan<'a>,
+    fields: impl IntoIterator<Item = Field<'a>>,
+) -> Checked {
+    let http10 = version == Version::Http10;
+    let connect = method == b"CONNECT";
     let FieldScan {
+        ref hosts,
+        ref lengths,
+        te,
         close,
         keep_alive_token,
         upgrade_token,
         upgrade,
         expect_continue,
         expect_other,
-        ..
     } = *scan;
-    check_target(req).map_err(|p| (p.into(), None))?;
-    check_host(req.version, hosts).map_err(|(p, f)| (p.into(), f))?;
+    check_target(method, target).map_err(|p| (p.into(), None))?;
+    check_host(version, hosts).map_err(|(p, f)| (p.into(), f))?;
     let framing = if let Some(te) = te {
-        let name = Some(Bytes::copy_from_slice(te.name));
+        let name = Some(Bytes::copy_from_slice(te));
         // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
         if http10 {
             return Err((ProtocolError::TransferEncodingOnHttp10.into(), name));
@@ -737,7 +791,7 @@ pub(crate) fn check_scanned(
                 name,
             ));
         }
-        transfer_coding_is_chunked(&req.fields).map_err(|(p, f)| (p.into(), Some(f)))?;
+        transfer_coding_is_chunked(fields).map_err(|(p, f)| (p.into(), Some(f)))?;
         Framing::Chunked
     } else {
         match content_length_of(lengths).map_err(|(p, f)| (p.into(), Some(f)))? {
@@ -755,6 +809,7 @@ pub(crate) fn check_scanned(
         return Err((ProtocolError::UnsupportedExpectation.into(), None));
     }
     Ok(RequestInfo {
+        http10,
         framing,
         keep_alive,
         // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request.
@@ -762,7 +817,7 @@ pub(crate) fn check_scanned(
         // RFC 9110 §7.8: a server MUST ignore Upgrade in an HTTP/1.0 request.
         upgrade: !http10 && upgrade && upgrade_token,
         connect,
-        head: req.is_method("HEAD"),
+        head: method == b"HEAD",
     })
 }
 
@@ -771,24 +826,62 @@ pub(crate) fn check_scanned(
 /// turns into a letter or `-` that way, so on a token the comparison is exact.
 fn token_is(name: &[u8], lower: &[u8]) -> bool {
     debug_assert!(is_token(name));
-    name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+    lower_is(name, lower)
+}
+
+/// `s | 0x20` byte for byte equals `lower`, eight or four bytes at a time (`lower` is
+/// a constant, so its words are too); the last word may overlap the one before.
+#[inline(always)]
+fn lower_is(s: &[u8], lower: &[u8]) -> bool {
+    const SPACES: u64 = u64::from_ne_bytes([0x20; 8]);
+    let n = s.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word_at(s, at) | SPACES != word_at(lower, at) {
+                return false;
+            }
+            at += 8;
+        }
+        return word_at(s, n - 8) | SPACES == word_at(lower, n - 8);
+    }
+    if n >= 4 {
+        let half = |s: &[u8], at: usize| {
+            let mut word = [0u8; 4];
+            word.copy_from_slice(&s[at..at + 4]);
+            u32::from_le_bytes(word) | 0x2020_2020
+        };
+        return half(s, 0) == half(lower, 0) && half(s, n - 4) == half(lower, n - 4);
+    }
+    s.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
+}
+
+/// Whether the list element `e` of a received field value is `lower` (lowercase
+/// letters, digits and `-`), ignoring case. Setting bit 5 turns a byte into a letter,
+/// digit or `-` only from that letter in either case, or from a control character:
+/// httparse lets none but HTAB into a value, and HTAB turns into `)`.
+fn element_is(e: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(e.iter().all(|&b| b == b'\t' || b >= 0x20));
+    lower_is(e, lower)
 }
 
 /// Keeps the first two fields of one name: the second is only needed to name a duplicate.
-fn first_two(slot: &mut [Option<u32>; 2], i: u32) {
+fn first_two<T>(slot: &mut [Option<T>; 2], field: T) {
     let at = usize::from(slot[0].is_some());
-    slot[at].get_or_insert(i);
+    slot[at].get_or_insert(field);
 }
 
 /// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.
-fn check_target(req: &Request) -> Result<(), ProtocolError> {
-    let t = &req.target[..];
+fn check_target(method: &[u8], t: &[u8]) -> Result<(), ProtocolError> {
     // The target is ASCII: httparse lets obs-text through, RFC 3986 does not. A
     // fragment is not part of any request-target (RFC 9112 §3.2). One pass for both.
-    if t.is_empty() || t.iter().any(|&b| !(0x21..0x7f).contains(&b) || b == b'#') {
+    if t.is_empty() || !visible_ascii_without_hash(t) {
         return Err(ProtocolError::InvalidTarget);
     }
-    if req.is_method("CONNECT") {
+    if method == b"CONNECT" {
         // RFC 9112 §3.2.3: authority-form, `host:port`, only for CONNECT.
         return match split_port(t) {
             // RFC 9110 §9.3.6: a server MUST reject an empty or invalid port.
@@ -798,7 +891,7 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
     }
     if t == b"*" {
         // RFC 9112 §3.2.4: asterisk-form only for OPTIONS.
-        return if req.is_method("OPTIONS") {
+        return if method == b"OPTIONS" {
             Ok(())
         } else {
             Err(ProtocolError::InvalidTarget)
@@ -825,6 +918,43 @@ fn check_target(req: &Request) -> Result<(), ProtocolError> {
         }
         _ => Err(ProtocolError::InvalidTarget),
     }
+}
+
+/// Whether every byte of `s` is visible ASCII (`!` to `~`) other than `#`, eight bytes
+/// at a time: every request target goes through this. In each word, a byte with its
+/// high bit set in one of the terms below is a byte that fails; a term flags a byte
+/// only at or above one that fails (borrows run upwards), so no word passes wrongly.
+fn visible_ascii_without_hash(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let word_fails = |w: u64| {
+        // A zero byte of `w ^ c` is a byte equal to `c`.
+        let equal = |c: u8| {
+            let x = w ^ (ONES * u64::from(c));
+            x.wrapping_sub(ONES) & !x
+        };
+        // Non-ASCII | below `!` (controls and space) | DEL | `#`.
+        (w | (w.wrapping_sub(ONES * 0x21) & !w) | equal(0x7f) | equal(b'#')) & HIGHS
+    };
+    if s.len() < 8 {
+        return s.iter().all(|&b| (0x21..0x7f).contains(&b) && b != b'#');
+    }
+    let mut chunks = s.chunks_exact(8);
+    let mut fails = 0;
+    for chunk in &mut chunks {
+        fails |= word_fails(word_at(chunk, 0));
+    }
+    // The last bytes: the last eight, some of them seen already.
+    fails |= word_fails(word_at(s, s.len() - 8));
+    fails == 0
+}
+
+/// The eight bytes of `s` at `at`, little-endian.
+#[inline(always)]
+fn word_at(s: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&s[at..at + 8]);
+    u64::from_le_bytes(word)
 }
 
 /// The authority of an `http` or `https` absolute-form target. RFC 9110 §4.2.1: a
@@ -861,7 +991,7 @@ fn valid_port(port: &[u8]) -> bool {
 /// 400 to a request without one, with more than one, or with an invalid value.
 fn check_host(
     version: Version,
-    hosts: [Option<Field<'_>>; 2],
+    hosts: &[Option<Field<'_>>; 2],
 ) -> Result<(), (ProtocolError, Option<Bytes>)> {
     if let Some(dup) = hosts[1] {
         return Err((
@@ -874,18 +1004,35 @@ fn check_host(
         None => Err((ProtocolError::MissingHost, None)),
         // An empty Host is how a client says the target has no authority.
         Some(f) if f.value.is_empty() => Ok(()),
-        Some(f) => match split_port(f.value) {
-            Some((host, port))
-                if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)) =>
-            {
-                Ok(())
-            }
-            _ => Err((
-                ProtocolError::InvalidHost,
-                Some(Bytes::copy_from_slice(f.name)),
-            )),
-        },
+        Some(f) if valid_host_port(f.value) => Ok(()),
+        Some(f) => Err((
+            ProtocolError::InvalidHost,
+            Some(Bytes::copy_from_slice(f.name)),
+        )),
     }
+}
+
+/// `host [ ":" port ]` (RFC 9110 §7.2), the port possibly empty.
+fn valid_host_port(s: &[u8]) -> bool {
+    // Most often a reg-name alone: every byte looked up, without a branch per byte.
+    if !s.is_empty() && s.iter().fold(true, |ok, &b| ok & REG_NAME[usize::from(b)]) {
+        return true;
+    }
+    if s.first() == Some(&b'[') {
+        return matches!(split_port(s), Some((host, port))
+            if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)));
+    }
+    // A reg-name or IPv4 host, then the port: one pass, as `:` is no reg-name character.
+    let host_len = s
+        .iter()
+        .position(|&b| !REG_NAME[usize::from(b)])
+        .unwrap_or(s.len());
+    host_len > 0
+        && match &s[host_len..] {
+            [] => true,
+            [b':', port @ ..] => port.iter().all(u8::is_ascii_digit),
+            _ => false,
+        }
 }
 
 /// Splits `host[:port]`, minding IPv6 literals. `None` if malformed.
@@ -1009,6 +1156,82 @@ mod tests {
         }
         assert!(token_is(b"Content-Length", b"content-length"));
         assert!(!token_is(b"Content-Lengt", b"content-length"));
+    }
+
+    #[test]
+    fn target_bytes_word_at_a_time_match_a_plain_check() {
+        let plain = |s: &[u8]| s.iter().all(|&b| (0x21..0x7f).contains(&b) && b != b'#');
+        for len in 1..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'a'; len];
+                    s[at] = b;
+                    assert_eq!(visible_ascii_without_hash(&s), plain(&s), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn host_in_one_pass_matches_split_then_check() {
+        let two_passes = |s: &[u8]| {
+            matches!(split_port(s), Some((host, port))
+                if valid_host(host) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit)))
+        };
+        let parts: [&[u8]; 12] = [
+            b"a",
+            b"example.com",
+            b":",
+            b"80",
+            b"",
+            b"[::1]",
+            b"[",
+            b"]",
+            b"x y",
+            b"@",
+            b"%",
+            b":8",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let s = [a, b, c].concat();
+                    assert_eq!(valid_host_port(&s), two_passes(&s), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn word_comparisons_match_ignoring_case() {
+        let value_bytes =
+            (0..=255u8).filter(|&b| b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80);
+        let tchars: Vec<u8> = (0..=255u8).filter(|&c| is_tchar(c)).collect();
+        for lower in [
+            &b"host"[..],
+            b"close",
+            b"expect",
+            b"upgrade",
+            b"keep-alive",
+            b"connection",
+            b"100-continue",
+            b"content-length",
+            b"transfer-encoding",
+        ] {
+            for at in 0..lower.len() {
+                for b in value_bytes.clone() {
+                    let mut s = lower.to_vec();
+                    s[at] = b;
+                    let expected = s.eq_ignore_ascii_case(lower);
+                    assert_eq!(element_is(&s, lower), expected, "{s:?}");
+                    if tchars.contains(&b) {
+                        assert_eq!(token_is(&s, lower), expected, "{s:?}");
+                    }
+                }
+            }
+            assert!(token_is(&lower.to_ascii_uppercase(), lower));
+            assert!(!element_is(&lower[1..], lower));
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@
 use super::body::{Decoded, Decoder, Encoder};
 use super::encode;
 use super::input::Input;
-use super::parse::{self, Framing, HeadError, RequestInfo};
+use super::parse::{self, Checked, Framing, HeadError, RequestInfo};
 use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
 use crate::event::{Event, Initiator};
 use crate::h2::frame::Setting;
@@ -34,9 +34,6 @@ use crate::{Config, Output, Reason, Side, StreamId};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::time::Instant;
-
-/// A request's checks: what it needs, or the error and the field at fault.
-type Checked = Result<RequestInfo, (ErrorKind, Option<Bytes>)>;
 
 #[derive(Debug)]
 enum Recv {
@@ -51,18 +48,27 @@ enum Recv {
 }
 
 #[derive(Debug)]
-// A waiting head stays inline: boxing it would cost an allocation per response.
-#[allow(clippy::large_enum_variant)]
 enum Send {
     /// Server: no final response yet (1xx may have gone out).
     Idle,
     /// A head whose framing waits on the body: if the body ends before the next
     /// transmit, it gets a Content-Length; otherwise it is chunked (or close-delimited).
-    Undecided { head: Head, chunks: Vec<Bytes> },
+    /// The head and the body so far wait in `H1::undecided`.
+    Undecided,
     /// Head written; body open.
     Body(Encoder),
     /// Message complete (or this side of a tunnel closed).
     Done,
+}
+
+/// The head of an exchange in `Send::Undecided`, and its body so far. Kept apart from
+/// the exchange, which is then a few words that are cheap to move, as every request
+/// makes one; the list of these keeps its allocation from one response to the next.
+#[derive(Debug)]
+struct Undecided {
+    stream: StreamId,
+    head: Head,
+    chunks: Vec<Bytes>,
 }
 
 #[derive(Debug)]
@@ -110,6 +116,29 @@ impl Exchange {
     }
 }
 
+/// What a step of parsing did.
+// The request stays inline: it is handed out at once, and boxing it would cost an
+// allocation per request.
+#[allow(clippy::large_enum_variant)]
+enum Step {
+    /// Nothing can be done until more input, a timeout or a command.
+    Stuck,
+    /// Something changed (an exchange moved on, an event was queued).
+    Progressed,
+    /// A request head to deliver.
+    Request(Event),
+}
+
+impl From<bool> for Step {
+    fn from(progressed: bool) -> Step {
+        if progressed {
+            Step::Progressed
+        } else {
+            Step::Stuck
+        }
+    }
+}
+
 #[derive(Debug, PartialEq)]
 enum Life {
     Open,
@@ -143,6 +172,8 @@ pub(crate) struct H1 {
     tx: Vec<u8>,
     events: VecDeque<Event>,
     exchanges: VecDeque<Exchange>,
+    /// The heads of the exchanges in `Send::Undecided`, one each.
+    undecided: Vec<Undecided>,
     next_id: u32,
     now: Instant,
     /// When bytes last arrived (for `body_read_timeout`).
@@ -191,6 +222,7 @@ impl H1 {
             tx: Vec::new(),
             events: VecDeque::new(),
             exchanges: VecDeque::new(),
+            undecided: Vec::new(),
             next_id: 1,
             now,
             last_input: now,
@@ -273,15 +305,19 @@ impl H1 {
 
     // ---- outputs ------------------------------------------------------------------
 
+    #[inline(always)]
     pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
         if let Some((stream, response)) = self.early.take() {
             self.answer_early_error(stream, response);
         }
         self.wake_writable();
-        if let Some(ev) = self.next_event() {
-            return Output::Event(ev);
+        // An event is a few hundred bytes, and each move of one is a copy: a request
+        // head comes straight from the parser, other events from one place in the queue.
+        if self.events.is_empty() {
+            if let Some(ev) = self.advance() {
+                return Output::Event(ev);
+            }
         }
-        self.advance();
         if let Some(ev) = self.next_event() {
             return Output::Event(ev);
         }
@@ -323,7 +359,7 @@ impl H1 {
 
     /// Delivers the next event. Once an `EarlyError` is delivered, the application has
     /// until the next `poll_output` to answer it before the proposed response goes out.
-    #[inline]
+    #[inline(always)]
     fn next_event(&mut self) -> Option<Event> {
         // Looked at in place, then moved out once: events are large.
         if let Some(Event::EarlyError {
@@ -356,21 +392,27 @@ impl H1 {
 
     // ---- parsing ------------------------------------------------------------------
 
-    /// Parses input until an event is queued or nothing more can be done now.
-    fn advance(&mut self) {
+    /// Parses input until an event is queued or nothing more can be done now. A
+    /// request head, the one event that comes with every request, is returned instead
+    /// of queued (the queue is empty then).
+    #[inline(always)]
+    fn advance(&mut self) -> Option<Event> {
         while self.events.is_empty() && self.life.is_open() {
             self.finish_exchanges();
             if !self.life.is_open() {
-                return;
+                return None;
             }
-            let progressed = match self.side {
+            let step = match self.side {
                 Side::Server => self.step_server(),
-                Side::Client => self.step_client(),
+                Side::Client => Step::from(self.step_client()),
             };
-            if !progressed {
-                return;
+            match step {
+                Step::Stuck => return None,
+                Step::Progressed => {}
+                Step::Request(ev) => return Some(ev),
             }
         }
+        None
     }
 
     /// Retires completed exchanges and decides what the connection does next.
@@ -403,20 +445,21 @@ impl H1 {
         }
     }
 
-    fn step_server(&mut self) -> bool {
+    #[inline(always)]
+    fn step_server(&mut self) -> Step {
         // After an h2c request, what follows is HTTP/2's: it waits for the hand-over.
         if self.input_closed || self.h2c_request.is_some() {
-            return false;
+            return Step::Stuck;
         }
         let Some(ex) = self.exchanges.front_mut() else {
             return self.read_request_head();
         };
         let id = ex.id;
-        match ex.recv {
+        Step::from(match ex.recv {
             Recv::Body(_) | Recv::Tunnel => self.read_body(0),
             // Paused until the response is complete (a server never awaits a head here).
             Recv::Head | Recv::Done => self.paused(id),
-        }
+        })
     }
 
     fn step_client(&mut self) -> bool {
@@ -455,7 +498,8 @@ impl H1 {
         false
     }
 
-    fn read_request_head(&mut self) -> bool {
+    #[inline(always)]
+    fn read_request_head(&mut self) -> Step {
         let bare_lf = self.config.allow_bare_lf == crate::Leniency::Allow;
         let skip = parse::skip_leading_empty_lines(self.input.bytes(), bare_lf);
         if skip > 0 {
@@ -465,55 +509,59 @@ impl H1 {
         if self.input.is_empty() {
             if self.eof {
                 self.close(None);
-                return true;
+                return Step::Progressed;
             }
-            return false;
-        }
-        if self.header_deadline.is_none() {
-            self.header_deadline = self.config.header_read_timeout.map(|d| self.now + d);
+            return Step::Stuck;
         }
         self.idle_deadline = None;
         let offset = self.input.offset();
         if self.head_scanned == 0 {
             if let Some(whole) = parse::parse_whole_request(self.input.bytes(), &self.config) {
                 self.header_deadline = None;
-                let (src, scan) = (self.input.take(whole.len), whole.scan);
-                let req = whole.into_request(src);
-                let checked = parse::check_scanned(&req, &scan);
-                return self.request_parsed(req, checked, offset);
+                let parse::WholeRequest {
+                    len,
+                    checked,
+                    parts,
+                } = whole;
+                let src = self.input.take(len);
+                return self.request_parsed(checked, offset, || parts.into_request(src));
             }
+        }
+        // Only a head that is not read whole at once has a deadline to meet.
+        if self.header_deadline.is_none() {
+            self.header_deadline = self.config.header_read_timeout.map(|d| self.now + d);
         }
         let found = parse::find_head_end(self.input.bytes(), &mut self.head_scanned, bare_lf);
         let found = match found {
             Ok(found) => found,
             Err(p) => {
                 self.early_error(HeadError::new(p), offset);
-                return true;
+                return Step::Progressed;
             }
         };
         let Some(len) = found else {
             if let Err(limit) = parse::check_partial_head(self.input.bytes(), &self.config, true) {
                 self.early_error(HeadError::new(limit), offset);
-                return true;
+                return Step::Progressed;
             }
             if self.eof {
                 // The peer half-closed mid-head: answer 400 in case it still reads.
                 let e = HeadError::new(ProtocolError::InvalidRequestLine);
                 self.early_error(e, offset);
-                return true;
+                return Step::Progressed;
             }
-            return false;
+            return Step::Stuck;
         };
         self.head_scanned = 0;
         self.header_deadline = None;
         if len > self.config.max_head_bytes {
             self.early_error(HeadError::new(Limit::HeadBytes), offset);
-            return true;
+            return Step::Progressed;
         }
         let line_len = self.input.find_byte(b'\n', 0).unwrap_or(len);
         if line_len > self.config.max_request_line + 1 {
             self.early_error(HeadError::new(Limit::RequestLine), offset);
-            return true;
+            return Step::Progressed;
         }
         let head = &mut self.input.bytes_mut()[..len];
         // In strict mode the scan for the end already refused bare LF, and httparse
@@ -526,38 +574,61 @@ impl H1 {
         parse::downgrade_minor_version(head, line_len);
         if let Err(p) = prepared {
             self.early_error(HeadError::new(p), offset);
-            return true;
+            return Step::Progressed;
         }
         let src = self.input.take(len);
         match parse::parse_request(&src, &self.config) {
             Ok(req) => {
                 let checked = parse::check_request(&req);
-                self.request_parsed(req, checked, offset)
+                self.request_parsed(checked, offset, || req)
             }
             Err(e) => {
                 self.early_error(e, offset);
-                true
+                Step::Progressed
             }
         }
     }
 
     /// A request head was read whole at input `offset` and checked: starts its exchange.
-    fn request_parsed(&mut self, req: Request, checked: Checked, offset: u64) -> bool {
+    /// `req` makes the request: in the common case it is made right where the event
+    /// holds it, as an event is a few hundred bytes and each move of one is a copy.
+    #[inline(always)]
+    fn request_parsed(
+        &mut self,
+        checked: Checked,
+        offset: u64,
+        req: impl FnOnce() -> Request,
+    ) -> Step {
         let info = match checked {
             Ok(info) => info,
             Err((kind, field)) => {
                 let mut e = HeadError::new(kind);
                 e.field = field;
-                e.partial = Box::new(partial_of(req));
+                e.partial = Box::new(partial_of(req()));
                 self.early_error(e, offset);
-                return true;
+                return Step::Progressed;
             }
         };
+        let too_large = matches!(info.framing, Framing::Length(n) if n > self.config.max_body);
+        if too_large || (self.h2c && info.upgrade) {
+            return self.request_held(req(), info, offset);
+        }
+        let (stream, end_stream) = self.start_exchange(info);
+        Step::Request(Event::Headers {
+            stream,
+            head: Head::Request(req()),
+            end_stream,
+        })
+    }
+
+    /// A checked request that may not simply start an exchange: it may switch the
+    /// connection to HTTP/2, or announce a body over the limit.
+    fn request_held(&mut self, req: Request, info: RequestInfo, offset: u64) -> Step {
         if self.h2c && info.upgrade {
             let has_body = info.framing != Framing::Empty;
             if let Some(settings) = upgrade::h2c_settings(&req, has_body) {
                 self.h2c_request = Some((req, settings));
-                return true;
+                return Step::Progressed;
             }
         }
         if let Framing::Length(n) = info.framing {
@@ -565,33 +636,39 @@ impl H1 {
                 let mut e = HeadError::new(Limit::Body);
                 e.partial = Box::new(partial_of(req));
                 self.early_error(e, offset);
-                return true;
+                return Step::Progressed;
             }
         }
-        let id = self.alloc_id();
-        let mut ex = Exchange::new(id);
-        ex.recv = if info.connect {
-            Recv::Done
-        } else {
-            Recv::Body(Decoder::new(info.framing))
-        };
-        if matches!(&ex.recv, Recv::Body(d) if d.is_done()) {
-            ex.recv = Recv::Done;
-        }
-        ex.head_request = info.head;
-        ex.connect = info.connect;
-        ex.upgrade = info.upgrade;
-        ex.peer_http10 = req.version == Version::Http10;
-        ex.expect_continue = info.expect_continue;
-        ex.keep_alive = info.keep_alive && self.next_id != 0;
-        let end_stream = matches!(ex.recv, Recv::Done);
-        self.exchanges.push_back(ex);
-        self.events.push_back(Event::Headers {
-            stream: id,
+        let (stream, end_stream) = self.start_exchange(info);
+        Step::Request(Event::Headers {
+            stream,
             head: Head::Request(req),
             end_stream,
+        })
+    }
+
+    /// Starts the exchange of a request that passed its checks. Returns its stream, and
+    /// whether the request has no body.
+    fn start_exchange(&mut self, info: RequestInfo) -> (StreamId, bool) {
+        let id = self.alloc_id();
+        let recv = match Decoder::new(info.framing) {
+            _ if info.connect => Recv::Done,
+            d if d.is_done() => Recv::Done,
+            d => Recv::Body(d),
+        };
+        let end_stream = matches!(recv, Recv::Done);
+        let keep_alive = info.keep_alive && self.next_id != 0;
+        self.exchanges.push_back(Exchange {
+            recv,
+            head_request: info.head,
+            connect: info.connect,
+            upgrade: info.upgrade,
+            peer_http10: info.http10,
+            expect_continue: info.expect_continue,
+            keep_alive,
+            ..Exchange::new(id)
         });
-        true
+        (id, end_stream)
     }
 
     fn read_response_head(&mut self) -> bool {
@@ -771,6 +848,7 @@ impl H1 {
         ex.send = Send::Body(Encoder::Raw);
         ex.keep_alive = false;
         let id = ex.id;
+        self.undecided.retain(|u| u.stream != id);
         self.events.push_back(Event::Tunnel { stream: id });
     }
 
@@ -857,6 +935,7 @@ impl H1 {
             Side::Server => Initiator::Local,
             Side::Client => Initiator::Remote,
         };
+        self.undecided.clear();
         for ex in self.exchanges.drain(..) {
             if !ex.surfaced || ex.finished() {
                 continue;
@@ -962,10 +1041,12 @@ impl H1 {
             encode::write_request(&mut self.tx, &head, extra);
             Send::Done
         } else {
-            Send::Undecided {
+            self.undecided.push(Undecided {
+                stream: id,
                 head: Head::Request(head),
                 chunks: Vec::new(),
-            }
+            });
+            Send::Undecided
         };
         self.exchanges.push_back(ex);
         Ok(id)
@@ -1060,10 +1141,12 @@ impl H1 {
             encode::write_response(&mut self.tx, &head, &[("content-length", b"0")]);
             Some(Send::Done)
         } else {
-            Some(Send::Undecided {
+            self.undecided.push(Undecided {
+                stream,
                 head: Head::Response(head),
                 chunks: Vec::new(),
-            })
+            });
+            Some(Send::Undecided)
         };
         let ex = self
             .exchanges
@@ -1195,16 +1278,19 @@ impl H1 {
     /// the output not handed out yet, and the body held until its framing is decided;
     /// for the stream, then for the connection. `None` when it takes no body now.
     fn buffered(&self, stream: StreamId) -> Option<(usize, usize)> {
-        let held = |ex: &Exchange| match &ex.send {
-            Send::Undecided { chunks, .. } => chunks.iter().map(Bytes::len).sum(),
-            _ => 0,
-        };
+        let held = |u: &Undecided| u.chunks.iter().map(Bytes::len).sum::<usize>();
         let ex = self.exchanges.iter().find(|ex| ex.id == stream)?;
-        if self.life != Life::Open || !matches!(ex.send, Send::Undecided { .. } | Send::Body(_)) {
+        if self.life != Life::Open || !matches!(ex.send, Send::Undecided | Send::Body(_)) {
             return None;
         }
-        let all: usize = self.exchanges.iter().map(held).sum();
-        Some((self.tx.len() + held(ex), self.tx.len() + all))
+        let mine: usize = self
+            .undecided
+            .iter()
+            .filter(|u| u.stream == stream)
+            .map(held)
+            .sum();
+        let all: usize = self.undecided.iter().map(held).sum();
+        Some((self.tx.len() + mine, self.tx.len() + all))
     }
 
     /// The room left under the bounds (see `send_buffer`) with `buffered` waiting.
@@ -1228,6 +1314,9 @@ impl H1 {
     /// Tells the streams that waited for room and now have it: output is handed out
     /// whole, so this is after the transmit that follows their refusal.
     fn wake_writable(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
         let c = &self.config;
         let (per_stream, per_connection) = (c.send_buffer_per_stream, c.send_buffer_per_connection);
         let mut waiting = std::mem::take(&mut self.waiting);
@@ -1252,15 +1341,23 @@ impl H1 {
         match &mut ex.send {
             Send::Idle => Err(Misuse::State("data before the head")),
             Send::Done => Err(Misuse::State("data after the end of the stream")),
-            Send::Undecided { head, chunks } => {
+            Send::Undecided => {
+                let at = self
+                    .undecided
+                    .iter()
+                    .position(|u| u.stream == stream)
+                    .expect("an undecided exchange has its head");
                 if !end_stream {
                     if !data.is_empty() {
-                        chunks.push(data);
+                        self.undecided[at].chunks.push(data);
                     }
                     return Ok(());
                 }
+                let Undecided {
+                    mut head, chunks, ..
+                } = self.undecided.swap_remove(at);
                 // The whole body is known before anything went out: Content-Length.
-                if let Head::Response(r) = head {
+                if let Head::Response(r) = &mut head {
                     if ex.peer_http10 && ex.keep_alive {
                         r.fields.append_if_missing("connection", "keep-alive");
                     }
@@ -1268,11 +1365,11 @@ impl H1 {
                 let total: usize = chunks.iter().map(Bytes::len).sum::<usize>() + data.len();
                 let len = total.to_string();
                 let extra: [(&str, &[u8]); 1] = [("content-length", len.as_bytes())];
-                match head {
+                match &head {
                     Head::Request(r) => encode::write_request(&mut self.tx, r, &extra),
                     Head::Response(r) => encode::write_response(&mut self.tx, r, &extra),
                 }
-                for c in chunks.drain(..) {
+                for c in chunks {
                     self.tx.extend_from_slice(&c);
                 }
                 self.tx.extend_from_slice(&data);
@@ -1317,6 +1414,7 @@ impl H1 {
         // HTTP/1.1 has no way to abort one message but to close the connection; the
         // peer sees a message cut short, and other pipelined streams are cancelled.
         self.exchanges.retain(|ex| ex.id != stream);
+        self.undecided.retain(|u| u.stream != stream);
         self.events.push_back(Event::StreamReset {
             stream,
             code,
@@ -1331,10 +1429,13 @@ impl H1 {
     /// Writes heads whose framing was left open: the body did not end in time for a
     /// Content-Length, so it streams (chunked, or close-delimited to an HTTP/1.0 client).
     fn flush_undecided(&mut self) {
+        if self.undecided.is_empty() {
+            return;
+        }
         let ids: Vec<StreamId> = self
             .exchanges
             .iter()
-            .filter(|e| matches!(e.send, Send::Undecided { .. }))
+            .filter(|e| matches!(e.send, Send::Undecided))
             .map(|e| e.id)
             .collect();
         for id in ids {
@@ -1344,18 +1445,26 @@ impl H1 {
 
     fn flush_one(&mut self, stream: StreamId) -> Result<(), Misuse> {
         let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
-        let Send::Undecided { head, chunks } = &mut ex.send else {
+        if !matches!(ex.send, Send::Undecided) {
             return Ok(());
-        };
-        if matches!(head, Head::Request(r) if r.version == Version::Http10) {
+        }
+        let at = self
+            .undecided
+            .iter()
+            .position(|u| u.stream == stream)
+            .expect("an undecided exchange has its head");
+        if matches!(&self.undecided[at].head, Head::Request(r) if r.version == Version::Http10) {
             // HTTP/1.0 has neither chunked requests nor close-delimited ones: the body
             // waits for its end and goes out with a Content-Length.
             return Ok(());
         }
+        let Undecided {
+            mut head, chunks, ..
+        } = self.undecided.swap_remove(at);
         let (enc, extra): (Encoder, &[(&str, &[u8])]) = if ex.peer_http10 {
             // RFC 9112 §6.3: without chunked, an HTTP/1.0 client reads until close.
             ex.keep_alive = false;
-            if let Head::Response(r) = head {
+            if let Head::Response(r) = &mut head {
                 if !r.fields.has_token("connection", "close") {
                     r.fields.append("connection", "close");
                 }
@@ -1364,15 +1473,19 @@ impl H1 {
         } else {
             (Encoder::Chunked, &[("transfer-encoding", b"chunked")])
         };
-        match head {
+        match &head {
             Head::Request(r) => encode::write_request(&mut self.tx, r, extra),
             Head::Response(r) => encode::write_response(&mut self.tx, r, extra),
         }
-        let mut enc = enc;
-        for c in chunks.drain(..) {
+        // The head went out: whatever happens to the body, the exchange is no longer
+        // undecided.
+        ex.send = Send::Body(enc);
+        let Send::Body(enc) = &mut ex.send else {
+            unreachable!("set just above")
+        };
+        for c in chunks {
             enc.data(&mut self.tx, &c, false)?;
         }
-        ex.send = Send::Body(enc);
         Ok(())
     }
 }
