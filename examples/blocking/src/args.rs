@@ -1,8 +1,10 @@
 //! The command lines of `blocking-server` and `blocking-client` (see
 //! `EXAMPLE-SERVERS.md`), parsed without dependencies.
 
+use bytes::Bytes;
+use std::io::{self, Read};
 use std::path::PathBuf;
-use weir::Config;
+use weir::{Config, Request};
 
 /// Which protocols a server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +210,51 @@ impl ClientArgs {
             headers,
             http2,
         })
+    }
+}
+
+impl ClientArgs {
+    /// The request body: `-d`, `--data-file PATH` or `--data-file -` (stdin), if given.
+    pub fn body(&self) -> io::Result<Option<Bytes>> {
+        Ok(match &self.data {
+            None => None,
+            Some(Data::Inline(s)) => Some(Bytes::from(s.clone())),
+            Some(Data::File(path)) => Some(Bytes::from(std::fs::read(path)?)),
+            Some(Data::Stdin) => {
+                let mut all = Vec::new();
+                io::stdin().lock().read_to_end(&mut all)?;
+                Some(Bytes::from(all))
+            }
+        })
+    }
+
+    /// The request head: the method, the path (the authority for CONNECT), `host`
+    /// unless a `-H` gives one, the `-H` fields in order, and the Content-Length of
+    /// `body` unless framing was given. Returns it with whether it opens a tunnel
+    /// (CONNECT, Upgrade): then `body` is the tunnel's data, not the request's.
+    pub fn request(&self, body: Option<&Bytes>) -> (Request, bool) {
+        let url = &self.url;
+        let connect = self.method == "CONNECT";
+        let target = if connect { &url.authority } else { &url.target };
+        let mut head = Request::new(self.method.clone(), target.clone());
+        if !self
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("host"))
+        {
+            head = head.field("host", url.authority.clone());
+        }
+        for (name, value) in &self.headers {
+            head = head.field(name.clone(), value.clone());
+        }
+        let tunnel = connect || head.fields.contains("upgrade");
+        if let Some(body) = body.filter(|_| !tunnel) {
+            if !head.fields.contains("content-length") && !head.fields.contains("transfer-encoding")
+            {
+                head = head.field("content-length", body.len().to_string());
+            }
+        }
+        (head, tunnel)
     }
 }
 

@@ -9,11 +9,11 @@
 //! open, and what comes back is printed until the server closes its side.
 
 use bytes::Bytes;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
-use weir::{Config, Event, Head, Request, StreamId, Version};
-use weir_blocking::args::{ClientArgs, Data, CLIENT_USAGE};
+use weir::{Config, Event, Head, StreamId, Version};
+use weir_blocking::args::{ClientArgs, CLIENT_USAGE};
 use weir_blocking::print::{print_fields, print_head};
 use weir_blocking::Client;
 
@@ -42,38 +42,11 @@ fn main() -> ExitCode {
 }
 
 fn fetch(args: &ClientArgs) -> io::Result<()> {
-    let body = match &args.data {
-        None => None,
-        Some(Data::Inline(s)) => Some(Bytes::from(s.clone())),
-        Some(Data::File(path)) => Some(Bytes::from(std::fs::read(path)?)),
-        Some(Data::Stdin) => {
-            let mut all = Vec::new();
-            io::stdin().lock().read_to_end(&mut all)?;
-            Some(Bytes::from(all))
-        }
-    };
-    let url = &args.url;
-    let connect = args.method == "CONNECT";
-    let target = if connect { &url.authority } else { &url.target };
-    let mut head = Request::new(args.method.clone(), target.clone());
-    if !args
-        .headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("host"))
-    {
-        head = head.field("host", url.authority.clone());
-    }
-    for (name, value) in &args.headers {
-        head = head.field(name.clone(), value.clone());
-    }
+    let body = args.body()?;
+    let (head, tunnel_data) = args.request(body.as_ref());
     // A tunnel carries the data once it is open; a request carries it as its body.
-    let tunnel_data = connect || head.fields.contains("upgrade");
     let request_body = body.clone().filter(|_| !tunnel_data);
-    if let Some(body) = &request_body {
-        if !head.fields.contains("content-length") && !head.fields.contains("transfer-encoding") {
-            head = head.field("content-length", body.len().to_string());
-        }
-    }
+    let url = &args.url;
     let version = if args.http2 {
         Version::Http2
     } else {

@@ -9,12 +9,10 @@
 //! verified against the system's roots unless `--insecure`. Exits 0 on any complete
 //! response.
 
-use bytes::Bytes;
-use std::io::{self, Read};
+use std::io;
 use std::process::ExitCode;
 use tokio::io::AsyncWriteExt;
-use weir::{Config, Request};
-use weir_blocking::args::Data;
+use weir::Config;
 use weir_blocking::print::{print_fields, print_head};
 use weir_tokio::args::{TokioClientArgs, CLIENT_USAGE};
 use weir_tokio::{Client, ClientOptions};
@@ -47,38 +45,10 @@ fn main() -> ExitCode {
 
 async fn fetch(args: &TokioClientArgs) -> io::Result<()> {
     let common = &args.common;
-    let body = match &common.data {
-        None => None,
-        Some(Data::Inline(s)) => Some(Bytes::from(s.clone())),
-        Some(Data::File(path)) => Some(Bytes::from(std::fs::read(path)?)),
-        Some(Data::Stdin) => {
-            let mut all = Vec::new();
-            io::stdin().lock().read_to_end(&mut all)?;
-            Some(Bytes::from(all))
-        }
-    };
-    let url = &common.url;
-    let connect = common.method == "CONNECT";
-    let target = if connect { &url.authority } else { &url.target };
-    let mut head = Request::new(common.method.clone(), target.clone());
-    if !common
-        .headers
-        .iter()
-        .any(|(n, _)| n.eq_ignore_ascii_case("host"))
-    {
-        head = head.field("host", url.authority.clone());
-    }
-    for (name, value) in &common.headers {
-        head = head.field(name.clone(), value.clone());
-    }
+    let body = common.body()?;
+    let (mut head, tunnel) = common.request(body.as_ref());
     if args.tls {
         head.scheme = Some("https".into());
-    }
-    let tunnel = connect || head.fields.contains("upgrade");
-    if let Some(body) = body.as_ref().filter(|_| !tunnel) {
-        if !head.fields.contains("content-length") && !head.fields.contains("transfer-encoding") {
-            head = head.field("content-length", body.len().to_string());
-        }
     }
     let options = ClientOptions {
         http2_prior_knowledge: common.http2,
