@@ -352,7 +352,9 @@ impl Duplex {
     /// allows: an HTTP/2 server whose response is complete resets it with `NO_ERROR`,
     /// an HTTP/1.1 server reads the rest of the body and drops it (the connection lives
     /// on), anything else resets it with `CANCEL` (on HTTP/1.1 that closes the
-    /// connection). Reads then say [`Inbound::End`].
+    /// connection). The `NO_ERROR` reset, and the reset of an HTTP/2 tunnel, go out
+    /// behind what was written and the end of this side, as a closed socket sends its
+    /// last bytes and FIN before a reset. Reads then say [`Inbound::End`].
     pub fn close(&mut self, conn: &mut (impl StreamControl + ?Sized)) {
         let complete = self.close_write(conn).is_ok();
         let unread = std::mem::take(&mut self.buffered);

@@ -332,6 +332,37 @@ fn http2_extended_connect_tunnel_carries_raw_bytes() {
     tunnel(Version::Http2, connect);
 }
 
+#[test]
+fn closing_an_http2_tunnel_sends_what_was_written_before_the_reset() {
+    let mut h = Harness::new(Version::Http2, Config::default(), Config::default());
+    h.echo = false;
+    let connect = Request::new("CONNECT", "echo.example:7").field("host", "echo.example:7");
+    h.request(connect, true);
+    h.drive();
+    assert!(h.client.is_tunnel());
+    // Written and closed at once, before any of it went out, while the server's side
+    // is still open: the bytes and the end go first, then the reset.
+    let words = Bytes::from_static(b"last words");
+    assert_eq!(
+        h.client.write(&mut h.pair.client, words.clone()),
+        Ok(words.len())
+    );
+    h.client.close(&mut h.pair.client);
+    h.drive();
+    let server = h.server.as_mut().unwrap();
+    let (got, next) = read_all(server, &mut h.pair.server);
+    assert_eq!((got, next), (words.to_vec(), Ok(Inbound::End)));
+    // The reset came behind them: the server's side of the tunnel is cut.
+    let failed = server.write(&mut h.pair.server, "late".into());
+    assert_eq!(
+        failed,
+        Err(StreamError::Reset {
+            code: Reason::CANCEL,
+            initiator: Initiator::Remote
+        })
+    );
+}
+
 // ---- backpressure -------------------------------------------------------------------
 
 fn manual(window: u32) -> Config {

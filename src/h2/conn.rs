@@ -1629,7 +1629,10 @@ impl H2 {
         // without error by sending a RST_STREAM with an error code of NO_ERROR after
         // sending a complete response (i.e., a frame with the END_STREAM flag set)": a
         // complete response still queued goes out first, the reset right behind it.
-        if server && code == Reason::NO_ERROR && ends_queue(s) {
+        // §8.5: on a CONNECT stream "the END_STREAM flag on a DATA frame is treated as
+        // being equivalent to the TCP FIN bit": a tunnel whose side was ended keeps its
+        // last bytes and that FIN ahead of the reset, as a closed socket sends them.
+        if ends_queue(s) && ((server && code == Reason::NO_ERROR) || s.connect) {
             s.reset_after_end = Some(code);
             return Ok(());
         }

@@ -76,9 +76,9 @@ pub(crate) async fn echo(io: StreamIo) {
     }
     // RFC 6455 §7.1.1: after the close handshake the server closes the transport
     // first, and RFC 8441 maps an orderly close to END_STREAM and a reset to
-    // RST_STREAM. Dropping the stream while the client may still send would reset it,
-    // and a reset drops what is still queued, the Close reply among it: so this side
-    // ends, and the client's end is awaited for a while.
+    // RST_STREAM. Dropping the stream while the client may still send would reset it
+    // (behind the Close reply): so this side ends, and the client's own end is awaited
+    // for a while, for a clean close on both sides.
     let io = ws.get_mut();
     if io.shutdown().await.is_ok() {
         let mut sink = [0; 1024];
