@@ -71,7 +71,9 @@ impl fmt::Debug for Field<'_> {
 /// Lookups ignore ASCII case; iteration gives the fields in wire order with their
 /// original bytes. A received section keeps its bytes in one shared buffer (a slice of
 /// the connection's input), so that parsing it costs no copy and no reference count per
-/// field; [`Fields::get_bytes`] hands out a zero-copy [`Bytes`] when one is needed.
+/// field; [`Fields::get_bytes`] hands out a zero-copy [`Bytes`] when one is needed. A
+/// section that arrived as strict HTTP/1.1 lines is not even indexed until changed:
+/// reading it walks the checked lines, so receiving a head allocates nothing for it.
 ///
 /// ```
 /// use weir::Fields;
@@ -86,6 +88,9 @@ impl fmt::Debug for Field<'_> {
 pub struct Fields {
     store: Store,
     entries: Vec<Entry>,
+    /// How many fields a received section holds while they are still its checked lines
+    /// (see [`Fields::from_lines`]), `entries` then being empty; 0 once indexed.
+    lines: u32,
 }
 
 /// Where the bytes of the fields live.
@@ -222,6 +227,7 @@ impl Spans {
         Fields {
             store: Store::Shared(store),
             entries: self.entries,
+            lines: 0,
         }
     }
 }
@@ -237,12 +243,48 @@ impl Fields {
         Fields {
             store: Store::default(),
             entries: Vec::with_capacity(n),
+            lines: 0,
         }
+    }
+
+    /// A received section that is `count` lines, each `name ":" OWS value OWS CRLF`
+    /// with a token for a name and no CR or LF in the value: what the HTTP/1.1 parser
+    /// has checked already. It is read as it is, and indexed only when first changed.
+    pub(crate) fn from_lines(block: Bytes, count: usize) -> Fields {
+        debug_assert_eq!(lines(&block, usize::MAX).count(), count);
+        Fields {
+            store: Store::Shared(block),
+            entries: Vec::new(),
+            lines: offset(count),
+        }
+    }
+
+    /// Indexes a section still kept as lines, before a change or an indexed lookup.
+    fn index(&mut self) {
+        if self.lines == 0 {
+            return;
+        }
+        let base = self.store.bytes().as_ptr() as usize;
+        // Within a store of at most 4 GiB (`from_lines` counts in u32), so exact.
+        let at = |s: &[u8]| (s.as_ptr() as usize - base) as u32;
+        let entries = self
+            .iter()
+            .map(|f| Entry {
+                name: at(f.name),
+                name_len: f.name.len() as u32,
+                value: at(f.value),
+                value_len: f.value.len() as u32,
+                sensitive: false,
+            })
+            .collect();
+        self.entries = entries;
+        self.lines = 0;
     }
 
     /// Makes room for `fields` more fields holding `bytes` more bytes, so that a decoder
     /// that knows the sizes up front allocates once.
     pub(crate) fn reserve(&mut self, fields: usize, bytes: usize) {
+        self.index();
         self.entries.reserve(fields);
         self.store.owned().reserve(bytes);
     }
@@ -264,6 +306,7 @@ impl Fields {
         sensitive: bool,
         write: impl FnOnce(&mut Vec<u8>) -> Result<usize, E>,
     ) -> Result<Option<Field<'_>>, E> {
+        self.index();
         let buf = self.store.owned();
         let start = buf.len();
         let name_len = match write(buf) {
@@ -303,6 +346,7 @@ impl Fields {
     }
 
     fn push(&mut self, name: &[u8], value: &[u8], sensitive: bool) {
+        self.index();
         let buf = self.store.owned();
         let name_at = offset(buf.len());
         buf.extend_from_slice(name);
@@ -341,6 +385,7 @@ impl Fields {
 
     /// Replaces every field named `name` with one field (placed where the first was).
     pub fn set(&mut self, name: &str, value: impl AsRef<[u8]>) {
+        self.index();
         let Some(first) = self.position(name) else {
             self.append(name, value);
             return;
@@ -364,6 +409,7 @@ impl Fields {
 
     /// Removes every field named `name`; returns how many were removed.
     pub fn remove(&mut self, name: &str) -> usize {
+        self.index();
         let before = self.entries.len();
         let store = &self.store;
         self.entries
@@ -388,10 +434,10 @@ impl Fields {
 
     /// The value of the `i`-th field as [`Bytes`] (zero-copy when received).
     pub(crate) fn value_bytes(&self, i: usize) -> Option<Bytes> {
-        let e = self.entries.get(i)?;
+        let value = self.iter().nth(i)?.value;
         Some(match &self.store {
-            Store::Shared(b) => b.slice(e.value_range()),
-            Store::Owned(v) => Bytes::copy_from_slice(&v[e.value_range()]),
+            Store::Shared(b) => b.slice_ref(value),
+            Store::Owned(_) => Bytes::copy_from_slice(value),
         })
     }
 
@@ -418,21 +464,23 @@ impl Fields {
         FieldIter {
             bytes: self.store.bytes(),
             entries: self.entries.iter(),
+            lines: self.lines as usize,
         }
     }
 
     /// The number of fields.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.lines as usize + self.entries.len()
     }
 
     /// Whether there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// Keeps only the fields for which `keep` is true, in order, without copying them.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(Field<'_>) -> bool) {
+        self.index();
         let store = &self.store;
         self.entries.retain(|e| {
             let bytes = store.bytes();
@@ -447,6 +495,7 @@ impl Fields {
     /// Drops the first `n` fields (the pseudo-headers of an HTTP/2 block, which become
     /// the head's own fields), without copying the rest.
     pub(crate) fn drop_first(&mut self, n: usize) {
+        self.index();
         self.entries.drain(..n.min(self.entries.len()));
     }
 }
@@ -454,15 +503,63 @@ impl Fields {
 /// The fields of a [`Fields`], in order (see [`Fields::iter`]).
 #[derive(Clone)]
 pub struct FieldIter<'a> {
-    /// The store's bytes, looked up once rather than per field.
+    /// The store's bytes, looked up once rather than per field; for a section kept as
+    /// lines, the lines not read yet.
     bytes: &'a [u8],
     entries: std::slice::Iter<'a, Entry>,
+    /// The lines left to read (0 for an indexed section).
+    lines: usize,
+}
+
+/// The fields of a block of checked lines (see [`Fields::from_lines`]), at most `count`.
+fn lines(block: &[u8], count: usize) -> FieldIter<'_> {
+    FieldIter {
+        bytes: block,
+        entries: [].iter(),
+        lines: count,
+    }
+}
+
+/// Whether a block of lines reads as exactly `fields`: the parser's check that what
+/// [`Fields::from_lines`] will read is what httparse found.
+pub(crate) fn lines_match<'b>(
+    block: &'b [u8],
+    fields: impl Iterator<Item = (&'b [u8], &'b [u8])>,
+) -> bool {
+    lines(block, usize::MAX)
+        .map(|f| (f.name, f.value))
+        .eq(fields)
+}
+
+/// The first field of a block of checked lines, and the lines after it.
+fn next_line(block: &[u8]) -> Option<(Field<'_>, &[u8])> {
+    let colon = block.iter().position(|&b| b == b':')?;
+    let lf = colon + crate::h1::parse::find_lf(&block[colon..])?;
+    // The value is what lies between the colon and the line's CR, trimmed.
+    let value = block.get(colon + 1..lf - 1)?;
+    let field = Field {
+        name: &block[..colon],
+        value: trim_ows(value),
+        sensitive: false,
+    };
+    Some((field, &block[lf + 1..]))
 }
 
 impl<'a> Iterator for FieldIter<'a> {
     type Item = Field<'a>;
 
     fn next(&mut self) -> Option<Field<'a>> {
+        if self.lines > 0 {
+            let Some((field, rest)) = next_line(self.bytes) else {
+                // Only checked blocks are read this way, so this is not reached; if it
+                // were, the iterator would end rather than repeat or panic.
+                self.lines = 0;
+                return None;
+            };
+            self.bytes = rest;
+            self.lines -= 1;
+            return Some(field);
+        }
         let e = self.entries.next()?;
         Some(Field {
             name: &self.bytes[e.name_range()],
@@ -472,7 +569,8 @@ impl<'a> Iterator for FieldIter<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.entries.size_hint()
+        let n = self.lines + self.entries.len();
+        (n, Some(n))
     }
 }
 
@@ -820,6 +918,38 @@ mod tests {
         );
         assert!(f.iter().nth(2).unwrap().sensitive);
         assert_eq!(f.get_bytes("x-long").unwrap(), "value");
+    }
+
+    #[test]
+    fn lines_read_like_indexed_fields_until_changed() {
+        let input = Bytes::from_static(b"Host: a\r\nX-Empty:\r\nX-Long:\t value \t\r\n");
+        let mut f = Fields::from_lines(input.clone(), 3);
+        let indexed: Fields = [("Host", "a"), ("X-Empty", ""), ("X-Long", "value")]
+            .into_iter()
+            .collect();
+        assert_eq!(f, indexed);
+        assert_eq!((f.len(), f.iter().len()), (3, 3));
+        let value = f.get_bytes("x-long").unwrap();
+        assert_eq!(value.as_ptr(), input[28..].as_ptr(), "zero-copy");
+        assert_eq!(f.value_bytes(1).unwrap(), "");
+        f.append("b", "2");
+        f.set("host", "c");
+        assert_eq!(
+            format!("{f:?}"),
+            "[Host: c, X-Empty: , X-Long: value, b: 2]"
+        );
+        let mut g = Fields::from_lines(input, 3);
+        g.drop_first(1);
+        assert_eq!(g.remove("x-empty"), 1);
+        assert_eq!(format!("{g:?}"), "[X-Long: value]");
+        assert!(lines_match(
+            b"a: 1\r\nb:2\r\n",
+            [(&b"a"[..], &b"1"[..]), (b"b", b"2")].into_iter()
+        ));
+        assert!(!lines_match(
+            b"a: 1\r\n",
+            [(&b"a"[..], &b"2"[..])].into_iter()
+        ));
     }
 
     #[test]

@@ -289,18 +289,30 @@ pub(crate) struct RequestParts {
     method: Range<usize>,
     target: Range<usize>,
     version: Version,
-    spans: Spans,
+    /// The field lines, CRLF included, and how many there are.
+    fields: Range<usize>,
+    count: usize,
 }
 
 impl RequestParts {
     /// The request, over `src`: the first `len` bytes of the buffer it was parsed from.
     #[inline(always)]
-    pub(crate) fn into_request(self, src: Bytes) -> Request {
+    pub(crate) fn into_request(self, mut src: Bytes) -> Request {
+        let method = src.slice(self.method);
+        let target = src.slice(self.target);
+        let fields = if self.count == 0 {
+            Fields::new()
+        } else {
+            // The head's own reference becomes the fields' store: no count taken.
+            src.truncate(self.fields.end);
+            bytes::Buf::advance(&mut src, self.fields.start);
+            Fields::from_lines(src, self.count)
+        };
         Request {
-            method: src.slice(self.method),
-            target: src.slice(self.target),
+            method,
+            target,
             version: self.version,
-            fields: self.spans.into_fields(src),
+            fields,
             scheme: None,
             authority: None,
             protocol: None,
@@ -361,10 +373,17 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
         // §2.2 wants a CR before each; only the byte before each LF needs a look. The
         // walk over the fields looks before each field line, this before the last two.
         let mut scan = FieldScan::default();
-        let (spans, crlf) = walk_fields(head, req.headers, &mut scan);
+        let crlf = walk_fields(head, req.headers, &mut scan);
         if !crlf || head[len - 2] != b'\r' || head[len - 4] != b'\r' {
             return None;
         }
+        // The field lines run from the first name to the empty line; httparse accepted
+        // them strictly and every line ends in CRLF, so they are what `from_lines` reads.
+        let fields_at = request_line_end + 1;
+        debug_assert!(crate::head::lines_match(
+            &head[fields_at..len - 2],
+            req.headers.iter().map(|h| (h.name.as_bytes(), h.value))
+        ));
         let fields = req.headers.iter().map(|h| Field {
             name: h.name.as_bytes(),
             value: h.value,
@@ -379,37 +398,30 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
                 method: 0..method.len(),
                 target: target_at..target_at + target.len(),
                 version,
-                spans,
+                fields: fields_at..len - 2,
+                count: req.headers.len(),
             },
         })
     })
 }
 
-/// The fields of a head parsed whole: collects their spans, notes what the checks need
-/// in `scan`, and tells whether the line before each field line ends in CRLF. Two
-/// short loops over httparse's list rather than one: each keeps its values in
-/// registers, where one loop doing it all would spill them around its calls.
+/// The fields of a head parsed whole: notes what the checks need in `scan`, and tells
+/// whether the line before each field line ends in CRLF.
 fn walk_fields<'h>(
     head: &'h [u8],
     headers: &[httparse::Header<'h>],
     scan: &mut FieldScan<'h>,
-) -> (Spans, bool) {
+) -> bool {
     // httparse already trimmed the values' whitespace on both sides.
     debug_assert!(headers.iter().all(|h| trim_ows(h.value) == h.value));
     let mut crlf = true;
-    let spans = Spans::collect(
-        head,
-        headers.iter().map(|h| {
-            let name = h.name.as_bytes();
-            // The LF that ends the previous line is right before the name.
-            crlf &= head.get(offset_in(head, name).wrapping_sub(2)) == Some(&b'\r');
-            (name, h.value)
-        }),
-    );
     for h in headers {
-        scan.add(h.name.as_bytes(), h.value);
+        let name = h.name.as_bytes();
+        // The LF that ends the previous line is right before the name.
+        crlf &= head.get(offset_in(head, name).wrapping_sub(2)) == Some(&b'\r');
+        scan.add(name, h.value);
     }
-    (spans, crlf)
+    crlf
 }
 
 /// Where `part`, a slice of `buf`, starts in it.
