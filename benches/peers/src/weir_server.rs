@@ -1,0 +1,163 @@
+//! weir's side: a server `Connection` driven in memory, answering like the peers do.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use weir::{Config, Connection, Event, Output, Response, Side, StreamId};
+
+use crate::raw::{self, H2Client};
+use crate::{Case, Cycle};
+
+/// The response every server gives: 200, a content type, the body's length, the body.
+fn respond(conn: &mut Connection, stream: StreamId, body: &Bytes) {
+    let head = Response::new(200)
+        .field("content-type", "text/plain")
+        .field("content-length", body.len().to_string());
+    conn.send_response(stream, head, false)
+        .expect("a response to a request just received");
+    conn.send_data(stream, body.clone(), true)
+        .expect("a body within the announced length");
+}
+
+/// Runs the connection until it waits for input: answers each request and hands each
+/// transmission to `read`. Returns how many requests were answered.
+fn drain(
+    conn: &mut Connection,
+    out: &mut Vec<u8>,
+    body: &Bytes,
+    mut read: impl FnMut(&[u8]),
+) -> usize {
+    let mut answered = 0;
+    loop {
+        match conn.poll_output(out) {
+            Output::Event(Event::Headers { stream, .. }) => {
+                respond(conn, stream, body);
+                answered += 1;
+            }
+            Output::Event(Event::Writable { .. }) => {}
+            Output::Event(other) => panic!("unexpected event {other:?}"),
+            Output::Transmit => {
+                read(out);
+                out.clear();
+            }
+            Output::Timeout(_) => return answered,
+        }
+    }
+}
+
+/// HTTP/1.1 cycles on one kept-alive connection.
+pub struct H1 {
+    conn: Connection,
+    now: Instant,
+    out: Vec<u8>,
+    /// The case's requests, in one write.
+    wire: Vec<u8>,
+    requests: usize,
+    body: Bytes,
+    /// The length of one response, learned from the first.
+    response_len: Option<usize>,
+}
+
+impl H1 {
+    pub fn new(case: Case) -> H1 {
+        let now = Instant::now();
+        H1 {
+            conn: Connection::new(Side::Server, Config::default(), now),
+            now,
+            out: Vec::new(),
+            wire: raw::h1_request("/").repeat(case.requests()),
+            requests: case.requests(),
+            body: case.body(),
+            response_len: None,
+        }
+    }
+}
+
+impl Cycle for H1 {
+    fn cycle(&mut self) {
+        self.conn.handle_input(self.now, &self.wire);
+        let mut received = 0;
+        let mut first = Vec::new();
+        let learning = self.response_len.is_none();
+        let answered = drain(&mut self.conn, &mut self.out, &self.body, |bytes| {
+            received += bytes.len();
+            if learning {
+                first.extend_from_slice(bytes);
+            }
+        });
+        assert_eq!(answered, self.requests);
+        let len = *self.response_len.get_or_insert_with(|| {
+            raw::h1_response_len(&first).expect("a response with a Content-Length")
+        });
+        assert_eq!(
+            received,
+            len * self.requests,
+            "whole responses, nothing more"
+        );
+    }
+}
+
+/// HTTP/2 cycles: on one open connection, or on a new one each time.
+pub struct H2 {
+    conn: Connection,
+    client: H2Client,
+    now: Instant,
+    out: Vec<u8>,
+    wire: Vec<u8>,
+    requests: usize,
+    body: Bytes,
+    fresh_connections: bool,
+}
+
+impl H2 {
+    pub fn new(case: Case) -> H2 {
+        let now = Instant::now();
+        let mut h2 = H2 {
+            conn: Connection::new(Side::Server, Config::default(), now),
+            client: H2Client::new("/"),
+            now,
+            out: Vec::new(),
+            wire: Vec::new(),
+            requests: case.requests(),
+            body: case.body(),
+            fresh_connections: case == Case::H2First,
+        };
+        if h2.fresh_connections {
+            // Every new connection gets these same bytes: prepared once.
+            h2.client.handshake(&mut h2.wire);
+            h2.client.requests(1, &mut h2.wire);
+        } else {
+            h2.handshake();
+        }
+        h2
+    }
+
+    fn handshake(&mut self) {
+        self.wire.clear();
+        self.client.handshake(&mut self.wire);
+        self.conn.handle_input(self.now, &self.wire);
+        let client = &mut self.client;
+        drain(&mut self.conn, &mut self.out, &self.body, |bytes| {
+            client.read(bytes);
+        });
+    }
+}
+
+impl Cycle for H2 {
+    fn cycle(&mut self) {
+        if self.fresh_connections {
+            self.conn = Connection::new(Side::Server, Config::default(), self.now);
+            self.client.restart();
+        } else {
+            self.wire.clear();
+            self.client.requests(self.requests, &mut self.wire);
+        }
+        self.conn.handle_input(self.now, &self.wire);
+        let client = &mut self.client;
+        let mut ended = 0;
+        let answered = drain(&mut self.conn, &mut self.out, &self.body, |bytes| {
+            ended += client.read(bytes);
+        });
+        assert_eq!((answered, ended), (self.requests, self.requests));
+    }
+}
