@@ -47,8 +47,47 @@ impl Field<'_> {
     /// Whether the name equals `name`, ignoring ASCII case (field names are
     /// case-insensitive, RFC 9110 §5.1).
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        eq_ignore_ascii_case(self.name, name.as_bytes())
     }
+}
+
+/// `a` and `b` are equal ignoring ASCII case: eight bytes at a time, as lookups compare
+/// names of a dozen bytes or more (`content-length`) with every field of a head.
+pub(crate) fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.eq_ignore_ascii_case(b);
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        lower_word(u64::from_le_bytes(w))
+    };
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last word may overlap the one before.
+    word(a, n - 8) == word(b, n - 8)
+}
+
+/// Each byte of `x` lowercased if it is an ASCII capital letter, all eight at once.
+fn lower_word(x: u64) -> u64 {
+    const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Adding to the low seven bits of each byte sets its high bit past a threshold,
+    // without a carry into the next byte.
+    let ge_a = (x & LOW7) + u64::from_ne_bytes([0x80 - b'A'; 8]);
+    let gt_z = (x & LOW7) + u64::from_ne_bytes([0x80 - b'Z' - 1; 8]);
+    // A capital: at least 'A', at most 'Z', and ASCII.
+    let upper = ge_a & !gt_z & !x & HIGHS;
+    x | (upper >> 2)
 }
 
 impl fmt::Debug for Field<'_> {
@@ -148,6 +187,10 @@ impl Entry {
         self.value as usize..(self.value + self.value_len) as usize
     }
 }
+
+/// The room a built section starts with: fields, and bytes of names and values.
+const FIRST_ROOM_FIELDS: usize = 8;
+const FIRST_ROOM_BYTES: usize = 256;
 
 /// `n` as a store offset. Stores are bounded by the head limits in `Config`, but the
 /// application can build anything, so this refuses rather than wraps.
@@ -347,7 +390,15 @@ impl Fields {
 
     fn push(&mut self, name: &[u8], value: &[u8], sensitive: bool) {
         self.index();
+        // A head built field by field would otherwise grow both buffers a few times
+        // over: room for a typical small head from the first field.
+        if self.entries.capacity() == 0 {
+            self.entries.reserve(FIRST_ROOM_FIELDS);
+        }
         let buf = self.store.owned();
+        if buf.capacity() == 0 {
+            buf.reserve(FIRST_ROOM_BYTES.max(name.len() + value.len()));
+        }
         let name_at = offset(buf.len());
         buf.extend_from_slice(name);
         let value_at = offset(buf.len());
@@ -999,6 +1050,28 @@ mod tests {
         assert!(f.has_token("connection", "upgrade"));
         assert!(f.has_token("connection", "Keep-Alive"));
         assert!(!f.has_token("connection", "close"));
+    }
+
+    #[test]
+    fn word_case_folding_matches_the_byte_one() {
+        // Every byte in every position, against bytes that differ from it by case or not.
+        for a in 0..=255u8 {
+            for b in [a, a ^ 0x20, a.wrapping_add(1), 0x41, 0x5a, 0x61, 0x7a, 0xc1] {
+                for at in [0, 7, 8, 12] {
+                    let mut x = *b"Content-Length";
+                    let mut y = *b"cONTENT-lENGTH";
+                    x[at] = a;
+                    y[at] = b;
+                    assert_eq!(
+                        eq_ignore_ascii_case(&x, &y),
+                        x.eq_ignore_ascii_case(&y),
+                        "{a:#x} {b:#x} at {at}"
+                    );
+                }
+            }
+        }
+        assert!(!eq_ignore_ascii_case(b"content-length", b"content-lengt"));
+        assert!(eq_ignore_ascii_case(b"Host", b"hOST"));
     }
 
     #[test]

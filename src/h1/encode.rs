@@ -1,24 +1,69 @@
 //! Writing HTTP/1.1 heads (RFC 9112 §3–§5), exactly as the application built them.
 
-use super::parse::is_token;
+use super::parse::{is_token, parse_content_length};
 use crate::error::Misuse;
-use crate::head::{Fields, Request, Response};
+use crate::head::{list_elements, Fields, Request, Response};
+
+/// What one pass over the fields of a head the application built finds: whether they
+/// can go on the wire, and what framing and persistence need from them, so that no
+/// field is looked up again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FieldInfo {
+    /// A Transfer-Encoding field is present…
+    pub te: bool,
+    /// …and the elements of all of them are exactly one `chunked`.
+    pub te_chunked: bool,
+    /// How many Content-Length fields (counting stops at 2)…
+    pub lengths: u8,
+    /// …and the first one's value, if it is a number.
+    pub length: Option<u64>,
+    /// A Connection field lists `close`.
+    pub close: bool,
+}
 
 /// Refuses a head that cannot go on the wire as given: a name that is not a token, or a
 /// value with CR, LF or NUL (which would let a value inject fields or a second message).
-pub(crate) fn check_fields(fields: &Fields) -> Result<(), Misuse> {
+pub(crate) fn check_fields(fields: &Fields) -> Result<FieldInfo, Misuse> {
+    let mut info = FieldInfo::default();
+    let mut te_elements = 0;
+    let mut te_all_chunked = true;
     for f in fields {
         if !is_token(f.name) {
             return Err(Misuse::InvalidHead("field name is not a token"));
         }
-        if f.value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+        // Without an early exit, so that the loop runs many bytes at a time.
+        let unsafe_byte = f.value.iter().fold(false, |found, &b| {
+            found | (b == b'\r') | (b == b'\n') | (b == 0)
+        });
+        if unsafe_byte {
             return Err(Misuse::InvalidHead("field value holds CR, LF or NUL"));
         }
+        // The length rules out most names before any comparison.
+        match f.name.len() {
+            10 if f.is("connection") => {
+                info.close |= list_elements(f.value).any(|e| e.eq_ignore_ascii_case(b"close"));
+            }
+            14 if f.is("content-length") => {
+                if info.lengths == 0 {
+                    info.length = parse_content_length(f.value);
+                }
+                info.lengths = (info.lengths + 1).min(2);
+            }
+            17 if f.is("transfer-encoding") => {
+                info.te = true;
+                for coding in list_elements(f.value) {
+                    te_elements += 1;
+                    te_all_chunked &= coding.eq_ignore_ascii_case(b"chunked");
+                }
+            }
+            _ => {}
+        }
     }
-    Ok(())
+    info.te_chunked = te_elements == 1 && te_all_chunked;
+    Ok(info)
 }
 
-pub(crate) fn check_request(req: &Request) -> Result<(), Misuse> {
+pub(crate) fn check_request(req: &Request) -> Result<FieldInfo, Misuse> {
     if !is_token(&req.method) {
         return Err(Misuse::InvalidHead("method is not a token"));
     }
@@ -30,7 +75,7 @@ pub(crate) fn check_request(req: &Request) -> Result<(), Misuse> {
     check_fields(&req.fields)
 }
 
-pub(crate) fn check_response(res: &Response) -> Result<(), Misuse> {
+pub(crate) fn check_response(res: &Response) -> Result<FieldInfo, Misuse> {
     if !(100..=999).contains(&res.status) {
         return Err(Misuse::InvalidHead("status is not three digits"));
     }
@@ -118,6 +163,32 @@ mod tests {
         assert!(check_response(&bad).is_err());
         let bad = Response::new(200).field("X Y", "a");
         assert!(check_response(&bad).is_err());
+        let info = check_response(
+            &Response::new(200)
+                .field("Connection", "keep-alive, Close")
+                .field("Content-Length", "12")
+                .field("content-length", "12")
+                .field("Transfer-Encoding", "chunked"),
+        )
+        .unwrap();
+        let expected = FieldInfo {
+            te: true,
+            te_chunked: true,
+            lengths: 2,
+            length: Some(12),
+            close: true,
+        };
+        assert_eq!(info, expected);
+        let te = |v: &str| {
+            check_response(
+                &Response::new(200)
+                    .field("TE", "x")
+                    .field("transfer-encoding", v),
+            )
+        };
+        assert!(!te("gzip, chunked").unwrap().te_chunked);
+        assert!(!te("chunked, chunked").unwrap().te_chunked);
+        assert!(te(" , Chunked").unwrap().te_chunked);
         let bad = Request::new("GET", "/a b");
         assert!(check_request(&bad).is_err());
         assert!(check_request(&Request::new("GET", "/").field("Host", "a")).is_ok());

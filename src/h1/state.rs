@@ -21,7 +21,7 @@
 //! cannot be consumed yet simply waits in the buffer.
 
 use super::body::{Decoded, Decoder, Encoder};
-use super::encode;
+use super::encode::{self, FieldInfo};
 use super::input::Input;
 use super::parse::{self, Checked, Framing, HeadError, RequestInfo};
 use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
@@ -1001,7 +1001,7 @@ impl H1 {
                 ));
             }
         }
-        encode::check_request(&head)?;
+        let info = encode::check_request(&head)?;
         if head.version != Version::Http10 && !head.fields.contains("host") {
             return Err(Misuse::InvalidHead(
                 "an HTTP/1.1 request needs a Host field",
@@ -1011,14 +1011,14 @@ impl H1 {
         let framing = if connect {
             None
         } else {
-            app_framing(&head.fields, head.version)?
+            app_framing(&info, head.version)?
         };
         let id = self.alloc_id();
         let mut ex = Exchange::new(id);
         ex.head_request = head.is_method("HEAD");
         ex.connect = connect;
         ex.upgrade = head.fields.contains("upgrade");
-        ex.keep_alive = !head.fields.has_token("connection", "close")
+        ex.keep_alive = !info.close
             && (head.version != Version::Http10
                 || head.fields.has_token("connection", "keep-alive"));
         ex.send = if connect {
@@ -1065,7 +1065,7 @@ impl H1 {
         if !matches!(ex.send, Send::Idle) {
             return Err(Misuse::State("a final response was already sent"));
         }
-        encode::check_response(&head)?;
+        let info = encode::check_response(&head)?;
         let status = head.status;
         if head.is_informational() {
             return self.send_informational(stream, head, end_stream);
@@ -1077,12 +1077,10 @@ impl H1 {
             .expect("found above");
         let no_body = status == 204 || status == 304;
         let tunnel = ex.connect && (200..300).contains(&status);
-        if (no_body || tunnel)
-            && (head.fields.contains("content-length") || head.fields.contains("transfer-encoding"))
-        {
+        if (no_body || tunnel) && (info.lengths > 0 || info.te) {
             // RFC 9110 §8.6, §9.3.6: no Content-Length or Transfer-Encoding in a 204, a
             // 304 we cannot check, or a 2xx to CONNECT.
-            if status != 304 || head.fields.contains("transfer-encoding") {
+            if status != 304 || info.te {
                 return Err(Misuse::InvalidHead(
                     "no framing fields allowed in this response",
                 ));
@@ -1092,7 +1090,7 @@ impl H1 {
             None
         } else {
             app_framing(
-                &head.fields,
+                &info,
                 if ex.peer_http10 {
                     Version::Http10
                 } else {
@@ -1100,7 +1098,7 @@ impl H1 {
                 },
             )?
         };
-        let mut keep_alive = ex.keep_alive && !head.fields.has_token("connection", "close");
+        let mut keep_alive = ex.keep_alive && !info.close;
         if ex.expect_continue && !ex.continue_sent && !matches!(ex.recv, Recv::Done) {
             // The client may never send the body it was waiting to be asked for.
             keep_alive = false;
@@ -1118,7 +1116,7 @@ impl H1 {
         // for a deferred framing is decided later (see `send_data` and `flush_one`).
         let deferred = framing.is_none() && !end_stream && !tunnel && !no_body && !ex.head_request;
         let mut head = head;
-        if !keep_alive && !head.fields.has_token("connection", "close") {
+        if !keep_alive && !info.close {
             head.fields.append("connection", "close");
         } else if keep_alive && ex.peer_http10 && !deferred {
             head.fields.append_if_missing("connection", "keep-alive");
@@ -1521,19 +1519,14 @@ fn sent_framing(framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
 }
 
 /// The framing an application put in its own head, checked: `None` if it gave none.
-fn app_framing(fields: &Fields, peer: Version) -> Result<Option<Framing>, Misuse> {
-    if fields.contains("transfer-encoding") {
-        if fields.contains("content-length") {
+fn app_framing(info: &FieldInfo, peer: Version) -> Result<Option<Framing>, Misuse> {
+    if info.te {
+        if info.lengths > 0 {
             return Err(Misuse::InvalidHead(
                 "both Transfer-Encoding and Content-Length",
             ));
         }
-        let chunked = fields
-            .get_all("transfer-encoding")
-            .flat_map(crate::head::list_elements)
-            .map(|c| c.eq_ignore_ascii_case(b"chunked"))
-            .collect::<Vec<_>>();
-        if chunked != [true] {
+        if !info.te_chunked {
             return Err(Misuse::InvalidHead("Transfer-Encoding other than chunked"));
         }
         if peer == Version::Http10 {
@@ -1541,10 +1534,10 @@ fn app_framing(fields: &Fields, peer: Version) -> Result<Option<Framing>, Misuse
         }
         return Ok(Some(Framing::Chunked));
     }
-    let mut lengths = fields.get_all("content-length");
-    match (lengths.next(), lengths.next()) {
-        (None, _) => Ok(None),
-        (Some(v), None) => parse::parse_content_length(v)
+    match info.lengths {
+        0 => Ok(None),
+        1 => info
+            .length
             .map(|n| Some(Framing::Length(n)))
             .ok_or(Misuse::InvalidHead("Content-Length is not a number")),
         _ => Err(Misuse::InvalidHead("more than one Content-Length")),
