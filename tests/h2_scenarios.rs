@@ -686,6 +686,30 @@ fn made_you_reset_flood_is_stopped() {
 }
 
 #[test]
+fn malformed_request_flood_is_stopped() {
+    // CVE-2025-8671 again: requests the server must reset because they are malformed
+    // (here a connection-specific field, RFC 9113 §8.2.2) spend the reset budget too.
+    let config = Config {
+        h2_reset_budget: 20,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let mut id = 1;
+    while !raw.conn.is_closed() && id < 200 {
+        let block = raw.block(&[
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":path", "/"),
+            ("connection", "keep-alive"),
+        ]);
+        raw.send(&frame(1, 0x5, id, &block));
+        id += 2;
+    }
+    assert!(calmed(&mut raw));
+    assert_eq!(id, 2 * 21 + 1, "stopped at the reset past the budget");
+}
+
+#[test]
 fn push_ping_and_goaway_run_as_commands_too() {
     let mut p = h2_pair();
     let id = p

@@ -770,9 +770,11 @@ impl H2 {
         };
         let (req, length) = match fields::parse_request(fields) {
             Ok(r) => r,
+            // A reset the peer's error forces on this side: it spends the reset budget
+            // like any other, or malformed requests would be a MadeYouReset flood
+            // that nothing stops.
             Err(e) => {
-                self.write_rst(id, e.reason());
-                self.remember_closed(id, true);
+                self.refuse(id, e.reason());
                 return Ok(());
             }
         };
