@@ -41,8 +41,10 @@ pub struct Config {
     /// Longest chunk-size line including chunk extensions (over it: 413).
     pub max_chunk_line: usize,
     /// Most input buffered that the connection cannot consume yet, such as pipelined
-    /// requests behind an unfinished response; past it the connection closes.
-    /// [`Connection::wants_input`](crate::Connection::wants_input) says when to stop reading.
+    /// requests behind an unfinished response. Once it is reached,
+    /// [`Connection::wants_input`](crate::Connection::wants_input) says to stop reading,
+    /// and input that comes all the same closes the connection; a read that starts
+    /// under it is taken whole.
     pub max_buffered_input: usize,
     /// Time allowed for a request head once its first byte has arrived (over it: 408
     /// and close): the slowloris defence. `None` disables it.

@@ -192,8 +192,8 @@ impl Connection {
     }
 
     /// Whether more input is welcome now. When it is not (pipelined requests wait
-    /// behind an unfinished response), stop reading until it is, or the connection
-    /// fails once `Config::max_buffered_input` is exceeded.
+    /// behind an unfinished response and `Config::max_buffered_input` is reached), stop
+    /// reading until it is: input that comes all the same fails the connection.
     pub fn wants_input(&self) -> bool {
         match &self.proto {
             Proto::H1(c) => c.wants_input(),

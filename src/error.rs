@@ -184,8 +184,9 @@ pub enum Limit {
     /// A chunk-size line (with its extensions) is longer than `max_chunk_line` (413).
     #[error("chunk extensions too large")]
     ChunkLine,
-    /// More than `max_buffered_input` bytes arrived while the connection could not
-    /// consume them (pipelined requests behind an unfinished response).
+    /// Input arrived while `max_buffered_input` bytes already waited that the
+    /// connection could not consume (pipelined requests behind an unfinished
+    /// response), from an adapter that read on when `wants_input` said no.
     #[error("too much input buffered")]
     BufferedInput,
     /// HTTP/2: more streams reset (by the peer, or by this side because of the peer's

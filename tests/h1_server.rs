@@ -158,11 +158,51 @@ fn pipelined_input_is_bounded_while_a_response_is_pending() {
     let mut s = Raw::new(config);
     s.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &mut |_, _| {});
     assert!(s.conn.wants_input());
+    // A read that starts under the bound is taken whole; then no more is wanted…
     let more = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(60);
     s.feed(&more, &mut |_, _| {});
+    assert!(!s.conn.wants_input());
+    assert!(s.closed_with().is_none());
+    // …and input that comes all the same ends the connection.
+    s.feed(b"GET", &mut |_, _| {});
     let error = s.closed_with().expect("closed").expect("with an error");
     assert_eq!(error.kind, ErrorKind::Limit(Limit::BufferedInput));
     assert!(s.conn.is_closed());
+}
+
+#[test]
+fn an_adapter_that_stops_reading_when_asked_is_never_failed_for_pipelining() {
+    // Pipelined requests behind a slow response, read as they come (reads of any size
+    // that cross the bound) only while the connection wants input: none is refused,
+    // and all are served once the application answers.
+    let config = Config {
+        max_buffered_input: 1000,
+        ..Config::default()
+    };
+    let mut s = Raw::new(config);
+    let pipeline = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
+    let mut fed = 0;
+    while fed < pipeline.len() && s.conn.wants_input() {
+        let n = 333.min(pipeline.len() - fed);
+        s.feed(&pipeline[fed..fed + n], &mut |_, _| {});
+        fed += n;
+    }
+    assert!(fed < pipeline.len(), "the connection stopped wanting input");
+    assert!(s.closed_with().is_none(), "{}", s.wire());
+    // The application answers now, and the adapter reads on as it may.
+    let mut app = answer(204);
+    s.conn
+        .send_response(StreamId(1), Response::new(204), true)
+        .unwrap();
+    s.drain(&mut app);
+    while fed < pipeline.len() {
+        assert!(s.conn.wants_input());
+        let n = 333.min(pipeline.len() - fed);
+        s.feed(&pipeline[fed..fed + n], &mut app);
+        fed += n;
+    }
+    assert_eq!(s.wire().matches("HTTP/1.1 204").count(), 200);
+    assert!(s.closed_with().is_none());
 }
 
 #[test]

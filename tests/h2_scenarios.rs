@@ -686,6 +686,30 @@ fn made_you_reset_flood_is_stopped() {
 }
 
 #[test]
+fn malformed_request_flood_is_stopped() {
+    // CVE-2025-8671 again: requests the server must reset because they are malformed
+    // (here a connection-specific field, RFC 9113 §8.2.2) spend the reset budget too.
+    let config = Config {
+        h2_reset_budget: 20,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    let mut id = 1;
+    while !raw.conn.is_closed() && id < 200 {
+        let block = raw.block(&[
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":path", "/"),
+            ("connection", "keep-alive"),
+        ]);
+        raw.send(&frame(1, 0x5, id, &block));
+        id += 2;
+    }
+    assert!(calmed(&mut raw));
+    assert_eq!(id, 2 * 21 + 1, "stopped at the reset past the budget");
+}
+
+#[test]
 fn push_ping_and_goaway_run_as_commands_too() {
     let mut p = h2_pair();
     let id = p
@@ -845,6 +869,48 @@ fn a_peer_that_floods_and_does_not_read_is_owed_a_bounded_queue() {
     assert_eq!(acked, 1000);
     assert_eq!(transmits, 100);
     assert!(!raw.conn.is_closed());
+}
+
+#[test]
+fn a_read_of_small_frames_becomes_events_as_they_are_taken() {
+    // 2,000 DATA frames of one byte in one read make 2,000 events: the connection
+    // reads on only as the application takes them, so the PING behind them is
+    // answered after (nearly all of) them, and the peer's close is handled after
+    // everything it sent.
+    let mut raw = Raw::new(Config::default(), &[]);
+    let block = raw.block(&[(":method", "POST"), (":scheme", "http"), (":path", "/")]);
+    let mut read = frame(1, 0x4, 1, &block);
+    for _ in 0..2_000 {
+        read.extend(frame(0, 0, 1, b"x"));
+    }
+    read.extend(frame(6, 0, 0, b"and now?"));
+    raw.conn.handle_input(raw.now, &read);
+    raw.conn.handle_eof(raw.now);
+    let mut out = Vec::new();
+    let (mut bytes, mut acked_after) = (0, None);
+    loop {
+        match raw.conn.poll_output(&mut out) {
+            Output::Transmit => {
+                let mut frames = Vec::new();
+                raw::read_frames(&mut out, &mut frames);
+                if frames.iter().any(|f| f.kind == 6 && f.flags == 1) {
+                    acked_after.get_or_insert(bytes);
+                }
+            }
+            Output::Event(Event::Data { data, .. }) => bytes += data.len(),
+            Output::Event(Event::Closed { error }) => {
+                assert_eq!(error.unwrap().kind, ErrorKind::UnexpectedEof);
+                break;
+            }
+            Output::Event(_) => {}
+            Output::Timeout(_) => panic!("the close never came"),
+        }
+    }
+    assert_eq!(bytes, 2_000);
+    // Read in batches of a few dozen events: the PING is read (and its answer goes
+    // out first) once all but the last batch of DATA were taken.
+    let acked_after = acked_after.expect("the PING was answered");
+    assert!((2_000 - 64..2_000).contains(&acked_after), "{acked_after}");
 }
 
 #[test]

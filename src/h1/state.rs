@@ -14,8 +14,8 @@
 //!
 //! A server holds at most one exchange: the next pipelined request is parsed only once
 //! the current response is complete, so responses go out in request order and the
-//! buffered input stays under `max_buffered_input`. A client holds a queue: the front
-//! reads its response, the back writes its request (pipelining).
+//! buffered input stays under `max_buffered_input` and one read. A client holds a
+//! queue: the front reads its response, the back writes its request (pipelining).
 //!
 //! Input is parsed lazily, in [`H1::poll_output`], one event at a time: input that
 //! cannot be consumed yet simply waits in the buffer.
@@ -199,6 +199,9 @@ pub(crate) struct H1 {
     h2c_request: Option<(Request, Vec<Setting>)>,
     /// Streams owed an `Event::Writable` (their send buffer filled).
     waiting: Waiting,
+    /// The last input came while `max_buffered_input` bytes already waited: from an
+    /// adapter that reads on when `wants_input` says no.
+    overrun: bool,
 }
 
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -236,6 +239,7 @@ impl H1 {
             h2c: false,
             h2c_request: None,
             waiting: Waiting::default(),
+            overrun: false,
         }
     }
 
@@ -272,6 +276,9 @@ impl H1 {
         }
         if !bytes.is_empty() {
             self.last_input = now;
+            // A read that starts under the bound is taken whole, so that an adapter
+            // that stops reading when `wants_input` says so is never failed for it.
+            self.overrun = self.input.len() >= self.config.max_buffered_input;
         }
         self.input.push(bytes);
     }
@@ -489,9 +496,10 @@ impl H1 {
     }
 
     /// Input waits while the front exchange `id` finishes; what piles up meanwhile is
-    /// bounded by `max_buffered_input`.
+    /// bounded by `max_buffered_input` and the read that reached it: input that comes
+    /// after it ends the connection.
     fn paused(&mut self, id: StreamId) -> bool {
-        if self.input.len() > self.config.max_buffered_input {
+        if self.overrun && self.input.len() >= self.config.max_buffered_input {
             self.fail(Error::new(Limit::BufferedInput.into()).on(id));
             return true;
         }

@@ -31,6 +31,11 @@ const DEFAULT_WINDOW: i64 = 65_535;
 const MAX_WINDOW: i64 = 0x7fff_ffff;
 /// The largest stream identifier (§5.1.1: 31 bits).
 const MAX_STREAM_ID: u32 = 0x7fff_ffff;
+/// The most events the input may queue before reading waits for the application to
+/// take them. A frame of ten octets makes an event of a few hundred, so a read turned
+/// into events at once would cost some thirty times its size, however large the
+/// adapter's reads; this keeps the queue at a few pages whatever they are.
+const MAX_QUEUED_EVENTS: usize = 64;
 
 /// The peer's settings that govern what this side sends (RFC 9113 §6.5.2).
 #[derive(Debug, Clone, Copy)]
@@ -211,8 +216,11 @@ pub(crate) struct H2 {
     /// Control frames (ACKs, RST_STREAM) written since output was last handed out;
     /// at `h2_max_owed_control_frames` input waits until it is.
     owed_control: usize,
-    /// Input waits for the owed control frames to be handed out.
+    /// Input waits for the owed control frames, or the queued events, to be handed
+    /// out.
     paused: bool,
+    /// The peer closed its side while input waited: handled once that input is read.
+    eof: bool,
     /// A reset flood noticed while handling a frame.
     flood: Option<Error>,
 }
@@ -331,6 +339,7 @@ impl H2 {
             idle_frames: Budget::new(config.h2_idle_frame_budget, now),
             owed_control: 0,
             paused: false,
+            eof: false,
             flood: None,
             config,
         }
@@ -416,6 +425,11 @@ impl H2 {
         if self.closing {
             return;
         }
+        // Input still waits to be read: the end comes after it.
+        if self.paused {
+            self.eof = true;
+            return;
+        }
         let active = self.streams.values().any(|s| s.state.is_active());
         let error = (active || !self.input.is_empty() || self.partial.is_some())
             .then(|| Error::new(ErrorKind::UnexpectedEof));
@@ -463,9 +477,11 @@ impl H2 {
         while !self.closing && self.input.len() >= HEADER_LEN {
             // What a peer that does not read makes this side owe stays bounded: input
             // waits until the output so far is handed out (see `poll_output`).
-            // Something must be owed, or a limit of 0 would never read on.
-            if self.owed_control > 0 && self.owed_control >= self.config.h2_max_owed_control_frames
-            {
+            // Something must be owed, or a limit of 0 would never read on. So do the
+            // events a read of small frames makes.
+            let owes = self.owed_control > 0
+                && self.owed_control >= self.config.h2_max_owed_control_frames;
+            if owes || self.events.len() >= MAX_QUEUED_EVENTS {
                 self.paused = true;
                 return Ok(());
             }
@@ -770,9 +786,11 @@ impl H2 {
         };
         let (req, length) = match fields::parse_request(fields) {
             Ok(r) => r,
+            // A reset the peer's error forces on this side: it spends the reset budget
+            // like any other, or malformed requests would be a MadeYouReset flood
+            // that nothing stops.
             Err(e) => {
-                self.write_rst(id, e.reason());
-                self.remember_closed(id, true);
+                self.refuse(id, e.reason());
                 return Ok(());
             }
         };
@@ -2088,11 +2106,14 @@ impl H2 {
             return Output::Event(ev);
         }
         if self.paused {
-            // Everything owed was handed out: the input that waited goes on.
+            // Everything owed and every event was handed out: the input that waited
+            // goes on.
             self.paused = false;
             self.owed_control = 0;
             if let Err(e) = self.read_frames() {
                 self.fail(e);
+            } else if self.eof && !self.paused {
+                self.handle_eof(self.now);
             }
             return self.poll_output(out);
         }

@@ -21,12 +21,12 @@
 //!
 //! The memory bounds are on the growth of the peak over the baseline (about 3 MiB for
 //! a debug build), and are a few MiB ([`BOUND`]): measured, each attack adds at most
-//! 1.5 MiB (a connection's thread, its 64 KiB read buffer, its allocator arena), or
-//! 2.7 MiB for floods of DATA frames (the connection queues an event per frame of one
-//! 64 KiB read before the application takes them). Undefended, an attack that can cost
-//! memory costs more than its bound (the numbers are with each test); one that cannot,
-//! such as a flood of frames that carry nothing, goes on for as long as the peer likes,
-//! and its test fails for want of the GOAWAY.
+//! 1.5 MiB (a connection's thread, its 64 KiB read buffer, its allocator arena); the
+//! in-memory suite `tests/attacks_h2.rs` measures the connection alone, to the byte,
+//! against bounds from `Config`. Undefended, an attack that can cost memory costs more
+//! than its bound (the numbers are with each test); one that cannot, such as a flood
+//! of frames that carry nothing, goes on for as long as the peer likes, and its test
+//! fails for want of the GOAWAY.
 
 #![cfg(target_os = "linux")]
 
@@ -901,7 +901,7 @@ fn field_block(stream: u32, start: &[u8], filler: u8, len: usize) -> Vec<u8> {
 const BIG_BLOCK: usize = 7 * MAX_FRAME;
 
 /// Sends `blocks` field blocks made by `block(stream)`, on streams 1, 3, …, and
-/// expects each refused with RST_STREAM PROTOCOL_ERROR (§8.2.3: a header list over
+/// expects each refused with RST_STREAM PROTOCOL_ERROR (§10.5.1: a header list over
 /// SETTINGS_MAX_HEADER_LIST_SIZE; the server keeps decoding, for the table's sake,
 /// but no longer keeps the fields), then the connection to serve on.
 fn header_bomb(name: &'static str, blocks: usize, block: impl Fn(u32) -> Vec<u8>, what: &str) {
