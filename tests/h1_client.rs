@@ -427,3 +427,45 @@ fn pipelined_requests_behind_a_closing_response_are_refused() {
     );
     assert_eq!(c.closed_with(), Some(None));
 }
+
+/// A head that chose chunked itself and ends at once still carries the last chunk:
+/// without it the peer waits for the body forever, and reads the next request as a
+/// chunk size (found by the conversation fuzzer).
+#[test]
+fn chunked_head_that_ends_at_once_writes_the_last_chunk() {
+    let mut pair = Pair::new(Config::default(), Config::default(), Instant::now());
+    let get = Request::new("GET", "/a")
+        .field("Host", "h")
+        .field("Transfer-Encoding", "chunked");
+    let first = pair.client.send_request(get, true).unwrap();
+    let second = pair
+        .client
+        .send_request(Request::new("GET", "/b").field("Host", "h"), true)
+        .unwrap();
+    pair.run(|_, ev, conn| {
+        if let Event::Headers { stream, .. } = ev {
+            let chunked = Response::new(200).field("Transfer-Encoding", "chunked");
+            if conn.side() == Side::Server {
+                conn.send_response(*stream, chunked, true).unwrap();
+            }
+        }
+    });
+    assert!(String::from_utf8_lossy(&pair.wire_to_server).starts_with(
+        "GET /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /b"
+    ));
+    let ends = |events: &[Event], id: StreamId| {
+        events.iter().any(|ev| match ev {
+            Event::Headers {
+                stream, end_stream, ..
+            }
+            | Event::Data {
+                stream, end_stream, ..
+            } => *stream == id && *end_stream,
+            _ => false,
+        })
+    };
+    for id in [first, second] {
+        assert!(ends(&pair.server_events, id), "request {id:?} never ended");
+        assert!(ends(&pair.client_events, id), "response {id:?} never ended");
+    }
+}

@@ -1026,8 +1026,9 @@ impl H1 {
             Send::Done
         } else if let Some(framing) = framing {
             // Checked before anything is written: a misuse changes nothing.
-            let send = sent_framing(framing, end_stream)?;
+            let (send, end) = sent_framing(framing, end_stream)?;
             encode::write_request(&mut self.tx, &head, &[]);
+            self.tx.extend_from_slice(&end);
             send
         } else if end_stream {
             // RFC 9110 §8.6: a user agent SHOULD send Content-Length when the method
@@ -1134,8 +1135,9 @@ impl H1 {
                 Some(Send::Done)
             }
         } else if let Some(framing) = framing {
-            let send = sent_framing(framing, end_stream)?;
+            let (send, end) = sent_framing(framing, end_stream)?;
             encode::write_response(&mut self.tx, &head, &[]);
+            self.tx.extend_from_slice(&end);
             Some(send)
         } else if end_stream {
             encode::write_response(&mut self.tx, &head, &[("content-length", b"0")]);
@@ -1505,8 +1507,10 @@ fn find_exchange<'a>(
         .ok_or(Misuse::UnknownStream(stream))
 }
 
-/// The send state for a head that carried its own framing.
-fn sent_framing(framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
+/// The send state for a head that carried its own framing, and what ends the body
+/// right after the head when `end_stream` is set (a chunked body's last chunk), to be
+/// written once the head is.
+fn sent_framing(framing: Framing, end_stream: bool) -> Result<(Send, Vec<u8>), Misuse> {
     let mut enc = match framing {
         Framing::Length(n) => Encoder::Length(n),
         Framing::Chunked => Encoder::Chunked,
@@ -1514,10 +1518,11 @@ fn sent_framing(framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
         Framing::Close => Encoder::Raw,
     };
     if end_stream {
-        enc.data(&mut Vec::new(), &[], true)?;
-        return Ok(Send::Done);
+        let mut end = Vec::new();
+        enc.data(&mut end, &[], true)?;
+        return Ok((Send::Done, end));
     }
-    Ok(Send::Body(enc))
+    Ok((Send::Body(enc), Vec::new()))
 }
 
 /// The framing an application put in its own head, checked: `None` if it gave none.
