@@ -116,3 +116,61 @@ fn a_post_with_a_large_body_and_trailers() {
         })
     ));
 }
+
+/// A response with no content (to HEAD, a 204, a 304) carries none on HTTP/2 either,
+/// whatever the application writes or Content-Length says: the same application code
+/// gives the same events on both versions (found by the conversation fuzzer).
+#[test]
+fn responses_without_content_carry_none() {
+    for version in [Version::Http11, Version::Http2] {
+        let mut p = Pair::with_version(
+            version,
+            Config::default(),
+            Config::default(),
+            Instant::now(),
+        );
+        let head = p
+            .client
+            .send_request(Request::new("HEAD", "/").field("Host", "a"), true)
+            .unwrap();
+        p.drive();
+        let res = Response::new(200).field("content-length", "4");
+        p.server.send_response(head, res, false).unwrap();
+        p.server
+            .send_data(head, Bytes::from("gone"), false)
+            .unwrap();
+        let mut trailers = Fields::new();
+        trailers.append("x-t", "1");
+        p.server.send_trailers(head, trailers).unwrap();
+        let get = p.client.send_request(get("/"), true).unwrap();
+        p.drive();
+        // A 204's head ends the stream: no body can follow it.
+        p.server
+            .send_response(get, Response::new(204), false)
+            .unwrap();
+        assert!(p.server.send_data(get, Bytes::from("x"), true).is_err());
+        p.drive();
+        let seen: Vec<String> = p
+            .client_events
+            .iter()
+            .map(|e| match e {
+                Event::Headers {
+                    head: Head::Response(r),
+                    end_stream,
+                    ..
+                } => format!("{} {end_stream}", r.status),
+                Event::Data {
+                    data, end_stream, ..
+                } => format!("data {data:?} {end_stream}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        let head_end = match version {
+            // HTTP/1.1 knows at the head that a response to HEAD is complete; HTTP/2
+            // hears of the end in an empty DATA frame.
+            Version::Http2 => vec!["200 false", "data b\"\" true", "204 true"],
+            _ => vec!["200 true", "204 true"],
+        };
+        assert_eq!(seen, head_end, "{version:?}");
+    }
+}

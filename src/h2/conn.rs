@@ -91,6 +91,9 @@ struct Stream {
     surfaced: bool,
     /// A CONNECT request: a 2xx turns the stream into a tunnel.
     connect: bool,
+    /// A HEAD request (or promise): its response has no content whatever its fields
+    /// say (RFC 9110 §9.3.2), as on HTTP/1.1.
+    head_request: bool,
     /// Whether this side reset the stream (frames still in flight are then ignored).
     reset_locally: bool,
     /// A reset the application asked for while its complete response was still
@@ -118,6 +121,7 @@ impl Stream {
             recv_seen: 0,
             surfaced: false,
             connect: false,
+            head_request: false,
             reset_locally: false,
             reset_after_end: None,
             priority: Priority::default(),
@@ -785,6 +789,7 @@ impl H2 {
         s.recv_final = true;
         s.surfaced = true;
         s.connect = req.is_method("CONNECT");
+        s.head_request = req.is_method("HEAD");
         s.recv_length = length;
         // RFC 9218 §7: "the most recently received PRIORITY_UPDATE frame can be
         // considered as the most up-to-date information that overrides any other
@@ -878,7 +883,11 @@ impl H2 {
         let tunnel = s.connect && (200..300).contains(&res.status);
         if !informational {
             s.recv_final = true;
-            s.recv_length = length;
+            // RFC 9110 §6.4.1: a response to HEAD, a 204 and a 304 have no content,
+            // whatever Content-Length says (RFC 9113 §8.1.1): DATA with any is
+            // malformed.
+            let no_content = s.head_request || matches!(res.status, 204 | 304);
+            s.recv_length = if no_content { Some(0) } else { length };
         }
         self.events.push_back(Event::Headers {
             stream: StreamId(id),
@@ -942,6 +951,7 @@ impl H2 {
         match request {
             Some(Ok((request, _))) => {
                 s.surfaced = true;
+                s.head_request = request.is_method("HEAD");
                 self.streams.insert(promised, s);
                 self.events.push_back(Event::Push {
                     stream: StreamId(id),
@@ -1451,6 +1461,7 @@ impl H2 {
         s.sent_final = true;
         s.surfaced = true;
         s.connect = head.is_method("CONNECT");
+        s.head_request = head.is_method("HEAD");
         // RFC 9218 §9: "A client MAY use priority values to make local processing or
         // scheduling choices about the requests it initiates": its body is sent in
         // the order of the priority it asks for.
@@ -1480,8 +1491,11 @@ impl H2 {
             return Err(Misuse::InvalidHead("status 101 or not three digits"));
         }
         let informational = head.is_informational();
-        // A 2xx to CONNECT opens the tunnel (§8.5): the stream stays open for it.
-        let end_stream = end_stream && !(s.connect && (200..300).contains(&head.status));
+        // A 2xx to CONNECT opens the tunnel (§8.5): the stream stays open for it. A
+        // 204 or 304 has no content (RFC 9110 §6.4.1): its head ends the stream, as on
+        // HTTP/1.1, so that the application cannot write a body the client must refuse.
+        let tunnel = s.connect && (200..300).contains(&head.status);
+        let end_stream = (end_stream || matches!(head.status, 204 | 304)) && !tunnel;
         if informational && end_stream {
             return Err(Misuse::InvalidHead("an informational response has no body"));
         }
@@ -1490,7 +1504,6 @@ impl H2 {
             return Err(Misuse::State("the stream cannot send"));
         };
         s.state = next;
-        let tunnel = s.connect && (200..300).contains(&head.status);
         if !informational {
             s.sent_final = true;
         }
@@ -1513,9 +1526,22 @@ impl H2 {
         self.check_open()?;
         let (per_stream, per_connection) = self.send_bounds();
         let total = self.queued;
+        let server = self.side == Side::Server;
         let s = self.stream_mut(stream)?;
         if !s.takes_data() {
             return Err(Misuse::State("no body can be sent on this stream now"));
+        }
+        // The response to HEAD has no content: what the application writes for it is
+        // dropped, as HTTP/1.1 drops it, and only the end goes out.
+        if s.head_request && server {
+            if end_stream {
+                s.queue.push_back(Queued::Data {
+                    data: Bytes::new(),
+                    end_stream,
+                });
+                self.wake(stream.0);
+            }
+            return Ok(());
         }
         // An empty end carries nothing to buffer: it is always taken, as trailers are.
         let bytes = !(data.is_empty() && end_stream);
@@ -1603,11 +1629,21 @@ impl H2 {
     pub(crate) fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
         self.check_open()?;
         check_fields(&fields)?;
+        let server = self.side == Side::Server;
         let s = self.stream_mut(stream)?;
         if !s.takes_data() {
             return Err(Misuse::State("no trailers can be sent on this stream now"));
         }
-        s.queue.push_back(Queued::Trailers(fields));
+        // A response to HEAD carries no trailers either (as on HTTP/1.1): only the end.
+        let end = if s.head_request && server {
+            Queued::Data {
+                data: Bytes::new(),
+                end_stream: true,
+            }
+        } else {
+            Queued::Trailers(fields)
+        };
+        s.queue.push_back(end);
         self.wake(stream.0);
         Ok(())
     }
@@ -1697,6 +1733,7 @@ impl H2 {
         // The client never sends on a pushed stream: it is half-closed (remote) once
         // the response starts.
         p.recv_final = true;
+        p.head_request = request.is_method("HEAD");
         self.streams.insert(promised, p);
         let mut block = Vec::new();
         self.encoder
