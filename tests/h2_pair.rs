@@ -174,3 +174,27 @@ fn responses_without_content_carry_none() {
         assert_eq!(seen, head_end, "{version:?}");
     }
 }
+
+/// A value with whitespace around it, which HTTP/1.1 carries and its recipient strips,
+/// goes out stripped on HTTP/2, where RFC 9113 §8.2.1 makes it malformed: the peer
+/// reads the same value on both versions instead of resetting the stream (found by
+/// the conversation fuzzer).
+#[test]
+fn whitespace_around_a_value_is_not_sent() {
+    let mut p = pair();
+    let id = p
+        .client
+        .send_request(get("/").field("x-padded", "\tin  side "), true)
+        .unwrap();
+    p.drive();
+    p.server
+        .send_response(id, Response::new(200).field("x-padded", " v "), true)
+        .unwrap();
+    p.drive();
+    let value = |events: &[Event]| match events.first() {
+        Some(Event::Headers { head, .. }) => head.fields().get("x-padded").map(<[u8]>::to_vec),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(value(&p.server_events).as_deref(), Some(&b"in  side"[..]));
+    assert_eq!(value(&p.client_events).as_deref(), Some(&b"v"[..]));
+}
