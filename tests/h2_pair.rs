@@ -198,3 +198,57 @@ fn whitespace_around_a_value_is_not_sent() {
     assert_eq!(value(&p.server_events).as_deref(), Some(&b"in  side"[..]));
     assert_eq!(value(&p.client_events).as_deref(), Some(&b"v"[..]));
 }
+
+/// A body that does not match the Content-Length the application sent is refused and
+/// changes nothing, as on HTTP/1.1, instead of going out as a message the peer must
+/// reject (RFC 9113 §8.1.1; found by the conversation fuzzer).
+#[test]
+fn body_is_held_to_its_content_length() {
+    use weir::Misuse;
+    for version in [Version::Http11, Version::Http2] {
+        let mut p = Pair::with_version(
+            version,
+            Config::default(),
+            Config::default(),
+            Instant::now(),
+        );
+        let post = |len: &str| {
+            Request::new("POST", "/")
+                .field("Host", "a")
+                .field("Content-Length", len)
+        };
+        assert_eq!(
+            p.client.send_request(post("3"), true),
+            Err(Misuse::ContentLength),
+            "{version:?}"
+        );
+        let id = p.client.send_request(post("3"), false).unwrap();
+        let refused = [
+            p.client.send_data(id, Bytes::from("abcd"), false),
+            p.client.send_data(id, Bytes::from("ab"), true),
+            p.client.send_trailers(id, Fields::new()),
+        ];
+        assert!(
+            refused.iter().all(|r| *r == Err(Misuse::ContentLength)),
+            "{version:?}: {refused:?}"
+        );
+        p.client.send_data(id, Bytes::from("abc"), true).unwrap();
+        p.drive();
+        let body: Vec<u8> = p
+            .server_events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Data { data, .. } => Some(data.to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(body, b"abc", "{version:?}");
+        assert!(
+            !p.server_events
+                .iter()
+                .any(|e| matches!(e, Event::StreamReset { .. })),
+            "{version:?}"
+        );
+    }
+}

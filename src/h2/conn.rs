@@ -94,6 +94,10 @@ struct Stream {
     /// A HEAD request (or promise): its response has no content whatever its fields
     /// say (RFC 9110 §9.3.2), as on HTTP/1.1.
     head_request: bool,
+    /// The body bytes the Content-Length this side sent still promises: writing more,
+    /// or ending with fewer, is refused as on HTTP/1.1, since the peer must treat the
+    /// message as malformed (RFC 9113 §8.1.1).
+    send_length: Option<u64>,
     /// Whether this side reset the stream (frames still in flight are then ignored).
     reset_locally: bool,
     /// A reset the application asked for while its complete response was still
@@ -122,6 +126,7 @@ impl Stream {
             surfaced: false,
             connect: false,
             head_request: false,
+            send_length: None,
             reset_locally: false,
             reset_after_end: None,
             priority: Priority::default(),
@@ -1450,6 +1455,13 @@ impl H2 {
         }
         check_request(&head)?;
         check_pseudo(&head)?;
+        // A CONNECT carries a tunnel, not a body: its length means nothing (as on
+        // HTTP/1.1).
+        let length = if head.is_method("CONNECT") {
+            None
+        } else {
+            sent_length(&head.fields, end_stream)?
+        };
         if head.protocol.is_some() && !self.remote.enable_connect_protocol {
             return Err(Misuse::Unsupported(
                 "the server does not offer extended CONNECT",
@@ -1462,6 +1474,7 @@ impl H2 {
         s.surfaced = true;
         s.connect = head.is_method("CONNECT");
         s.head_request = head.is_method("HEAD");
+        s.send_length = length;
         // RFC 9218 §9: "A client MAY use priority values to make local processing or
         // scheduling choices about the requests it initiates": its body is sent in
         // the order of the priority it asks for.
@@ -1500,12 +1513,23 @@ impl H2 {
             return Err(Misuse::InvalidHead("an informational response has no body"));
         }
         check_fields(&head.fields)?;
+        // A response without content (informational, to HEAD, a 204 or 304, whose
+        // Content-Length may describe what a GET would get) or that opens a tunnel has
+        // no body to hold to a length.
+        let no_content =
+            informational || tunnel || s.head_request || matches!(head.status, 204 | 304);
+        let length = if no_content {
+            None
+        } else {
+            sent_length(&head.fields, end_stream)?
+        };
         let Some(next) = s.state.on(Transition::SendHeaders { end_stream }) else {
             return Err(Misuse::State("the stream cannot send"));
         };
         s.state = next;
         if !informational {
             s.sent_final = true;
+            s.send_length = length;
         }
         let digits = status_digits(head.status);
         let fields = fields::response_fields(&head, &digits);
@@ -1543,6 +1567,12 @@ impl H2 {
             }
             return Ok(());
         }
+        if let Some(left) = s.send_length {
+            let n = data.len() as u64;
+            if n > left || (end_stream && n != left) {
+                return Err(Misuse::ContentLength);
+            }
+        }
         // An empty end carries nothing to buffer: it is always taken, as trailers are.
         let bytes = !(data.is_empty() && end_stream);
         if bytes && (room(per_stream, s.queued) == 0 || room(per_connection, total) == 0) {
@@ -1550,6 +1580,9 @@ impl H2 {
             return Err(Misuse::BufferFull);
         }
         let len = data.len();
+        if let Some(left) = &mut s.send_length {
+            *left -= len as u64;
+        }
         s.queued += len;
         s.queue.push_back(Queued::Data { data, end_stream });
         let full = room(per_stream, s.queued) == 0;
@@ -1633,6 +1666,10 @@ impl H2 {
         let s = self.stream_mut(stream)?;
         if !s.takes_data() {
             return Err(Misuse::State("no trailers can be sent on this stream now"));
+        }
+        // Trailers end the body: one shorter than its Content-Length is refused.
+        if s.send_length.is_some_and(|left| left != 0) && !(s.head_request && server) {
+            return Err(Misuse::ContentLength);
         }
         // A response to HEAD carries no trailers either (as on HTTP/1.1): only the end.
         let end = if s.head_request && server {
@@ -2237,6 +2274,22 @@ fn stream_release(s: &mut Stream, window: u32) -> Option<u32> {
 
 /// Refuses pseudo-header values that cannot go on the wire (RFC 9113 §8.2.1, §8.3.1):
 /// controls or whitespace.
+/// The Content-Length an outgoing head declares, checked as HTTP/1.1 checks it: one
+/// field of digits, and 0 if the head ends the stream.
+fn sent_length(fields: &Fields, end_stream: bool) -> Result<Option<u64>, Misuse> {
+    let mut values = fields.get_all("content-length");
+    let length = match (values.next(), values.next()) {
+        (None, _) => return Ok(None),
+        (Some(v), None) => crate::h1::parse::parse_content_length(v)
+            .ok_or(Misuse::InvalidHead("Content-Length is not a number"))?,
+        _ => return Err(Misuse::InvalidHead("more than one Content-Length")),
+    };
+    if end_stream && length != 0 {
+        return Err(Misuse::ContentLength);
+    }
+    Ok(Some(length))
+}
+
 fn check_pseudo(req: &Request) -> Result<(), Misuse> {
     for v in [&req.scheme, &req.authority, &req.protocol]
         .into_iter()
