@@ -252,3 +252,46 @@ fn body_is_held_to_its_content_length() {
         );
     }
 }
+
+/// A server that detects the version keeps waiting for the preface through a
+/// `handle_timeout` that comes before any deadline is due, whether or not part of the
+/// preface arrived; only a deadline that is due ends the wait (found by the
+/// conversation fuzzer).
+#[test]
+fn an_early_timeout_does_not_end_the_wait_for_the_preface() {
+    use std::time::Duration;
+    use weir::{Connection, Output, Side};
+    let mut p = pair();
+    p.server.handle_timeout(p.now);
+    p.client.send_request(get("/"), true).unwrap();
+    p.drive();
+    assert_eq!(p.server.version(), Version::Http2);
+    assert!(matches!(p.server_events[0], Event::Headers { .. }));
+
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+    let now = Instant::now();
+    let drain = |c: &mut Connection| {
+        let mut out = Vec::new();
+        loop {
+            if let Output::Timeout(t) = c.poll_output(&mut out) {
+                return t;
+            }
+        }
+    };
+    let mut server = Connection::new(Side::Server, Config::default(), now);
+    let deadline = drain(&mut server).expect("an idle deadline");
+    server.handle_input(now, &preface[..10]);
+    server.handle_timeout(now + Duration::from_millis(1));
+    server.handle_input(now, &preface[10..]);
+    drain(&mut server);
+    assert_eq!(server.version(), Version::Http2);
+
+    // The deadline that is due ends it: the bytes so far were HTTP/1.1's.
+    let mut server = Connection::new(Side::Server, Config::default(), now);
+    drain(&mut server);
+    server.handle_input(now, &preface[..10]);
+    server.handle_timeout(deadline);
+    server.handle_input(deadline, &preface[10..]);
+    drain(&mut server);
+    assert_eq!(server.version(), Version::Http11);
+}
