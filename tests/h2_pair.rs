@@ -295,3 +295,31 @@ fn an_early_timeout_does_not_end_the_wait_for_the_preface() {
     drain(&mut server);
     assert_eq!(server.version(), Version::Http11);
 }
+
+/// A CONNECT has no content (RFC 9110 §9.3.6): a Content-Length on it does not measure
+/// the tunnel's bytes, on HTTP/2 as on HTTP/1.1 (found by the conversation fuzzer).
+#[test]
+fn a_tunnel_is_not_held_to_a_content_length() {
+    let mut p = pair();
+    let connect = Request::new("CONNECT", "a:443")
+        .field("Host", "a:443")
+        .field("Content-Length", "10");
+    let id = p.client.send_request(connect, false).unwrap();
+    p.drive();
+    p.server
+        .send_response(id, Response::new(200), false)
+        .unwrap();
+    p.drive();
+    p.client.send_data(id, Bytes::from("abc"), true).unwrap();
+    p.drive();
+    let reset = |events: &[Event]| {
+        events
+            .iter()
+            .any(|e| matches!(e, Event::StreamReset { .. }))
+    };
+    assert!(!reset(&p.server_events) && !reset(&p.client_events));
+    assert!(p.server_events.iter().any(|e| matches!(
+        e,
+        Event::Data { data, end_stream: true, .. } if data == "abc"
+    )));
+}

@@ -795,6 +795,9 @@ impl H2 {
         s.surfaced = true;
         s.connect = req.is_method("CONNECT");
         s.head_request = req.is_method("HEAD");
+        // A CONNECT has no content (RFC 9110 §9.3.6): its DATA is the tunnel's, which
+        // no Content-Length measures (RFC 9113 §8.1.1), as HTTP/1.1 ignores it too.
+        let length = length.filter(|_| !s.connect);
         s.recv_length = length;
         // RFC 9218 §7: "the most recently received PRIORITY_UPDATE frame can be
         // considered as the most up-to-date information that overrides any other
@@ -892,7 +895,13 @@ impl H2 {
             // whatever Content-Length says (RFC 9113 §8.1.1): DATA with any is
             // malformed.
             let no_content = s.head_request || matches!(res.status, 204 | 304);
-            s.recv_length = if no_content { Some(0) } else { length };
+            s.recv_length = if tunnel {
+                None
+            } else if no_content {
+                Some(0)
+            } else {
+                length
+            };
         }
         self.events.push_back(Event::Headers {
             stream: StreamId(id),
