@@ -323,3 +323,40 @@ fn a_tunnel_is_not_held_to_a_content_length() {
         Event::Data { data, end_stream: true, .. } if data == "abc"
     )));
 }
+
+/// A server whose SETTINGS shrink the stream window takes the body a client sent by
+/// the protocol's window before it read them: the new window is in force once the
+/// client acknowledges it (RFC 9113 §6.5.3, §6.9.2; found by the conversation fuzzer).
+#[test]
+fn a_smaller_window_applies_once_acknowledged() {
+    let mut server = Config::default();
+    server.h2_initial_window_size = 100;
+    let mut p = Pair::with_version(Version::Http2, Config::default(), server, Instant::now());
+    let post = Request::new("POST", "/").field("Host", "a");
+    let id = p.client.send_request(post, false).unwrap();
+    p.client
+        .send_data(id, Bytes::from(vec![b'x'; 5000]), true)
+        .unwrap();
+    p.drive();
+    let received: usize = p
+        .server_events
+        .iter()
+        .map(|e| match e {
+            Event::Data { data, .. } => data.len(),
+            Event::StreamReset { .. } => panic!("{e:?}"),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(received, 5000);
+    // From the acknowledgment on, the smaller window holds the next stream's body.
+    let post = Request::new("POST", "/").field("Host", "a");
+    let next = p.client.send_request(post, false).unwrap();
+    p.client
+        .send_data(next, Bytes::from(vec![b'y'; 5000]), true)
+        .unwrap();
+    p.drive();
+    assert!(p
+        .server_events
+        .iter()
+        .any(|e| matches!(e, Event::Data { stream, end_stream: true, .. } if *stream == next)));
+}

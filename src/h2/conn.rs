@@ -181,6 +181,11 @@ pub(crate) struct H2 {
     /// Deadlines of our SETTINGS frames not yet acknowledged, oldest first, with the
     /// HPACK table size each one set.
     unacked_settings: VecDeque<(Option<Instant>, u32)>,
+    /// The window each new stream gives the peer: the protocol's 65,535 until the
+    /// peer acknowledges our SETTINGS, `h2_initial_window_size` from then on. The peer
+    /// sends by the old value until it has read ours (RFC 9113 §6.5.3), and what it
+    /// sent before arrives before its acknowledgment.
+    local_initial_window: u32,
     decoder: Decoder,
     encoder: Encoder,
     streams: BTreeMap<u32, Stream>,
@@ -313,6 +318,7 @@ impl H2 {
             events: VecDeque::new(),
             remote: Remote::default(),
             unacked_settings: VecDeque::new(),
+            local_initial_window: DEFAULT_WINDOW as u32,
             decoder: Decoder::new(4096),
             encoder: Encoder::new(),
             streams: BTreeMap::new(),
@@ -1016,6 +1022,7 @@ impl H2 {
             // An ACK we did not ask for changes nothing.
             if let Some((_, table)) = self.unacked_settings.pop_front() {
                 self.decoder.set_max_table_size(table as usize);
+                self.apply_local_initial_window();
             }
             return Ok(());
         }
@@ -1027,6 +1034,20 @@ impl H2 {
         .encode(&mut self.tx);
         self.owed_control += 1;
         Ok(())
+    }
+
+    /// Our SETTINGS_INITIAL_WINDOW_SIZE is in force once acknowledged: every stream's
+    /// window changes by the difference (§6.9.2), as the peer's view of it did when it
+    /// read the setting; it may go below zero.
+    fn apply_local_initial_window(&mut self) {
+        let new = self.config.h2_initial_window_size;
+        let delta = i64::from(new) - i64::from(self.local_initial_window);
+        if delta != 0 {
+            for s in self.streams.values_mut() {
+                s.recv_window += delta;
+            }
+            self.local_initial_window = new;
+        }
     }
 
     /// Puts the peer's settings in force (§6.5.3: "The values in the SETTINGS frame
@@ -1944,7 +1965,7 @@ impl H2 {
         Stream::new(
             state,
             self.remote.initial_window_size,
-            self.config.h2_initial_window_size,
+            self.local_initial_window,
         )
     }
 
@@ -2281,8 +2302,6 @@ fn stream_release(s: &mut Stream, window: u32) -> Option<u32> {
     }
 }
 
-/// Refuses pseudo-header values that cannot go on the wire (RFC 9113 §8.2.1, §8.3.1):
-/// controls or whitespace.
 /// The Content-Length an outgoing head declares, checked as HTTP/1.1 checks it: one
 /// field of digits, and 0 if the head ends the stream.
 fn sent_length(fields: &Fields, end_stream: bool) -> Result<Option<u64>, Misuse> {
@@ -2299,6 +2318,8 @@ fn sent_length(fields: &Fields, end_stream: bool) -> Result<Option<u64>, Misuse>
     Ok(Some(length))
 }
 
+/// Refuses pseudo-header values that cannot go on the wire (RFC 9113 §8.2.1, §8.3.1):
+/// controls or whitespace.
 fn check_pseudo(req: &Request) -> Result<(), Misuse> {
     for v in [&req.scheme, &req.authority, &req.protocol]
         .into_iter()
