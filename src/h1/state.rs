@@ -1013,6 +1013,11 @@ impl H1 {
         } else {
             app_framing(&head.fields, head.version)?
         };
+        // Checked before anything changes, the stream id included: a misuse changes
+        // nothing.
+        let framed = framing
+            .map(|framing| sent_framing(framing, end_stream))
+            .transpose()?;
         let id = self.alloc_id();
         let mut ex = Exchange::new(id);
         ex.head_request = head.is_method("HEAD");
@@ -1024,9 +1029,7 @@ impl H1 {
         ex.send = if connect {
             encode::write_request(&mut self.tx, &head, &[]);
             Send::Done
-        } else if let Some(framing) = framing {
-            // Checked before anything is written: a misuse changes nothing.
-            let (send, end) = sent_framing(framing, end_stream)?;
+        } else if let Some((send, end)) = framed {
             encode::write_request(&mut self.tx, &head, &[]);
             self.tx.extend_from_slice(&end);
             send
@@ -1112,6 +1115,11 @@ impl H1 {
         if framing == Some(Framing::Close) {
             keep_alive = false;
         }
+        // The framing is checked before anything changes: a refused head (a body
+        // that cannot match its Content-Length) leaves the exchange as it was.
+        let framed = framing
+            .map(|framing| sent_framing(framing, end_stream))
+            .transpose()?;
         ex.keep_alive = keep_alive;
         // The connection's decision goes into the head itself, so that it is written
         // whichever way the framing is decided later.
@@ -1134,8 +1142,7 @@ impl H1 {
             } else {
                 Some(Send::Done)
             }
-        } else if let Some(framing) = framing {
-            let (send, end) = sent_framing(framing, end_stream)?;
+        } else if let Some((send, end)) = framed {
             encode::write_response(&mut self.tx, &head, &[]);
             self.tx.extend_from_slice(&end);
             Some(send)
