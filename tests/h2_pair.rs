@@ -329,8 +329,10 @@ fn a_tunnel_is_not_held_to_a_content_length() {
 /// client acknowledges it (RFC 9113 §6.5.3, §6.9.2; found by the conversation fuzzer).
 #[test]
 fn a_smaller_window_applies_once_acknowledged() {
-    let mut server = Config::default();
-    server.h2_initial_window_size = 100;
+    let server = Config {
+        h2_initial_window_size: 100,
+        ..Config::default()
+    };
     let mut p = Pair::with_version(Version::Http2, Config::default(), server, Instant::now());
     let post = Request::new("POST", "/").field("Host", "a");
     let id = p.client.send_request(post, false).unwrap();
