@@ -469,3 +469,42 @@ fn chunked_head_that_ends_at_once_writes_the_last_chunk() {
         assert!(ends(&pair.client_events, id), "response {id:?} never ended");
     }
 }
+
+/// A request line or Host that a server must reject is refused before it is sent,
+/// and changes nothing: a CONNECT needs `host:port`, `*` goes only with OPTIONS, one
+/// Host of `host[:port]` (found by the conversation fuzzer: weir's client wrote
+/// `CONNECT /`, which weir's server answered with 400).
+#[test]
+fn a_request_its_server_must_reject_is_refused() {
+    let mut c = Client::new();
+    let refused = [
+        Request::new("CONNECT", "/").field("Host", "h"),
+        Request::new("GET", "*").field("Host", "h"),
+        Request::new("GET", "/a#frag").field("Host", "h"),
+        Request::new("GET", "/")
+            .field("Host", "h")
+            .field("Host", "h"),
+        Request::new("GET", "/").field("Host", "a b"),
+    ];
+    for req in refused {
+        let shown = format!("{req:?}");
+        assert!(
+            matches!(c.conn.send_request(req, true), Err(Misuse::InvalidHead(_))),
+            "{shown}"
+        );
+    }
+    c.drain();
+    assert!(c.wire.is_empty());
+    // A CONNECT last: no request may follow it.
+    for (method, target) in [
+        ("OPTIONS", "*"),
+        ("GET", "http://h/x"),
+        ("CONNECT", "h:443"),
+    ] {
+        let req = Request::new(method, target).field("Host", "h:443");
+        assert!(c.conn.send_request(req, true).is_ok(), "{method} {target}");
+    }
+    c.drain();
+    assert!(c.wire().starts_with("OPTIONS * HTTP/1.1\r\n"));
+    assert!(c.wire().contains("CONNECT h:443 HTTP/1.1\r\n"));
+}

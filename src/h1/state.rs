@@ -1002,6 +1002,8 @@ impl H1 {
             }
         }
         encode::check_request(&head)?;
+        parse::check_outgoing(&head.method, &head.target, &head.fields)
+            .map_err(Misuse::InvalidHead)?;
         if head.version != Version::Http10 && !head.fields.contains("host") {
             return Err(Misuse::InvalidHead(
                 "an HTTP/1.1 request needs a Host field",
