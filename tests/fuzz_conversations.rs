@@ -10,8 +10,11 @@
 
 #[path = "../fuzz/src/conversation.rs"]
 mod conversation;
+#[path = "../fuzz/src/conversation_diff.rs"]
+mod conversation_diff;
 
 use conversation::*;
+use conversation_diff::{check as check_diff, compare_transcripts, Exchange, Transcript};
 use std::fs;
 use std::panic;
 use std::path::{Path, PathBuf};
@@ -606,11 +609,170 @@ fn version(h2: bool) -> Version {
     }
 }
 
+// ---- the differential target's seeds -------------------------------------------------
+
+fn exchange(method: Method, status: Status) -> Exchange {
+    Exchange {
+        request: req(method, Target::Path(4), Framing::Auto),
+        request_body: [None, None],
+        request_trailers: None,
+        interim: None,
+        response: res(status),
+        response_body: [
+            Some(Body::Bytes(*b"hello!", 5)),
+            Some(Body::Fill {
+                byte: b'w',
+                len: 300,
+            }),
+        ],
+        response_trailers: None,
+    }
+}
+
+fn trailer(n: u8) -> Option<[Option<FieldSpec>; 2]> {
+    Some([
+        Some(FieldSpec {
+            name: Name::Custom(n),
+            value: Value::Number(u16::from(n) * 7),
+        }),
+        Some(FieldSpec {
+            name: Name::Token(*b"Zz"),
+            value: Value::Text(*b"t r l"),
+        }),
+    ])
+}
+
+/// The named seeds of `h1_vs_h2`: each an exchange list that must give the same events
+/// on both versions.
+fn diff_seeds() -> Vec<(&'static str, Vec<Exchange>)> {
+    let get = exchange(Method::Get, Status::Ok);
+    let post = Exchange {
+        request: req(Method::Post, Target::Query(3), Framing::Length(0)),
+        request_body: [
+            Some(Body::Bytes(*b"abcdef", 6)),
+            Some(Body::Fill {
+                byte: 0,
+                len: 65_535,
+            }),
+        ],
+        ..exchange(Method::Post, Status::Created)
+    };
+    vec![
+        ("ok-get", vec![get.clone()]),
+        ("ok-post-content-length", vec![post.clone()]),
+        (
+            "ok-chunked-with-trailers",
+            vec![Exchange {
+                request: req(Method::Put, Target::Root, Framing::Chunked),
+                request_body: [Some(Body::Bytes(*b"123456", 3)), None],
+                request_trailers: trailer(1),
+                response_trailers: trailer(2),
+                ..get.clone()
+            }],
+        ),
+        (
+            "ok-empty-trailers",
+            vec![Exchange {
+                request_trailers: Some([None, None]),
+                response_trailers: Some([None, None]),
+                ..get.clone()
+            }],
+        ),
+        ("ok-head", vec![exchange(Method::Head, Status::Ok)]),
+        (
+            "ok-no-content-and-not-modified",
+            vec![
+                exchange(Method::Delete, Status::NoContent),
+                exchange(Method::Get, Status::NotModified),
+            ],
+        ),
+        (
+            "ok-interim",
+            vec![Exchange {
+                interim: Some(1),
+                ..get.clone()
+            }],
+        ),
+        (
+            "ok-absolute-target-and-options-star",
+            vec![
+                Exchange {
+                    request: req(Method::Get, Target::Absolute(2), Framing::Auto),
+                    ..get.clone()
+                },
+                Exchange {
+                    request: req(Method::Options, Target::Star, Framing::Auto),
+                    ..get.clone()
+                },
+            ],
+        ),
+        (
+            "ok-field-case-and-whitespace",
+            vec![Exchange {
+                request: ReqSpec {
+                    fields: [
+                        Some(FieldSpec {
+                            name: Name::Mixed,
+                            value: Value::Padded(3),
+                        }),
+                        Some(FieldSpec {
+                            name: Name::Te,
+                            value: Value::Empty,
+                        }),
+                        Some(FieldSpec {
+                            name: Name::Token(*b"aB"),
+                            value: Value::Empty,
+                        }),
+                    ],
+                    ..get.request.clone()
+                },
+                ..get.clone()
+            }],
+        ),
+        (
+            "ok-pipelined-mix",
+            vec![
+                get.clone(),
+                post,
+                exchange(Method::Head, Status::NotFound),
+                Exchange {
+                    response_trailers: trailer(5),
+                    ..exchange(Method::Patch, Status::ServerError)
+                },
+            ],
+        ),
+        (
+            "ok-custom-method-and-status",
+            vec![exchange(Method::Custom(1), Status::Other(150))],
+        ),
+    ]
+}
+
 /// Each seed file reads back as the step list it was written from (or is written,
 /// with `WEIR_WRITE_SEEDS=1`).
 #[test]
 fn seeds_are_their_step_lists() {
     let write = std::env::var_os("WEIR_WRITE_SEEDS").is_some();
+    let dir = fuzz_dir("corpus").join("h1_vs_h2");
+    for (name, exchanges) in diff_seeds() {
+        let bytes = conversation_diff::exchanges_to_bytes(&exchanges);
+        assert_eq!(
+            conversation_diff::exchanges_from_bytes(&bytes),
+            exchanges,
+            "{name}: the encoder no longer matches arbitrary's format"
+        );
+        let path = dir.join(name);
+        if write {
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(&path, &bytes).unwrap();
+        }
+        assert_eq!(
+            fs::read(&path).ok().as_deref(),
+            Some(&bytes[..]),
+            "{}: stale or missing seed; run with WEIR_WRITE_SEEDS=1",
+            path.display()
+        );
+    }
     for h2 in [false, true] {
         let dir = fuzz_dir("corpus").join(target(h2));
         for (name, input) in seeds(h2) {
@@ -684,6 +846,26 @@ fn conversation_h1_corpus() {
 #[test]
 fn conversation_h2_corpus() {
     replay(true);
+}
+
+/// The differential seeds from their exchange lists, then every corpus file and
+/// artifact of `h1_vs_h2`: the same events on both versions.
+#[test]
+fn h1_vs_h2_corpus() {
+    for (name, exchanges) in diff_seeds() {
+        let outcome = panic::catch_unwind(|| check_diff(&exchanges));
+        assert_eq!(outcome.ok(), Some(exchanges.len()), "{name}");
+    }
+    let corpus = files(&fuzz_dir("corpus").join("h1_vs_h2"));
+    assert!(corpus.len() >= 10, "h1_vs_h2: only {} seeds", corpus.len());
+    let mut failures = Vec::new();
+    for path in corpus.iter().chain(&files(&fuzz_dir("artifacts/h1_vs_h2"))) {
+        let data = fs::read(path).unwrap();
+        if panic::catch_unwind(|| conversation_diff::run(&data)).is_err() {
+            failures.push(path.display().to_string());
+        }
+    }
+    assert!(failures.is_empty(), "h1_vs_h2 failed on {failures:?}");
 }
 
 /// Replays one input file with its steps printed: `WEIR_CONVERSATION=path` (and
@@ -778,4 +960,26 @@ fn checkers_notice_broken_invariants() {
         c.settle();
     });
     assert!(noticed.is_err(), "a twin that diverged went unnoticed");
+
+    // The differential comparison: the transcripts of a real exchange, then doctored.
+    let get = exchange(Method::Get, Status::Ok);
+    let (client, _) = conversation_diff::play(Version::Http11, std::slice::from_ref(&get));
+    compare_transcripts("client", &client, &client.clone(), 1);
+    let doctor = |f: &dyn Fn(&mut Transcript)| {
+        let mut t = client.clone();
+        f(&mut t);
+        panic::catch_unwind(|| compare_transcripts("client", &client, &t, 1)).is_err()
+    };
+    let stream = |t: &mut Transcript| t.streams.get_mut(&1).unwrap().clone();
+    assert!(doctor(&|t| t.streams.get_mut(&1).unwrap().body.push(b'!')));
+    assert!(doctor(&|t| t.streams.get_mut(&1).unwrap().ended = false));
+    assert!(doctor(&|t| t.streams.get_mut(&1).unwrap().heads.clear()));
+    assert!(doctor(
+        &|t| t.streams.get_mut(&1).unwrap().trailers = Some(Vec::new())
+    ));
+    assert!(doctor(&|t| t.errors.push("reset".into())));
+    assert!(doctor(&|t| {
+        let s = stream(t);
+        t.streams.insert(3, s);
+    }));
 }

@@ -553,7 +553,8 @@ impl FieldSpec {
     }
 }
 
-fn fields_of(specs: &[Option<FieldSpec>]) -> Fields {
+/// The fields these specs describe, in order.
+pub fn fields_of(specs: &[Option<FieldSpec>]) -> Fields {
     let mut f = Fields::new();
     for spec in specs.iter().flatten() {
         let (n, v) = spec.build();
@@ -623,7 +624,8 @@ impl ReqSpec {
 }
 
 impl Status {
-    fn code(self) -> u16 {
+    /// The status code (`Other` wraps into 100 to 999).
+    pub fn code(self) -> u16 {
         match self {
             Status::Continue => 100,
             Status::Switching => 101,
