@@ -894,3 +894,35 @@ fn a_head_refused_for_its_length_changes_nothing() {
     assert_eq!(answered, 2, "{:?}", pair.client_events);
     assert!(!pair.server.is_closed());
 }
+
+/// A 204 or 304 ends its response whatever the request was, HEAD included, as on
+/// HTTP/2: the next pipelined request is served without an explicit end (found by
+/// the conversation fuzzer, where the connection waited for an end that never came).
+#[test]
+fn a_304_to_head_ends_the_response() {
+    let mut pair = Pair::new(Config::default(), Config::default(), Instant::now());
+    let head = Request::new("HEAD", "/").field("Host", "h");
+    pair.client.send_request(head, true).unwrap();
+    let get = Request::new("GET", "/").field("Host", "h");
+    pair.client.send_request(get, true).unwrap();
+    pair.run(|_, ev, conn| {
+        if let Event::Headers { stream, .. } = ev {
+            if conn.side() == Side::Server {
+                let status = if stream.0 == 1 { 304 } else { 200 };
+                conn.send_response(*stream, Response::new(status), false)
+                    .unwrap();
+                if stream.0 == 1 {
+                    assert!(conn.send_data(*stream, "x".into(), true).is_err());
+                } else {
+                    conn.send_data(*stream, "ok".into(), true).unwrap();
+                }
+            }
+        }
+    });
+    let requests = pair
+        .server_events
+        .iter()
+        .filter(|e| matches!(e, Event::Headers { .. }))
+        .count();
+    assert_eq!(requests, 2, "{:?}", pair.server_events);
+}

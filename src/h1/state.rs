@@ -1137,9 +1137,11 @@ impl H1 {
         let head_request = ex.head_request;
         let send = if tunnel || no_body || head_request {
             encode::write_response(&mut self.tx, &head, &[]);
+            // A 204 or 304 ends the response whatever the request was; a response
+            // to HEAD otherwise takes body writes, dropped, until its end.
             if tunnel {
                 None
-            } else if head_request && !end_stream {
+            } else if head_request && !end_stream && !no_body {
                 Some(Send::Body(Encoder::Discard))
             } else {
                 Some(Send::Done)
