@@ -508,3 +508,34 @@ fn a_request_its_server_must_reject_is_refused() {
     assert!(c.wire().starts_with("OPTIONS * HTTP/1.1\r\n"));
     assert!(c.wire().contains("CONNECT h:443 HTTP/1.1\r\n"));
 }
+
+/// A CONNECT has no body, but its framing fields must be ones a server accepts: no
+/// Transfer-Encoding from an HTTP/1.0 client, not both Transfer-Encoding and
+/// Content-Length (found by the conversation fuzzer: weir's server answered 400).
+#[test]
+fn a_connect_with_framing_a_server_rejects_is_refused() {
+    let mut c = Client::new();
+    let connect = || Request::new("CONNECT", "h:443").field("Host", "h:443");
+    for req in [
+        connect()
+            .version(Version::Http10)
+            .field("Transfer-Encoding", "chunked"),
+        connect()
+            .field("Transfer-Encoding", "chunked")
+            .field("Content-Length", "0"),
+        connect().field("Content-Length", "x"),
+    ] {
+        assert!(matches!(
+            c.conn.send_request(req, false),
+            Err(Misuse::InvalidHead(_))
+        ));
+    }
+    c.conn
+        .send_request(connect().field("Content-Length", "0"), false)
+        .unwrap();
+    c.drain();
+    assert_eq!(
+        c.wire(),
+        "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nContent-Length: 0\r\n\r\n"
+    );
+}

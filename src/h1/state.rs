@@ -1010,11 +1010,9 @@ impl H1 {
             ));
         }
         let connect = head.is_method("CONNECT");
-        let framing = if connect {
-            None
-        } else {
-            app_framing(&head.fields, head.version)?
-        };
+        // A CONNECT has no body, but a server checks its framing fields all the same
+        // (RFC 9112 §6.1): they must be such as it accepts.
+        let framing = app_framing(&head.fields, head.version)?.filter(|_| !connect);
         // Checked before anything changes, the stream id included: a misuse changes
         // nothing.
         let framed = framing
