@@ -2179,6 +2179,23 @@ fn observe(e: &mut End, ev: Event) {
         Event::GoAway { .. } => e.goaway_seen = true,
         Event::Closed { error } => {
             e.closed_seen = true;
+            // A server that fails a stream whose response has not started (a body that
+            // stalled) answers for the application with the error's status.
+            let answered = |e: &End, s: StreamId| {
+                e.sent
+                    .get(&s.0)
+                    .is_some_and(|m| m.heads.iter().any(is_final))
+            };
+            if let Some((stream, status)) = error
+                .as_ref()
+                .and_then(|err| Some((err.stream?, err.status()?)))
+                .filter(|(s, _)| e.who == Who::Server && !answered(e, *s))
+            {
+                let m = e.sent.entry(stream.0).or_default();
+                m.heads.push(Head::Response(Response::new(status)));
+                m.loose = true;
+                m.ended = true;
+            }
             if let Some(err) = error {
                 // A connection error resets every open stream with its code: those
                 // resets are as innocent as the error.
