@@ -21,6 +21,9 @@ pub struct Connection {
     /// A server that may still switch to HTTP/2: the first bytes, until they are or
     /// are not the HTTP/2 preface.
     sniff: Option<(Vec<u8>, Config)>,
+    /// The deadline `poll_output` last reported: only a deadline that is due ends the
+    /// wait for the preface, not a `handle_timeout` called early.
+    deadline: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -63,6 +66,7 @@ impl Connection {
         Connection {
             proto: Proto::H1(h1),
             sniff,
+            deadline: None,
         }
     }
 
@@ -75,7 +79,11 @@ impl Connection {
             Version::Http2 => Proto::H2(H2::new(side, config, now)),
             Version::Http10 | Version::Http11 => Proto::H1(H1::new(side, config, now)),
         };
-        Connection { proto, sniff: None }
+        Connection {
+            proto,
+            sniff: None,
+            deadline: None,
+        }
     }
 
     /// The protocol version the connection speaks (HTTP/1.1 until a server has seen
@@ -135,9 +143,13 @@ impl Connection {
     /// Time passed: call it when the deadline from [`Output::Timeout`] is reached.
     pub fn handle_timeout(&mut self, now: Instant) {
         // A deadline ends the wait for the preface: the bytes so far were HTTP/1.1's.
-        if let Some((seen, _)) = self.sniff.take() {
-            if !seen.is_empty() {
-                each!(self, c => c.handle_input(now, &seen));
+        // A call before any deadline is due changes nothing, as it does on a
+        // connection that knows its version.
+        if self.sniff.is_some() && self.deadline.is_some_and(|d| d <= now) {
+            if let Some((seen, _)) = self.sniff.take() {
+                if !seen.is_empty() {
+                    each!(self, c => c.handle_input(now, &seen));
+                }
             }
         }
         each!(self, c => c.handle_timeout(now))
@@ -162,6 +174,7 @@ impl Connection {
             self.proto = Proto::H2(H2::upgraded(handoff));
             return self.poll_output(out);
         }
+        self.deadline = deadline;
         Output::Timeout(deadline)
     }
 

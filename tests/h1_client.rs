@@ -427,3 +427,115 @@ fn pipelined_requests_behind_a_closing_response_are_refused() {
     );
     assert_eq!(c.closed_with(), Some(None));
 }
+
+/// A head that chose chunked itself and ends at once still carries the last chunk:
+/// without it the peer waits for the body forever, and reads the next request as a
+/// chunk size (found by the conversation fuzzer).
+#[test]
+fn chunked_head_that_ends_at_once_writes_the_last_chunk() {
+    let mut pair = Pair::new(Config::default(), Config::default(), Instant::now());
+    let get = Request::new("GET", "/a")
+        .field("Host", "h")
+        .field("Transfer-Encoding", "chunked");
+    let first = pair.client.send_request(get, true).unwrap();
+    let second = pair
+        .client
+        .send_request(Request::new("GET", "/b").field("Host", "h"), true)
+        .unwrap();
+    pair.run(|_, ev, conn| {
+        if let Event::Headers { stream, .. } = ev {
+            let chunked = Response::new(200).field("Transfer-Encoding", "chunked");
+            if conn.side() == Side::Server {
+                conn.send_response(*stream, chunked, true).unwrap();
+            }
+        }
+    });
+    assert!(String::from_utf8_lossy(&pair.wire_to_server).starts_with(
+        "GET /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /b"
+    ));
+    let ends = |events: &[Event], id: StreamId| {
+        events.iter().any(|ev| match ev {
+            Event::Headers {
+                stream, end_stream, ..
+            }
+            | Event::Data {
+                stream, end_stream, ..
+            } => *stream == id && *end_stream,
+            _ => false,
+        })
+    };
+    for id in [first, second] {
+        assert!(ends(&pair.server_events, id), "request {id:?} never ended");
+        assert!(ends(&pair.client_events, id), "response {id:?} never ended");
+    }
+}
+
+/// A request line or Host that a server must reject is refused before it is sent,
+/// and changes nothing: a CONNECT needs `host:port`, `*` goes only with OPTIONS, one
+/// Host of `host[:port]` (found by the conversation fuzzer: weir's client wrote
+/// `CONNECT /`, which weir's server answered with 400).
+#[test]
+fn a_request_its_server_must_reject_is_refused() {
+    let mut c = Client::new();
+    let refused = [
+        Request::new("CONNECT", "/").field("Host", "h"),
+        Request::new("GET", "*").field("Host", "h"),
+        Request::new("GET", "/a#frag").field("Host", "h"),
+        Request::new("GET", "/")
+            .field("Host", "h")
+            .field("Host", "h"),
+        Request::new("GET", "/").field("Host", "a b"),
+    ];
+    for req in refused {
+        let shown = format!("{req:?}");
+        assert!(
+            matches!(c.conn.send_request(req, true), Err(Misuse::InvalidHead(_))),
+            "{shown}"
+        );
+    }
+    c.drain();
+    assert!(c.wire.is_empty());
+    // A CONNECT last: no request may follow it.
+    for (method, target) in [
+        ("OPTIONS", "*"),
+        ("GET", "http://h/x"),
+        ("CONNECT", "h:443"),
+    ] {
+        let req = Request::new(method, target).field("Host", "h:443");
+        assert!(c.conn.send_request(req, true).is_ok(), "{method} {target}");
+    }
+    c.drain();
+    assert!(c.wire().starts_with("OPTIONS * HTTP/1.1\r\n"));
+    assert!(c.wire().contains("CONNECT h:443 HTTP/1.1\r\n"));
+}
+
+/// A CONNECT has no body, but its framing fields must be ones a server accepts: no
+/// Transfer-Encoding from an HTTP/1.0 client, not both Transfer-Encoding and
+/// Content-Length (found by the conversation fuzzer: weir's server answered 400).
+#[test]
+fn a_connect_with_framing_a_server_rejects_is_refused() {
+    let mut c = Client::new();
+    let connect = || Request::new("CONNECT", "h:443").field("Host", "h:443");
+    for req in [
+        connect()
+            .version(Version::Http10)
+            .field("Transfer-Encoding", "chunked"),
+        connect()
+            .field("Transfer-Encoding", "chunked")
+            .field("Content-Length", "0"),
+        connect().field("Content-Length", "x"),
+    ] {
+        assert!(matches!(
+            c.conn.send_request(req, false),
+            Err(Misuse::InvalidHead(_))
+        ));
+    }
+    c.conn
+        .send_request(connect().field("Content-Length", "0"), false)
+        .unwrap();
+    c.drain();
+    assert_eq!(
+        c.wire(),
+        "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\nContent-Length: 0\r\n\r\n"
+    );
+}

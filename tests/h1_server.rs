@@ -894,3 +894,75 @@ fn a_stalled_request_body_times_out() {
         })
     ));
 }
+
+/// A head refused for its Content-Length changes nothing: not the connection's
+/// keep-alive decision (from its `Connection: close`), not the next stream id (found by
+/// the conversation fuzzer, whose twin connection never got the refused call).
+#[test]
+fn a_head_refused_for_its_length_changes_nothing() {
+    let mut pair = Pair::new(Config::default(), Config::default(), Instant::now());
+    let bad = Request::new("POST", "/")
+        .field("Host", "h")
+        .field("Content-Length", "5");
+    assert_eq!(
+        pair.client.send_request(bad, true),
+        Err(Misuse::ContentLength)
+    );
+    let get = || Request::new("GET", "/").field("Host", "h");
+    assert_eq!(pair.client.send_request(get(), true), Ok(StreamId(1)));
+    assert_eq!(pair.client.send_request(get(), true), Ok(StreamId(3)));
+    pair.run(|_, ev, conn| {
+        if let Event::Headers { stream, .. } = ev {
+            if conn.side() == Side::Server {
+                let closing = Response::new(200)
+                    .field("Connection", "close")
+                    .field("Content-Length", "5");
+                assert_eq!(
+                    conn.send_response(*stream, closing, true),
+                    Err(Misuse::ContentLength)
+                );
+                conn.send_response(*stream, Response::new(204), true)
+                    .unwrap();
+            }
+        }
+    });
+    let answered = pair
+        .client_events
+        .iter()
+        .filter(|e| matches!(e, Event::Headers { .. }))
+        .count();
+    assert_eq!(answered, 2, "{:?}", pair.client_events);
+    assert!(!pair.server.is_closed());
+}
+
+/// A 204 or 304 ends its response whatever the request was, HEAD included, as on
+/// HTTP/2: the next pipelined request is served without an explicit end (found by
+/// the conversation fuzzer, where the connection waited for an end that never came).
+#[test]
+fn a_304_to_head_ends_the_response() {
+    let mut pair = Pair::new(Config::default(), Config::default(), Instant::now());
+    let head = Request::new("HEAD", "/").field("Host", "h");
+    pair.client.send_request(head, true).unwrap();
+    let get = Request::new("GET", "/").field("Host", "h");
+    pair.client.send_request(get, true).unwrap();
+    pair.run(|_, ev, conn| {
+        if let Event::Headers { stream, .. } = ev {
+            if conn.side() == Side::Server {
+                let status = if stream.0 == 1 { 304 } else { 200 };
+                conn.send_response(*stream, Response::new(status), false)
+                    .unwrap();
+                if stream.0 == 1 {
+                    assert!(conn.send_data(*stream, "x".into(), true).is_err());
+                } else {
+                    conn.send_data(*stream, "ok".into(), true).unwrap();
+                }
+            }
+        }
+    });
+    let requests = pair
+        .server_events
+        .iter()
+        .filter(|e| matches!(e, Event::Headers { .. }))
+        .count();
+    assert_eq!(requests, 2, "{:?}", pair.server_events);
+}

@@ -919,6 +919,26 @@ fn first_two<T>(slot: &mut [Option<T>; 2], field: T) {
     slot[at].get_or_insert(field);
 }
 
+/// What a server refuses in a request line or Host, checked before a client sends it:
+/// a request weir writes, weir reads.
+pub(crate) fn check_outgoing(
+    method: &[u8],
+    target: &[u8],
+    fields: &Fields,
+) -> Result<(), &'static str> {
+    if check_target(method, target).is_err() {
+        return Err("the target's form does not fit the method (RFC 9112 §3.2)");
+    }
+    let mut hosts = fields.get_all("host");
+    match (hosts.next(), hosts.next()) {
+        (_, Some(_)) => Err("more than one Host"),
+        (Some(h), None) if !h.trim_ascii().is_empty() && !valid_host_port(h.trim_ascii()) => {
+            Err("Host is not host[:port]")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.
 fn check_target(method: &[u8], t: &[u8]) -> Result<(), ProtocolError> {
     // The target is ASCII: httparse lets obs-text through, RFC 3986 does not. A

@@ -1010,17 +1010,22 @@ impl H1 {
             }
         }
         let info = encode::check_request(&head)?;
+        parse::check_outgoing(&head.method, &head.target, &head.fields)
+            .map_err(Misuse::InvalidHead)?;
         if head.version != Version::Http10 && !head.fields.contains("host") {
             return Err(Misuse::InvalidHead(
                 "an HTTP/1.1 request needs a Host field",
             ));
         }
         let connect = head.is_method("CONNECT");
-        let framing = if connect {
-            None
-        } else {
-            app_framing(&info, head.version)?
-        };
+        // A CONNECT has no body, but a server checks its framing fields all the same
+        // (RFC 9112 §6.1): they must be such as it accepts.
+        let framing = app_framing(&info, head.version)?.filter(|_| !connect);
+        // Checked before anything changes, the stream id included: a misuse changes
+        // nothing.
+        let framed = framing
+            .map(|framing| sent_framing(framing, end_stream))
+            .transpose()?;
         let id = self.alloc_id();
         let mut ex = Exchange::new(id);
         ex.head_request = head.is_method("HEAD");
@@ -1032,10 +1037,9 @@ impl H1 {
         ex.send = if connect {
             encode::write_request(&mut self.tx, &head, &[]);
             Send::Done
-        } else if let Some(framing) = framing {
-            // Checked before anything is written: a misuse changes nothing.
-            let send = sent_framing(framing, end_stream)?;
+        } else if let Some((send, end)) = framed {
             encode::write_request(&mut self.tx, &head, &[]);
+            self.tx.extend_from_slice(&end);
             send
         } else if end_stream {
             // RFC 9110 §8.6: a user agent SHOULD send Content-Length when the method
@@ -1117,6 +1121,11 @@ impl H1 {
         if framing == Some(Framing::Close) {
             keep_alive = false;
         }
+        // The framing is checked before anything changes: a refused head (a body
+        // that cannot match its Content-Length) leaves the exchange as it was.
+        let framed = framing
+            .map(|framing| sent_framing(framing, end_stream))
+            .transpose()?;
         ex.keep_alive = keep_alive;
         // The connection's decision goes into the head itself, so that it is written
         // whichever way the framing is decided later.
@@ -1132,16 +1141,18 @@ impl H1 {
         let head_request = ex.head_request;
         let send = if tunnel || no_body || head_request {
             encode::write_response(&mut self.tx, &head, &[]);
+            // A 204 or 304 ends the response whatever the request was; a response
+            // to HEAD otherwise takes body writes, dropped, until its end.
             if tunnel {
                 None
-            } else if head_request && !end_stream {
+            } else if head_request && !end_stream && !no_body {
                 Some(Send::Body(Encoder::Discard))
             } else {
                 Some(Send::Done)
             }
-        } else if let Some(framing) = framing {
-            let send = sent_framing(framing, end_stream)?;
+        } else if let Some((send, end)) = framed {
             encode::write_response(&mut self.tx, &head, &[]);
+            self.tx.extend_from_slice(&end);
             Some(send)
         } else if end_stream {
             encode::write_response(&mut self.tx, &head, &[("content-length", b"0")]);
@@ -1511,8 +1522,10 @@ fn find_exchange<'a>(
         .ok_or(Misuse::UnknownStream(stream))
 }
 
-/// The send state for a head that carried its own framing.
-fn sent_framing(framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
+/// The send state for a head that carried its own framing, and what ends the body
+/// right after the head when `end_stream` is set (a chunked body's last chunk), to be
+/// written once the head is.
+fn sent_framing(framing: Framing, end_stream: bool) -> Result<(Send, Vec<u8>), Misuse> {
     let mut enc = match framing {
         Framing::Length(n) => Encoder::Length(n),
         Framing::Chunked => Encoder::Chunked,
@@ -1520,10 +1533,11 @@ fn sent_framing(framing: Framing, end_stream: bool) -> Result<Send, Misuse> {
         Framing::Close => Encoder::Raw,
     };
     if end_stream {
-        enc.data(&mut Vec::new(), &[], true)?;
-        return Ok(Send::Done);
+        let mut end = Vec::new();
+        enc.data(&mut end, &[], true)?;
+        return Ok((Send::Done, end));
     }
-    Ok(Send::Body(enc))
+    Ok((Send::Body(enc), Vec::new()))
 }
 
 /// The framing an application put in its own head, checked: `None` if it gave none.

@@ -96,6 +96,13 @@ struct Stream {
     surfaced: bool,
     /// A CONNECT request: a 2xx turns the stream into a tunnel.
     connect: bool,
+    /// A HEAD request (or promise): its response has no content whatever its fields
+    /// say (RFC 9110 §9.3.2), as on HTTP/1.1.
+    head_request: bool,
+    /// The body bytes the Content-Length this side sent still promises: writing more,
+    /// or ending with fewer, is refused as on HTTP/1.1, since the peer must treat the
+    /// message as malformed (RFC 9113 §8.1.1).
+    send_length: Option<u64>,
     /// Whether this side reset the stream (frames still in flight are then ignored).
     reset_locally: bool,
     /// A reset the application asked for while its complete response was still
@@ -123,6 +130,8 @@ impl Stream {
             recv_seen: 0,
             surfaced: false,
             connect: false,
+            head_request: false,
+            send_length: None,
             reset_locally: false,
             reset_after_end: None,
             priority: Priority::default(),
@@ -177,6 +186,11 @@ pub(crate) struct H2 {
     /// Deadlines of our SETTINGS frames not yet acknowledged, oldest first, with the
     /// HPACK table size each one set.
     unacked_settings: VecDeque<(Option<Instant>, u32)>,
+    /// The window each new stream gives the peer: the protocol's 65,535 until the
+    /// peer acknowledges our SETTINGS, `h2_initial_window_size` from then on. The peer
+    /// sends by the old value until it has read ours (RFC 9113 §6.5.3), and what it
+    /// sent before arrives before its acknowledgment.
+    local_initial_window: u32,
     decoder: Decoder,
     encoder: Encoder,
     streams: BTreeMap<u32, Stream>,
@@ -312,6 +326,7 @@ impl H2 {
             events: VecDeque::new(),
             remote: Remote::default(),
             unacked_settings: VecDeque::new(),
+            local_initial_window: DEFAULT_WINDOW as u32,
             decoder: Decoder::new(4096),
             encoder: Encoder::new(),
             streams: BTreeMap::new(),
@@ -803,6 +818,10 @@ impl H2 {
         s.recv_final = true;
         s.surfaced = true;
         s.connect = req.is_method("CONNECT");
+        s.head_request = req.is_method("HEAD");
+        // A CONNECT has no content (RFC 9110 §9.3.6): its DATA is the tunnel's, which
+        // no Content-Length measures (RFC 9113 §8.1.1), as HTTP/1.1 ignores it too.
+        let length = length.filter(|_| !s.connect);
         s.recv_length = length;
         // RFC 9218 §7: "the most recently received PRIORITY_UPDATE frame can be
         // considered as the most up-to-date information that overrides any other
@@ -896,7 +915,17 @@ impl H2 {
         let tunnel = s.connect && (200..300).contains(&res.status);
         if !informational {
             s.recv_final = true;
-            s.recv_length = length;
+            // RFC 9110 §6.4.1: a response to HEAD, a 204 and a 304 have no content,
+            // whatever Content-Length says (RFC 9113 §8.1.1): DATA with any is
+            // malformed.
+            let no_content = s.head_request || matches!(res.status, 204 | 304);
+            s.recv_length = if tunnel {
+                None
+            } else if no_content {
+                Some(0)
+            } else {
+                length
+            };
         }
         self.events.push_back(Event::Headers {
             stream: StreamId(id),
@@ -960,6 +989,7 @@ impl H2 {
         match request {
             Some(Ok((request, _))) => {
                 s.surfaced = true;
+                s.head_request = request.is_method("HEAD");
                 self.streams.insert(promised, s);
                 self.events.push_back(Event::Push {
                     stream: StreamId(id),
@@ -1010,6 +1040,7 @@ impl H2 {
             // An ACK we did not ask for changes nothing.
             if let Some((_, table)) = self.unacked_settings.pop_front() {
                 self.decoder.set_max_table_size(table as usize);
+                self.apply_local_initial_window();
             }
             return Ok(());
         }
@@ -1021,6 +1052,20 @@ impl H2 {
         .encode(&mut self.tx);
         self.owed_control += 1;
         Ok(())
+    }
+
+    /// Our SETTINGS_INITIAL_WINDOW_SIZE is in force once acknowledged: every stream's
+    /// window changes by the difference (§6.9.2), as the peer's view of it did when it
+    /// read the setting; it may go below zero.
+    fn apply_local_initial_window(&mut self) {
+        let new = self.config.h2_initial_window_size;
+        let delta = i64::from(new) - i64::from(self.local_initial_window);
+        if delta != 0 {
+            for s in self.streams.values_mut() {
+                s.recv_window += delta;
+            }
+            self.local_initial_window = new;
+        }
     }
 
     /// Puts the peer's settings in force (§6.5.3: "The values in the SETTINGS frame
@@ -1458,6 +1503,13 @@ impl H2 {
         }
         check_request(&head)?;
         check_pseudo(&head)?;
+        // A CONNECT carries a tunnel, not a body: its length means nothing (as on
+        // HTTP/1.1).
+        let length = if head.is_method("CONNECT") {
+            None
+        } else {
+            sent_length(&head.fields, end_stream)?
+        };
         if head.protocol.is_some() && !self.remote.enable_connect_protocol {
             return Err(Misuse::Unsupported(
                 "the server does not offer extended CONNECT",
@@ -1469,6 +1521,8 @@ impl H2 {
         s.sent_final = true;
         s.surfaced = true;
         s.connect = head.is_method("CONNECT");
+        s.head_request = head.is_method("HEAD");
+        s.send_length = length;
         // RFC 9218 §9: "A client MAY use priority values to make local processing or
         // scheduling choices about the requests it initiates": its body is sent in
         // the order of the priority it asks for.
@@ -1498,19 +1552,32 @@ impl H2 {
             return Err(Misuse::InvalidHead("status 101 or not three digits"));
         }
         let informational = head.is_informational();
-        // A 2xx to CONNECT opens the tunnel (§8.5): the stream stays open for it.
-        let end_stream = end_stream && !(s.connect && (200..300).contains(&head.status));
+        // A 2xx to CONNECT opens the tunnel (§8.5): the stream stays open for it. A
+        // 204 or 304 has no content (RFC 9110 §6.4.1): its head ends the stream, as on
+        // HTTP/1.1, so that the application cannot write a body the client must refuse.
+        let tunnel = s.connect && (200..300).contains(&head.status);
+        let end_stream = (end_stream || matches!(head.status, 204 | 304)) && !tunnel;
         if informational && end_stream {
             return Err(Misuse::InvalidHead("an informational response has no body"));
         }
         check_fields(&head.fields)?;
+        // A response without content (informational, to HEAD, a 204 or 304, whose
+        // Content-Length may describe what a GET would get) or that opens a tunnel has
+        // no body to hold to a length.
+        let no_content =
+            informational || tunnel || s.head_request || matches!(head.status, 204 | 304);
+        let length = if no_content {
+            None
+        } else {
+            sent_length(&head.fields, end_stream)?
+        };
         let Some(next) = s.state.on(Transition::SendHeaders { end_stream }) else {
             return Err(Misuse::State("the stream cannot send"));
         };
         s.state = next;
-        let tunnel = s.connect && (200..300).contains(&head.status);
         if !informational {
             s.sent_final = true;
+            s.send_length = length;
         }
         let digits = status_digits(head.status);
         let fields = fields::response_fields(&head, &digits);
@@ -1531,9 +1598,28 @@ impl H2 {
         self.check_open()?;
         let (per_stream, per_connection) = self.send_bounds();
         let total = self.queued;
+        let server = self.side == Side::Server;
         let s = self.stream_mut(stream)?;
         if !s.takes_data() {
             return Err(Misuse::State("no body can be sent on this stream now"));
+        }
+        // The response to HEAD has no content: what the application writes for it is
+        // dropped, as HTTP/1.1 drops it, and only the end goes out.
+        if s.head_request && server {
+            if end_stream {
+                s.queue.push_back(Queued::Data {
+                    data: Bytes::new(),
+                    end_stream,
+                });
+                self.wake(stream.0);
+            }
+            return Ok(());
+        }
+        if let Some(left) = s.send_length {
+            let n = data.len() as u64;
+            if n > left || (end_stream && n != left) {
+                return Err(Misuse::ContentLength);
+            }
         }
         // An empty end carries nothing to buffer: it is always taken, as trailers are.
         let bytes = !(data.is_empty() && end_stream);
@@ -1542,6 +1628,9 @@ impl H2 {
             return Err(Misuse::BufferFull);
         }
         let len = data.len();
+        if let Some(left) = &mut s.send_length {
+            *left -= len as u64;
+        }
         s.queued += len;
         s.queue.push_back(Queued::Data { data, end_stream });
         let full = room(per_stream, s.queued) == 0;
@@ -1621,11 +1710,25 @@ impl H2 {
     pub(crate) fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
         self.check_open()?;
         check_fields(&fields)?;
+        let server = self.side == Side::Server;
         let s = self.stream_mut(stream)?;
         if !s.takes_data() {
             return Err(Misuse::State("no trailers can be sent on this stream now"));
         }
-        s.queue.push_back(Queued::Trailers(fields));
+        // Trailers end the body: one shorter than its Content-Length is refused.
+        if s.send_length.is_some_and(|left| left != 0) && !(s.head_request && server) {
+            return Err(Misuse::ContentLength);
+        }
+        // A response to HEAD carries no trailers either (as on HTTP/1.1): only the end.
+        let end = if s.head_request && server {
+            Queued::Data {
+                data: Bytes::new(),
+                end_stream: true,
+            }
+        } else {
+            Queued::Trailers(fields)
+        };
+        s.queue.push_back(end);
         self.wake(stream.0);
         Ok(())
     }
@@ -1715,6 +1818,7 @@ impl H2 {
         // The client never sends on a pushed stream: it is half-closed (remote) once
         // the response starts.
         p.recv_final = true;
+        p.head_request = request.is_method("HEAD");
         self.streams.insert(promised, p);
         let mut block = Vec::new();
         self.encoder
@@ -1879,7 +1983,7 @@ impl H2 {
         Stream::new(
             state,
             self.remote.initial_window_size,
-            self.config.h2_initial_window_size,
+            self.local_initial_window,
         )
     }
 
@@ -2217,6 +2321,22 @@ fn stream_release(s: &mut Stream, window: u32) -> Option<u32> {
     } else {
         None
     }
+}
+
+/// The Content-Length an outgoing head declares, checked as HTTP/1.1 checks it: one
+/// field of digits, and 0 if the head ends the stream.
+fn sent_length(fields: &Fields, end_stream: bool) -> Result<Option<u64>, Misuse> {
+    let mut values = fields.get_all("content-length");
+    let length = match (values.next(), values.next()) {
+        (None, _) => return Ok(None),
+        (Some(v), None) => crate::h1::parse::parse_content_length(v)
+            .ok_or(Misuse::InvalidHead("Content-Length is not a number"))?,
+        _ => return Err(Misuse::InvalidHead("more than one Content-Length")),
+    };
+    if end_stream && length != 0 {
+        return Err(Misuse::ContentLength);
+    }
+    Ok(Some(length))
 }
 
 /// Refuses pseudo-header values that cannot go on the wire (RFC 9113 §8.2.1, §8.3.1):

@@ -24,14 +24,34 @@ fn is_connection_specific(name: &[u8]) -> bool {
 
 /// The fields of a head as they go into an HTTP/2 block: HTTP/1.1's connection-specific
 /// fields and Host (sent as `:authority`) are left out, and TE keeps only `trailers`
-/// (RFC 9113 §8.2.2), so that a head written for HTTP/1.1 goes out unchanged.
+/// (RFC 9113 §8.2.2), so that a head written for HTTP/1.1 goes out unchanged. Values
+/// go without the whitespace around them, which RFC 9113 §8.2.1 forbids on the wire
+/// and which is not part of a value (RFC 9110 §5.5): an HTTP/1.1 recipient strips it,
+/// so the peer reads the same value on both versions.
 fn regular(fields: &Fields) -> impl Iterator<Item = Field<'_>> {
-    fields.iter().filter(|f| {
-        if f.name.eq_ignore_ascii_case(b"te") {
-            return f.value.eq_ignore_ascii_case(b"trailers");
-        }
-        !is_connection_specific(f.name)
-    })
+    fields
+        .iter()
+        .map(|f| Field {
+            value: trim_whitespace(f.value),
+            ..f
+        })
+        .filter(|f| {
+            if f.name.eq_ignore_ascii_case(b"te") {
+                return f.value.eq_ignore_ascii_case(b"trailers");
+            }
+            !is_connection_specific(f.name)
+        })
+}
+
+/// `v` without leading and trailing spaces and tabs.
+fn trim_whitespace(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
 }
 
 fn pseudo<'a>(name: &'static str, value: &'a [u8]) -> Field<'a> {
@@ -509,6 +529,10 @@ mod tests {
             names,
             [":method", ":scheme", ":authority", ":path", "TE", "Accept"]
         );
+        // RFC 9113 §8.2.1: no whitespace around a value on the wire.
+        let padded = Response::new(200).field("x", " a b\t");
+        let digits = status_digits(200);
+        assert_eq!(response_fields(&padded, &digits)[1].value, b"a b");
         let abs = Request::new("GET", "https://h:8/p?q");
         let f = request_fields(&abs);
         assert_eq!(f[1].value, b"https");
