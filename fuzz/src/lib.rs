@@ -1,6 +1,7 @@
 //! Fuzz drivers for weir. The targets in `fuzz_targets/` are one line each; the logic
 //! lives here so that `tests/fuzz_corpus.rs` can replay the corpus without a fuzzer.
 
+pub mod chunked;
 pub mod h1;
 pub mod h2;
 pub mod hpack;
