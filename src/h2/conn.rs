@@ -91,6 +91,8 @@ struct Stream {
     surfaced: bool,
     /// A CONNECT request: a 2xx turns the stream into a tunnel.
     connect: bool,
+    /// A HEAD request: its response has no content (RFC 9110 §9.3.2).
+    head_request: bool,
     /// Whether this side reset the stream (frames still in flight are then ignored).
     reset_locally: bool,
     /// A reset the application asked for while its complete response was still
@@ -118,6 +120,7 @@ impl Stream {
             recv_seen: 0,
             surfaced: false,
             connect: false,
+            head_request: false,
             reset_locally: false,
             reset_after_end: None,
             priority: Priority::default(),
@@ -785,6 +788,7 @@ impl H2 {
         s.recv_final = true;
         s.surfaced = true;
         s.connect = req.is_method("CONNECT");
+        s.head_request = req.is_method("HEAD");
         s.recv_length = length;
         // RFC 9218 §7: "the most recently received PRIORITY_UPDATE frame can be
         // considered as the most up-to-date information that overrides any other
@@ -878,7 +882,13 @@ impl H2 {
         let tunnel = s.connect && (200..300).contains(&res.status);
         if !informational {
             s.recv_final = true;
-            s.recv_length = length;
+            // §8.1.1: the response to HEAD, a 204 and a 304 have no content, whatever
+            // their Content-Length says: DATA that carries any makes them malformed.
+            s.recv_length = if s.head_request || matches!(res.status, 204 | 304) {
+                Some(0)
+            } else {
+                length
+            };
         }
         self.events.push_back(Event::Headers {
             stream: StreamId(id),
@@ -942,6 +952,7 @@ impl H2 {
         match request {
             Some(Ok((request, _))) => {
                 s.surfaced = true;
+                s.head_request = request.is_method("HEAD");
                 self.streams.insert(promised, s);
                 self.events.push_back(Event::Push {
                     stream: StreamId(id),
@@ -1451,6 +1462,7 @@ impl H2 {
         s.sent_final = true;
         s.surfaced = true;
         s.connect = head.is_method("CONNECT");
+        s.head_request = head.is_method("HEAD");
         // RFC 9218 §9: "A client MAY use priority values to make local processing or
         // scheduling choices about the requests it initiates": its body is sent in
         // the order of the priority it asks for.
@@ -1482,6 +1494,9 @@ impl H2 {
         let informational = head.is_informational();
         // A 2xx to CONNECT opens the tunnel (§8.5): the stream stays open for it.
         let end_stream = end_stream && !(s.connect && (200..300).contains(&head.status));
+        // RFC 9110 §15.3.5, §15.4.5: a 204 or a 304 ends with its head, as on HTTP/1.1,
+        // since no content may follow it (RFC 9113 §8.1.1).
+        let end_stream = end_stream || matches!(head.status, 204 | 304);
         if informational && end_stream {
             return Err(Misuse::InvalidHead("an informational response has no body"));
         }
@@ -1513,10 +1528,22 @@ impl H2 {
         self.check_open()?;
         let (per_stream, per_connection) = self.send_bounds();
         let total = self.queued;
+        let server = self.side == Side::Server;
         let s = self.stream_mut(stream)?;
         if !s.takes_data() {
             return Err(Misuse::State("no body can be sent on this stream now"));
         }
+        // RFC 9110 §9.3.2: a response to HEAD has no content (DATA with any would make
+        // it malformed, RFC 9113 §8.1.1). As on HTTP/1.1, the body the application
+        // writes for it, as it would for GET, is dropped; only its end goes out.
+        let data = if s.head_request && server {
+            if !end_stream {
+                return Ok(());
+            }
+            Bytes::new()
+        } else {
+            data
+        };
         // An empty end carries nothing to buffer: it is always taken, as trailers are.
         let bytes = !(data.is_empty() && end_stream);
         if bytes && (room(per_stream, s.queued) == 0 || room(per_connection, total) == 0) {
@@ -1697,6 +1724,7 @@ impl H2 {
         // The client never sends on a pushed stream: it is half-closed (remote) once
         // the response starts.
         p.recv_final = true;
+        p.head_request = request.is_method("HEAD");
         self.streams.insert(promised, p);
         let mut block = Vec::new();
         self.encoder
