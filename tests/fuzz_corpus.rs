@@ -7,6 +7,8 @@ mod chunked_driver;
 mod h1_drivers;
 #[path = "../fuzz/src/h2.rs"]
 mod h2_drivers;
+#[path = "../fuzz/src/hpack_diff.rs"]
+mod hpack_diff_driver;
 #[path = "../fuzz/src/hpack.rs"]
 mod hpack_driver;
 
@@ -44,6 +46,7 @@ const H2_FRAMES: Check = |data, name| h2_drivers::frames(data).check_name(name);
 const H2_SERVER: Check = |data, name| h2_drivers::server(data).check_name(name);
 const H2_CLIENT: Check = |data, name| h2_drivers::client(data).check_name(name);
 const H1_CHUNKED: Check = |data, name| chunked_driver::run(data).check_name(name);
+const HPACK_DIFF: Check = |data, name| hpack_diff_driver::run(data).check_name(name);
 
 /// Runs `check` on every file, naming the files that fail.
 fn replay(paths: &[PathBuf], check: Check) -> Vec<String> {
@@ -104,6 +107,11 @@ fn h1_chunked_corpus() {
 }
 
 #[test]
+fn hpack_diff_corpus() {
+    replay_corpus("hpack_diff", HPACK_DIFF);
+}
+
+#[test]
 fn hpack_decode_corpus() {
     let seeds = files(&fuzz_dir("corpus/hpack_decode"));
     let named = seeds
@@ -137,6 +145,7 @@ fn artifacts_do_not_crash() {
         ("h2_server", H2_SERVER),
         ("h2_client", H2_CLIENT),
         ("h1_chunked", H1_CHUNKED),
+        ("hpack_diff", HPACK_DIFF),
     ];
     for (target, check) in targets {
         let failures = replay(&files(&fuzz_dir("artifacts").join(target)), check);
@@ -203,6 +212,21 @@ fn drivers_check_expectations() {
     );
     let wrong_name = panic::catch_unwind(|| summary.check_name("bad-chunk"));
     assert!(wrong_name.is_err());
+}
+
+/// The differential driver compares what it claims to.
+#[test]
+fn differential_drivers_compare() {
+    // RFC 7541 §C.2.1, decoded by all three.
+    let mut block = vec![0, 32];
+    block.extend_from_slice(b"\x40\x0acustom-key\x0dcustom-header\x40\x01a\x01b\xbe");
+    let summary = hpack_diff_driver::run(&block);
+    assert_eq!((summary.blocks, summary.fields, summary.refused), (1, 3, 0));
+    assert_eq!((summary.same_as_hpack, summary.same_as_loona), (1, 1));
+    // Encoding a list of two fields: written by ours, read by all three.
+    let summary = hpack_diff_driver::run(&[1, 2, 6, 0, 0, 0, 1, b'x', 1, b'y']);
+    assert_eq!((summary.blocks, summary.fields), (1, 2));
+    assert_eq!((summary.same_as_hpack, summary.same_as_loona), (1, 1));
 }
 
 /// The chunked reference decoder reads RFC 9112 §7.1 as written, or the target checks

@@ -5,3 +5,4 @@ pub mod chunked;
 pub mod h1;
 pub mod h2;
 pub mod hpack;
+pub mod hpack_diff;
