@@ -7,6 +7,8 @@ mod chunked_driver;
 mod h1_drivers;
 #[path = "../fuzz/src/h2.rs"]
 mod h2_drivers;
+#[path = "../fuzz/src/head_diff.rs"]
+mod head_diff_driver;
 #[path = "../fuzz/src/hpack_diff.rs"]
 mod hpack_diff_driver;
 #[path = "../fuzz/src/hpack.rs"]
@@ -47,6 +49,7 @@ const H2_SERVER: Check = |data, name| h2_drivers::server(data).check_name(name);
 const H2_CLIENT: Check = |data, name| h2_drivers::client(data).check_name(name);
 const H1_CHUNKED: Check = |data, name| chunked_driver::run(data).check_name(name);
 const HPACK_DIFF: Check = |data, name| hpack_diff_driver::run(data).check_name(name);
+const H1_HEAD_DIFF: Check = |data, name| head_diff_driver::run(data).check_name(name);
 
 /// Runs `check` on every file, naming the files that fail.
 fn replay(paths: &[PathBuf], check: Check) -> Vec<String> {
@@ -112,6 +115,11 @@ fn hpack_diff_corpus() {
 }
 
 #[test]
+fn h1_head_diff_corpus() {
+    replay_corpus("h1_head_diff", H1_HEAD_DIFF);
+}
+
+#[test]
 fn hpack_decode_corpus() {
     let seeds = files(&fuzz_dir("corpus/hpack_decode"));
     let named = seeds
@@ -146,6 +154,7 @@ fn artifacts_do_not_crash() {
         ("h2_client", H2_CLIENT),
         ("h1_chunked", H1_CHUNKED),
         ("hpack_diff", HPACK_DIFF),
+        ("h1_head_diff", H1_HEAD_DIFF),
     ];
     for (target, check) in targets {
         let failures = replay(&files(&fuzz_dir("artifacts").join(target)), check);
@@ -214,7 +223,7 @@ fn drivers_check_expectations() {
     assert!(wrong_name.is_err());
 }
 
-/// The differential driver compares what it claims to.
+/// The differential drivers compare what they claim to.
 #[test]
 fn differential_drivers_compare() {
     // RFC 7541 §C.2.1, decoded by all three.
@@ -227,6 +236,15 @@ fn differential_drivers_compare() {
     let summary = hpack_diff_driver::run(&[1, 2, 6, 0, 0, 0, 1, b'x', 1, b'y']);
     assert_eq!((summary.blocks, summary.fields), (1, 2));
     assert_eq!((summary.same_as_hpack, summary.same_as_loona), (1, 1));
+
+    // Three pipelined requests, each compared with httparse where it starts.
+    let mut wire = vec![20, 0];
+    wire.extend_from_slice(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+    wire.extend_from_slice(b"POST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi");
+    wire.extend_from_slice(b"GET /3 HTTP/1.7\r\nHost: a\r\n\r\n");
+    let summary = head_diff_driver::run(&wire);
+    assert_eq!((summary.heads, summary.compared), (3, 3));
+    assert!(!summary.failed);
 }
 
 /// The chunked reference decoder reads RFC 9112 §7.1 as written, or the target checks

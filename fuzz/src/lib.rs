@@ -4,5 +4,6 @@
 pub mod chunked;
 pub mod h1;
 pub mod h2;
+pub mod head_diff;
 pub mod hpack;
 pub mod hpack_diff;
