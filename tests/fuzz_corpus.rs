@@ -3,6 +3,9 @@
 
 #[path = "../fuzz/src/chunked.rs"]
 mod chunked_driver;
+#[cfg(feature = "compression")]
+#[path = "../fuzz/src/compression.rs"]
+mod compression_driver;
 #[path = "../fuzz/src/h1.rs"]
 mod h1_drivers;
 #[path = "../fuzz/src/h2.rs"]
@@ -50,6 +53,10 @@ const H2_CLIENT: Check = |data, name| h2_drivers::client(data).check_name(name);
 const H1_CHUNKED: Check = |data, name| chunked_driver::run(data).check_name(name);
 const HPACK_DIFF: Check = |data, name| hpack_diff_driver::run(data).check_name(name);
 const H1_HEAD_DIFF: Check = |data, name| head_diff_driver::run(data).check_name(name);
+#[cfg(feature = "compression")]
+const COMPRESS: Check = |data, name| compression_driver::compress(data).check_name(name);
+#[cfg(feature = "compression")]
+const DECOMPRESS: Check = |data, name| compression_driver::decompress(data).check_name(name);
 
 /// Runs `check` on every file, naming the files that fail.
 fn replay(paths: &[PathBuf], check: Check) -> Vec<String> {
@@ -119,6 +126,18 @@ fn h1_head_diff_corpus() {
     replay_corpus("h1_head_diff", H1_HEAD_DIFF);
 }
 
+#[cfg(feature = "compression")]
+#[test]
+fn compress_corpus() {
+    replay_corpus("compress", COMPRESS);
+}
+
+#[cfg(feature = "compression")]
+#[test]
+fn decompress_corpus() {
+    replay_corpus("decompress", DECOMPRESS);
+}
+
 #[test]
 fn hpack_decode_corpus() {
     let seeds = files(&fuzz_dir("corpus/hpack_decode"));
@@ -156,6 +175,12 @@ fn artifacts_do_not_crash() {
         ("hpack_diff", HPACK_DIFF),
         ("h1_head_diff", H1_HEAD_DIFF),
     ];
+    #[cfg(feature = "compression")]
+    let targets = [
+        &targets[..],
+        &[("compress", COMPRESS), ("decompress", DECOMPRESS)],
+    ]
+    .concat();
     for (target, check) in targets {
         let failures = replay(&files(&fuzz_dir("artifacts").join(target)), check);
         assert!(failures.is_empty(), "{target} artifacts fail: {failures:?}");
@@ -245,6 +270,28 @@ fn differential_drivers_compare() {
     let summary = head_diff_driver::run(&wire);
     assert_eq!((summary.heads, summary.compared), (3, 3));
     assert!(!summary.failed);
+}
+
+#[cfg(feature = "compression")]
+#[test]
+fn compression_drivers_decode_what_went_through() {
+    // gzip over HTTP/1.1, text, in two pieces of a body that compresses well.
+    let body = b"0123456789".repeat(50);
+    let input = [&[0x10, 0x06, 1, 100][..], &body].concat();
+    let summary = compression_driver::compress(&input);
+    assert_eq!(summary.coding.as_deref(), Some("gzip"));
+    assert_eq!(summary.sent, 500);
+    assert!(summary.delivered < 100, "{summary:?}");
+    // The same body as a gzip request body, compressed by the driver (at level 0, the
+    // length's last digit: stored), bound 1 MiB.
+    let input = [&[0x1c, 0][..], &body].concat();
+    let summary = compression_driver::decompress(&input);
+    assert_eq!((summary.delivered, summary.whole), (500, true));
+    assert!(summary.sent > 500, "{summary:?}");
+    // With a bound of 16 bytes: refused with 413.
+    let input = [&[0x0c, 0][..], &body].concat();
+    let summary = compression_driver::decompress(&input);
+    assert_eq!((summary.status, summary.whole), (Some(413), false));
 }
 
 /// The chunked reference decoder reads RFC 9112 §7.1 as written, or the target checks

@@ -2,6 +2,7 @@
 //! lives here so that `tests/fuzz_corpus.rs` can replay the corpus without a fuzzer.
 
 pub mod chunked;
+pub mod compression;
 pub mod h1;
 pub mod h2;
 pub mod head_diff;
