@@ -15,8 +15,11 @@
 //!   decoder and both others must all decode the block to the same list (names
 //!   lowercase, as our encoder writes them).
 //!
-//! The other implementations may panic on bad input: they run under `catch_unwind`,
-//! and an input on which one panics or fails says nothing about ours.
+//! The other implementations may panic on bad input: they run under `catch_unwind`.
+//! Decoding, one that panics on or refuses a block ours accepts is out of step from
+//! then on and no longer compared, until a block ours refuses starts all contexts
+//! over; its refusal says nothing about ours. Encoding, every block ours wrote must
+//! decode with each.
 //!
 //! A corpus file named `ok-…` must decode (or encode) every block, with a comparison
 //! against each other implementation; one named `bad-…` must have a block our decoder
