@@ -1009,3 +1009,98 @@ fn extension_frames_are_ignored_unless_asked_for() {
         .send_extension_frame(0xfb, 0, StreamId(0), big)
         .is_err());
 }
+
+/// The frames of `wire` (a server's output to a client with prior knowledge).
+fn frames_of(wire: &[u8]) -> Vec<Frame> {
+    let mut wire = wire.to_vec();
+    let mut frames = Vec::new();
+    raw::read_frames(&mut wire, &mut frames);
+    frames
+}
+
+#[test]
+fn responses_without_content_carry_no_data() {
+    // RFC 9113 §8.1.1: the response to HEAD, a 204 and a 304 have no content. As on
+    // HTTP/1.1, the body an application writes for HEAD as it would for GET is
+    // dropped, and a 204 or 304 ends with its head.
+    let mut p = h2_pair();
+    let head = p
+        .client
+        .send_request(Request::new("HEAD", "/").field("host", "a"), true)
+        .unwrap();
+    let get = p
+        .client
+        .send_request(Request::new("GET", "/").field("host", "a"), true)
+        .unwrap();
+    p.drive();
+    let res = Response::new(200).field("content-length", "10");
+    p.server.send_response(head, res, false).unwrap();
+    p.server.send_data(head, "01234".into(), false).unwrap();
+    p.server.send_data(head, "56789".into(), true).unwrap();
+    p.server
+        .send_response(get, Response::new(204), false)
+        .unwrap();
+    assert!(p.server.send_data(get, "x".into(), true).is_err());
+    p.drive();
+    assert_eq!(data_bytes(&frames_of(&p.wire_to_client), head.0), 0);
+    assert_eq!(data_bytes(&frames_of(&p.wire_to_client), get.0), 0);
+    let ends: Vec<_> = p
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Headers {
+                stream, end_stream, ..
+            } => Some((*stream, *end_stream)),
+            Event::Data {
+                stream,
+                data,
+                end_stream,
+            } => {
+                assert!(data.is_empty(), "content for {stream:?}");
+                Some((*stream, *end_stream))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends, [(head, false), (get, true), (head, true)]);
+}
+
+#[test]
+fn a_client_refuses_content_in_responses_that_have_none() {
+    for (method, status, length) in [
+        ("HEAD", "200", "5"),
+        ("GET", "204", "0"),
+        ("GET", "304", "5"),
+    ] {
+        let mut raw = Raw::client(Some(&[]));
+        let request = Request::new(method, "/").field("host", "a");
+        let id = raw.conn.send_request(request, true).unwrap();
+        raw.drain();
+        raw.take();
+        let block = raw.block(&[(":status", status), ("content-length", length)]);
+        raw.send(&frame(1, 0x4, id.0, &block));
+        raw.send(&frame(0, 0x1, id.0, b"hello"));
+        let what = format!("{method} answered {status}");
+        // §8.1.1: malformed, a stream error of type PROTOCOL_ERROR.
+        assert!(
+            raw.take()
+                .iter()
+                .any(|f| f.kind == 3 && f.stream == id.0 && f.code() == 1),
+            "{what}: no RST_STREAM"
+        );
+        assert!(
+            !raw.events
+                .iter()
+                .any(|e| matches!(e, Event::Data { data, .. } if !data.is_empty())),
+            "{what}: its content was delivered"
+        );
+        assert!(
+            raw.events.iter().any(|e| matches!(
+                e,
+                Event::StreamReset { stream, code: Reason::PROTOCOL_ERROR, .. } if *stream == id
+            )),
+            "{what}: {:?}",
+            raw.events
+        );
+    }
+}

@@ -183,7 +183,7 @@ impl Decoder {
                         if len > config.max_trailer_bytes {
                             return Err(Limit::TrailerBytes.into());
                         }
-                        super::parse::prepare_head(&mut input.bytes_mut()[..len], config)
+                        super::parse::prepare_trailers(&mut input.bytes_mut()[..len], config)
                             .map_err(|_| ProtocolError::InvalidTrailers)?;
                         // Parsed before it is consumed, so an error points at the section.
                         let ranges = parse_trailers(&input.bytes()[..len], config)?;
@@ -494,6 +494,33 @@ mod tests {
             let want = want.clone().map(str::to_string);
             assert_eq!(got, want, "{}", String::from_utf8_lossy(wire));
         }
+    }
+
+    #[test]
+    fn obs_fold_when_allowed_in_any_trailer_field() {
+        let c = Config {
+            allow_obs_fold: Leniency::Allow,
+            ..Config::default()
+        };
+        // The first field of the section folded as well as a later one: a trailer
+        // section has no start line that a fold could join.
+        let out = decode_all(
+            Framing::Chunked,
+            b"0\r\nA: 1\r\n 2\r\nB: 3\r\n\t4\r\n\r\n",
+            &c,
+        )
+        .unwrap();
+        let [Decoded::Trailers(t)] = &out[..] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(t.get("a").unwrap(), b"1   2");
+        assert_eq!(t.get("b").unwrap(), b"3  \t4");
+        // Refused unless allowed, wherever the fold is.
+        let strict = Config::default();
+        assert_eq!(
+            decode_all(Framing::Chunked, b"0\r\nA: 1\r\n 2\r\n\r\n", &strict),
+            Err(ProtocolError::InvalidTrailers.into())
+        );
     }
 
     #[test]

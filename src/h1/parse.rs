@@ -126,6 +126,17 @@ pub(crate) fn check_partial_head(buf: &[u8], config: &Config, request: bool) -> 
 /// Prepares a complete head in place before `httparse` sees it: rejects bare LF or
 /// obs-fold unless allowed, and replaces each allowed obs-fold by spaces.
 pub(crate) fn prepare_head(head: &mut [u8], config: &Config) -> Result<(), ProtocolError> {
+    prepare_lines(head, true, config)
+}
+
+/// Prepares a complete trailer section in place, as [`prepare_head`] does a head. Its
+/// first line is a field line, so unlike a head's start line it may be folded too.
+pub(crate) fn prepare_trailers(section: &mut [u8], config: &Config) -> Result<(), ProtocolError> {
+    prepare_lines(section, false, config)
+}
+
+/// `start_line`: the first line is a request or status line, which cannot be folded.
+fn prepare_lines(head: &mut [u8], start_line: bool, config: &Config) -> Result<(), ProtocolError> {
     let allow_lf = config.allow_bare_lf == Leniency::Allow;
     let allow_fold = config.allow_obs_fold == Leniency::Allow;
     let mut i = 0;
@@ -136,8 +147,8 @@ pub(crate) fn prepare_head(head: &mut [u8], config: &Config) -> Result<(), Proto
             return Err(ProtocolError::BareLf);
         }
         // RFC 9112 §5.2: obs-fold in a request MUST be rejected with 400 or replaced by SP;
-        // the first line cannot be folded (that would be whitespace before the first field).
-        if matches!(head.get(lf + 1), Some(b' ' | b'\t')) && i > 0 {
+        // a start line cannot be folded (that would be whitespace before the first field).
+        if matches!(head.get(lf + 1), Some(b' ' | b'\t')) && (i > 0 || !start_line) {
             if !allow_fold {
                 return Err(ProtocolError::ObsFold);
             }
