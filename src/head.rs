@@ -619,6 +619,21 @@ impl<'a> Iterator for FieldIter<'a> {
         })
     }
 
+    fn nth(&mut self, n: usize) -> Option<Field<'a>> {
+        // An indexed section skips to the entry; lines are read through.
+        if self.lines == 0 {
+            if n > 0 {
+                // Skips the first `n` entries.
+                let _ = self.entries.nth(n - 1);
+            }
+        } else {
+            for _ in 0..n {
+                self.next()?;
+            }
+        }
+        self.next()
+    }
+
     fn size_hint(&self) -> (usize, Option<usize>) {
         let n = self.lines + self.entries.len();
         (n, Some(n))
@@ -983,6 +998,11 @@ mod tests {
         let value = f.get_bytes("x-long").unwrap();
         assert_eq!(value.as_ptr(), input[28..].as_ptr(), "zero-copy");
         assert_eq!(f.value_bytes(1).unwrap(), "");
+        let indexed_values: Vec<_> = (0..4).map(|i| indexed.iter().nth(i)).collect();
+        let line_values: Vec<_> = (0..4).map(|i| f.iter().nth(i)).collect();
+        assert_eq!(indexed_values, line_values);
+        assert_eq!(indexed.iter().nth(2).unwrap().value, b"value");
+        assert!(indexed.iter().nth(3).is_none());
         f.append("b", "2");
         f.set("host", "c");
         assert_eq!(
