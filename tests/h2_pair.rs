@@ -362,3 +362,44 @@ fn a_smaller_window_applies_once_acknowledged() {
         .iter()
         .any(|e| matches!(e, Event::Data { stream, end_stream: true, .. } if *stream == next)));
 }
+
+/// A write of nothing that ends nothing sends nothing, as on HTTP/1.1: no empty DATA
+/// frame to spend the peer's budget of frames that carry nothing. And an empty frame
+/// exceeds no window, even one that a smaller SETTINGS took below zero: the end still
+/// goes through (RFC 9113 §6.9.1; found by the conversation fuzzer, where the server
+/// reset the stream with FLOW_CONTROL_ERROR).
+#[test]
+fn an_empty_write_sends_nothing() {
+    let server = Config {
+        h2_initial_window_size: 100,
+        h2_manual_flow_control: true,
+        ..Config::default()
+    };
+    let mut p = Pair::with_version(Version::Http2, Config::default(), server, Instant::now());
+    let post = Request::new("POST", "/").field("Host", "a");
+    let id = p.client.send_request(post, false).unwrap();
+    // Sent by the protocol's window, before the server's SETTINGS arrive: once they
+    // are acknowledged, the stream's window is 100 - 5000.
+    p.client
+        .send_data(id, Bytes::from(vec![b'x'; 5000]), false)
+        .unwrap();
+    p.drive();
+    let wire = p.wire_to_server.len();
+    p.client.send_data(id, Bytes::new(), false).unwrap();
+    p.drive();
+    assert_eq!(p.wire_to_server.len(), wire, "an empty DATA frame went out");
+    assert!(!p
+        .server_events
+        .iter()
+        .any(|e| matches!(e, Event::StreamReset { .. })));
+    // The end still goes out, empty.
+    p.client.send_data(id, Bytes::new(), true).unwrap();
+    p.drive();
+    assert!(p.server_events.iter().any(|e| matches!(
+        e,
+        Event::Data {
+            end_stream: true,
+            ..
+        }
+    )));
+}

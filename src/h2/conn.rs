@@ -609,7 +609,10 @@ impl H2 {
         // state, and the sender "MUST NOT send a flow-controlled frame with a length
         // that exceeds the space available".
         let len = i64::from(d.flow_len);
-        if len > self.recv_window {
+        // A frame of no length exceeds no window, even one a smaller SETTINGS took
+        // below zero: §6.9.1 lets an empty END_STREAM frame go "if there is no
+        // available space in either flow-control window".
+        if len > 0 && len > self.recv_window {
             return Err(h2_error(Http2Error::FlowControl));
         }
         self.recv_window -= len;
@@ -637,7 +640,7 @@ impl H2 {
             } else {
                 Http2Error::UnexpectedHeaders
             }))
-        } else if len > s.recv_window {
+        } else if len > 0 && len > s.recv_window {
             Err(Some(Http2Error::FlowControl))
         } else {
             s.recv_window -= len;
@@ -1626,6 +1629,12 @@ impl H2 {
         if bytes && (room(per_stream, s.queued) == 0 || room(per_connection, total) == 0) {
             self.waiting.add(stream);
             return Err(Misuse::BufferFull);
+        }
+        // A write of nothing that ends nothing is taken and sends nothing, as on
+        // HTTP/1.1: an empty DATA frame would only spend the peer's budget of frames
+        // that carry nothing, and exceed a window that went below zero.
+        if data.is_empty() && !end_stream {
+            return Ok(());
         }
         let len = data.len();
         if let Some(left) = &mut s.send_length {
