@@ -1441,7 +1441,10 @@ impl Conversation {
                 let e = self.end(*who);
                 let id = e.pick(*stream);
                 let n = usize::from(*bytes);
-                if e.call(|c| c.release_capacity(id, n)).is_ok() {
+                // Only HTTP/2 with manual flow control keeps the count (a server still
+                // detecting its version takes the call as HTTP/1.1 and does nothing).
+                let counts = e.conn.version() == Version::Http2 && e.config.h2_manual_flow_control;
+                if e.call(|c| c.release_capacity(id, n)).is_ok() && counts {
                     *e.released.entry(id.0).or_default() += n;
                 }
             }
