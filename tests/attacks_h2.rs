@@ -24,6 +24,7 @@ mod frames;
 #[path = "support/tracking.rs"]
 mod tracking;
 
+use frames::wire::*;
 use frames::{frame, settings, PREFACE};
 use std::time::Instant;
 use tracking::Meter;
@@ -34,23 +35,6 @@ use weir::{
 
 #[global_allocator]
 static ALLOCATOR: tracking::Tracking = tracking::Tracking;
-
-// ---- the wire (RFC 9113 §6, §7) -----------------------------------------------------
-
-const DATA: u8 = 0x0;
-const HEADERS: u8 = 0x1;
-const RST_STREAM: u8 = 0x3;
-const SETTINGS: u8 = 0x4;
-const PING: u8 = 0x6;
-const GOAWAY: u8 = 0x7;
-const WINDOW_UPDATE: u8 = 0x8;
-const CONTINUATION: u8 = 0x9;
-
-const END_STREAM: u8 = 0x1;
-const ACK: u8 = 0x1;
-const END_HEADERS: u8 = 0x4;
-
-const SETTINGS_INITIAL_WINDOW_SIZE: u16 = 0x4;
 
 /// The most an adapter reads at once: what one `handle_input` gets.
 const READ: usize = 16 * 1024;

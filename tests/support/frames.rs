@@ -21,3 +21,24 @@ pub fn settings(params: &[(u16, u32)]) -> Vec<u8> {
         .collect();
     frame(4, 0, 0, &payload)
 }
+
+/// Frame types, flags and settings (RFC 9113 §6, §11.2), for tests that read frames
+/// back as well as build them; not every test uses every one.
+#[allow(dead_code)]
+pub mod wire {
+    pub const DATA: u8 = 0x0;
+    pub const HEADERS: u8 = 0x1;
+    pub const RST_STREAM: u8 = 0x3;
+    pub const SETTINGS: u8 = 0x4;
+    pub const PING: u8 = 0x6;
+    pub const GOAWAY: u8 = 0x7;
+    pub const WINDOW_UPDATE: u8 = 0x8;
+    pub const CONTINUATION: u8 = 0x9;
+
+    pub const END_STREAM: u8 = 0x1;
+    pub const ACK: u8 = 0x1;
+    pub const END_HEADERS: u8 = 0x4;
+
+    pub const SETTINGS_MAX_CONCURRENT_STREAMS: u16 = 0x3;
+    pub const SETTINGS_INITIAL_WINDOW_SIZE: u16 = 0x4;
+}

@@ -34,6 +34,7 @@
 mod frames;
 mod support;
 
+use frames::wire::*;
 use frames::{frame, settings, PREFACE};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{ErrorKind, Read, Write};
@@ -45,20 +46,7 @@ use support::{Program, PATIENCE};
 use weir::{Config, Event, Head, Request, Version};
 use weir_blocking::{Client, HELLO};
 
-// ---- the wire: frame types, flags, codes (RFC 9113 §6, §7) --------------------------
-
-const DATA: u8 = 0x0;
-const HEADERS: u8 = 0x1;
-const RST_STREAM: u8 = 0x3;
-const SETTINGS: u8 = 0x4;
-const PING: u8 = 0x6;
-const GOAWAY: u8 = 0x7;
-const WINDOW_UPDATE: u8 = 0x8;
-const CONTINUATION: u8 = 0x9;
-
-const END_STREAM: u8 = 0x1;
-const ACK: u8 = 0x1;
-const END_HEADERS: u8 = 0x4;
+// ---- the wire: error codes (RFC 9113 §7); frame types are in `frames::wire` ---------
 
 const PROTOCOL_ERROR: u32 = 0x1;
 const FLOW_CONTROL_ERROR: u32 = 0x3;
@@ -68,9 +56,6 @@ const REFUSED_STREAM: u32 = 0x7;
 const CANCEL: u32 = 0x8;
 const COMPRESSION_ERROR: u32 = 0x9;
 const ENHANCE_YOUR_CALM: u32 = 0xb;
-
-const SETTINGS_MAX_CONCURRENT_STREAMS: u16 = 0x3;
-const SETTINGS_INITIAL_WINDOW_SIZE: u16 = 0x4;
 
 /// The largest frame payload the server accepts (its default SETTINGS_MAX_FRAME_SIZE).
 const MAX_FRAME: usize = 16 * 1024;
