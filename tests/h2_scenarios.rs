@@ -1104,3 +1104,93 @@ fn a_client_refuses_content_in_responses_that_have_none() {
         );
     }
 }
+
+/// §8.5: "Frame types other than DATA or stream management frames ... MUST NOT be sent
+/// on a connected stream and MUST be treated as a stream error ... if received": a
+/// trailer section on a CONNECT stream is refused, on either side, and never surfaces
+/// (the client half found by the `h2_client` fuzz target).
+#[test]
+fn trailers_on_a_connect_stream_are_a_stream_error() {
+    let is_reset = |frames: &[Frame], id: u32| {
+        frames
+            .iter()
+            .any(|f| f.kind == 3 && f.stream == id && f.code() == 1)
+    };
+    let trailers = |events: &[Event]| events.iter().any(|e| matches!(e, Event::Trailers { .. }));
+
+    // A client whose CONNECT was answered 200.
+    let mut raw = Raw::client(Some(&[]));
+    let connect = Request::new("CONNECT", "a:443");
+    let id = raw.conn.send_request(connect, false).unwrap();
+    raw.drain();
+    raw.take();
+    let block = raw.block(&[(":status", "200")]);
+    raw.send(&frame(1, 0x4, id.0, &block));
+    raw.send(&frame(0, 0, id.0, b"abc"));
+    assert!(raw.events.iter().any(|e| matches!(e, Event::Tunnel { .. })));
+    let block = raw.block(&[("x-checksum", "abc")]);
+    raw.send(&frame(1, 0x5, id.0, &block));
+    assert!(is_reset(&raw.take(), id.0), "client: no RST_STREAM");
+    assert!(!trailers(&raw.events), "client: {:?}", raw.events);
+
+    // A server, before and after it answers: the client's CONNECT sends no HEADERS
+    // after its request.
+    for answer in [false, true] {
+        let mut raw = Raw::new(Config::default(), &[]);
+        let block = raw.block(&[(":method", "CONNECT"), (":authority", "a:443")]);
+        raw.send(&frame(1, 0x4, 1, &block));
+        if answer {
+            raw.conn
+                .send_response(StreamId(1), Response::new(200), false)
+                .unwrap();
+            raw.drain();
+        }
+        raw.send(&frame(0, 0, 1, b"abc"));
+        let block = raw.block(&[("x-checksum", "abc")]);
+        raw.send(&frame(1, 0x5, 1, &block));
+        assert!(
+            is_reset(&raw.take(), 1),
+            "server (answered: {answer}): no RST"
+        );
+        assert!(!trailers(&raw.events), "server: {:?}", raw.events);
+    }
+}
+
+/// Trailers an application gives a CONNECT stream cannot be carried (§8.5): as on an
+/// HTTP/1.1 tunnel, they end the sending side, with an empty DATA frame.
+#[test]
+fn trailers_sent_on_a_connect_stream_end_it() {
+    let mut p = Pair::with_version(
+        Version::Http2,
+        Config::default(),
+        Config::default(),
+        Instant::now(),
+    );
+    let id = p
+        .client
+        .send_request(Request::new("CONNECT", "a:443"), false)
+        .unwrap();
+    p.drive();
+    p.server
+        .send_response(id, Response::new(200), false)
+        .unwrap();
+    let mut fields = weir::Fields::new();
+    fields.append("x-checksum", "abc");
+    p.server.send_trailers(id, fields.clone()).unwrap();
+    p.client.send_trailers(id, fields).unwrap();
+    p.drive();
+    for events in [&p.client_events, &p.server_events] {
+        assert!(
+            events.iter().any(
+                |e| matches!(e, Event::Data { end_stream: true, data, .. } if data.is_empty())
+            ),
+            "{events:?}"
+        );
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, Event::Trailers { .. } | Event::StreamReset { .. })),
+            "{events:?}"
+        );
+    }
+}

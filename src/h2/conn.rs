@@ -96,6 +96,8 @@ struct Stream {
     surfaced: bool,
     /// A CONNECT request: a 2xx turns the stream into a tunnel.
     connect: bool,
+    /// A CONNECT answered with a 2xx: only DATA and stream management follow (§8.5).
+    tunnel: bool,
     /// A HEAD request (or promise): its response has no content whatever its fields
     /// say (RFC 9110 §9.3.2), as on HTTP/1.1.
     head_request: bool,
@@ -130,6 +132,7 @@ impl Stream {
             recv_seen: 0,
             surfaced: false,
             connect: false,
+            tunnel: false,
             head_request: false,
             send_length: None,
             reset_locally: false,
@@ -868,9 +871,14 @@ impl H2 {
             return Ok(());
         };
         if s.recv_final {
+            // §8.5: "Frame types other than DATA or stream management frames ... MUST
+            // NOT be sent on a connected stream and MUST be treated as a stream error
+            // ... if received". A client's CONNECT has only its request HEADERS; the
+            // server's, only its 2xx.
+            let connected = s.tunnel || (self.side == Side::Server && s.connect);
             // §8.1: trailers end the stream; a block without END_STREAM after the
             // final head is malformed.
-            if !end_stream {
+            if !end_stream || connected {
                 self.stream_error(id, Http2Error::UnexpectedHeaders);
                 return Ok(());
             }
@@ -916,6 +924,7 @@ impl H2 {
         s.state = next;
         s.surfaced = true;
         let tunnel = s.connect && (200..300).contains(&res.status);
+        s.tunnel = tunnel;
         if !informational {
             s.recv_final = true;
             // RFC 9110 §6.4.1: a response to HEAD, a 204 and a 304 have no content,
@@ -1582,6 +1591,7 @@ impl H2 {
             s.sent_final = true;
             s.send_length = length;
         }
+        s.tunnel = tunnel;
         let digits = status_digits(head.status);
         let fields = fields::response_fields(&head, &digits);
         self.write_block(stream.0, fields, end_stream);
@@ -1729,7 +1739,11 @@ impl H2 {
             return Err(Misuse::ContentLength);
         }
         // A response to HEAD carries no trailers either (as on HTTP/1.1): only the end.
-        let end = if s.head_request && server {
+        // Nor does a CONNECT stream (§8.5): a connected stream carries DATA only, and a
+        // client's CONNECT sends no HEADERS after its request; as on an HTTP/1.1
+        // tunnel, they end the sending side.
+        let dropped = (s.head_request && server) || s.tunnel || (s.connect && !server);
+        let end = if dropped {
             Queued::Data {
                 data: Bytes::new(),
                 end_stream: true,
