@@ -4,7 +4,7 @@
 //! in their original case and order, as [`Bytes`] slices of the connection's input
 //! buffer. A head you send has the same type and is written exactly as you built it.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::fmt;
 
 /// The HTTP version of a message.
@@ -332,12 +332,37 @@ impl Fields {
         self.store.owned().reserve(bytes);
     }
 
-    /// Freezes a built section so that [`Fields::get_bytes`] and clones share its bytes
-    /// instead of copying them (no copy is made here).
-    pub(crate) fn share(&mut self) {
-        if let Store::Owned(v) = &mut self.store {
-            self.store = Store::Shared(Bytes::from(std::mem::take(v)));
+    /// An empty section to be built in `store` (emptied first), with room for `n`
+    /// fields: a decoder passes the buffer [`Fields::share_via`] gave back.
+    pub(crate) fn building(mut store: Vec<u8>, n: usize) -> Fields {
+        store.clear();
+        Fields {
+            store: Store::Owned(store),
+            entries: Vec::with_capacity(n),
+            lines: 0,
         }
+    }
+
+    /// Shares a built section from `pool`: its bytes are appended there and split off,
+    /// and the buffer they were built in comes back for the next section. Once every
+    /// section split from it is dropped, `pool` is reused in place, so that a steady
+    /// flow of sections allocates nothing for their bytes; one kept alive keeps its
+    /// part of the pool (at most `POOL_BYTES` or its own size) alive with it.
+    pub(crate) fn share_via(&mut self, pool: &mut BytesMut) -> Vec<u8> {
+        /// The pool's first size: a few typical request heads.
+        const POOL_BYTES: usize = 4096;
+        let Store::Owned(built) = &mut self.store else {
+            return Vec::new();
+        };
+        // Room for a few sections at a time: in place if the sections shared earlier
+        // are all gone, else a new buffer (the old one lives on with them).
+        if pool.capacity() < built.len() {
+            pool.reserve(POOL_BYTES.max(built.len()));
+        }
+        pool.extend_from_slice(built);
+        let built = std::mem::take(built);
+        self.store = Store::Shared(pool.split().freeze());
+        built
     }
 
     /// Adds a field whose bytes `write` appends to the owned buffer, name then value,
@@ -1034,10 +1059,23 @@ mod tests {
         let mut sensitive = Fields::new();
         sensitive.append_sensitive("a", "1");
         assert_ne!(sensitive, built);
+        let mut pool = BytesMut::new();
         let mut frozen = built.clone();
-        frozen.share();
+        let work = frozen.share_via(&mut pool);
         assert_eq!(frozen, built);
         assert_eq!(frozen.get_bytes("a").unwrap(), "1");
+        drop(frozen);
+        // The pool is reused in place as long as the sections shared from it are
+        // dropped: thousands of sections never leave its first allocation.
+        let base = pool.as_ptr() as usize - 2;
+        let mut work = work;
+        for i in 0..10_000 {
+            let mut next = Fields::building(work, 1);
+            next.append("name", i.to_string());
+            work = next.share_via(&mut pool);
+            let at = next.get_bytes("name").unwrap().as_ptr() as usize;
+            assert!((base..base + 4096).contains(&at), "section {i} moved");
+        }
     }
 
     #[test]

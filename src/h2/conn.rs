@@ -5,7 +5,7 @@
 use super::budget::Budget;
 use super::fields::{self, status_digits};
 use super::frame::{
-    self, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
+    self, flag, kind, Continuation, Data, Frame, FrameError, FrameHead, GoAway, Headers, Ping,
     PriorityUpdate, PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
 use super::schedule::Schedule;
@@ -22,6 +22,11 @@ use crate::{
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
+
+/// How many emptied stream queues are kept for new streams, and the most entries one
+/// may hold to be kept: enough for the streams of a steady exchange, little memory.
+const SPARE_QUEUES: usize = 8;
+const SPARE_QUEUE_LEN: usize = 16;
 
 /// The client connection preface (RFC 9113 §3.4).
 pub(crate) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -148,10 +153,17 @@ impl Stream {
     }
 
     /// Forgets what was queued (the stream was reset or closed), and its bytes from the
-    /// connection's count `total`.
-    fn drop_queue(&mut self, total: &mut usize) {
-        self.queue = VecDeque::new();
+    /// connection's count `total`. The emptied queue goes to `spare` for a later stream.
+    fn drop_queue(&mut self, total: &mut usize, spare: &mut Vec<VecDeque<Queued>>) {
+        let mut queue = std::mem::take(&mut self.queue);
         *total -= std::mem::take(&mut self.queued);
+        // A few small queues are kept, so that a stream in steady state does not
+        // allocate one; a large one is freed, so that one burst does not stay.
+        if queue.capacity() > 0 && queue.capacity() <= SPARE_QUEUE_LEN && spare.len() < SPARE_QUEUES
+        {
+            queue.clear();
+            spare.push(queue);
+        }
     }
 }
 
@@ -196,6 +208,10 @@ pub(crate) struct H2 {
     local_initial_window: u32,
     decoder: Decoder,
     encoder: Encoder,
+    /// The field block being written, its allocation kept for the next.
+    block: Vec<u8>,
+    /// Emptied send queues of closed streams, for new streams (see `Stream::drop_queue`).
+    spare_queues: Vec<VecDeque<Queued>>,
     streams: BTreeMap<u32, Stream>,
     /// The streams with something to send, in the order they are served.
     schedule: Schedule,
@@ -332,6 +348,8 @@ impl H2 {
             local_initial_window: DEFAULT_WINDOW as u32,
             decoder: Decoder::new(4096),
             encoder: Encoder::new(),
+            block: Vec::new(),
+            spare_queues: Vec::new(),
             streams: BTreeMap::new(),
             schedule: Schedule::default(),
             pending_priorities: VecDeque::new(),
@@ -1032,7 +1050,7 @@ impl H2 {
         };
         let counted = s.state.is_active();
         s.state = next;
-        s.drop_queue(&mut self.queued);
+        s.drop_queue(&mut self.queued, &mut self.spare_queues);
         if s.surfaced {
             self.events.push_back(Event::StreamReset {
                 stream: StreamId(r.stream),
@@ -1189,7 +1207,7 @@ impl H2 {
         for id in refused {
             if let Some(s) = self.streams.get_mut(&id) {
                 s.state = State::Closed;
-                s.drop_queue(&mut self.queued);
+                s.drop_queue(&mut self.queued, &mut self.spare_queues);
                 self.events.push_back(Event::StreamReset {
                     stream: StreamId(id),
                     code: Reason::REFUSED_STREAM,
@@ -1355,7 +1373,7 @@ impl H2 {
                 let surfaced = s.surfaced && s.state != State::Closed;
                 s.state = s.state.on(Transition::SendReset).unwrap_or(State::Closed);
                 s.reset_locally = true;
-                s.drop_queue(&mut self.queued);
+                s.drop_queue(&mut self.queued, &mut self.spare_queues);
                 if surfaced {
                     self.events.push_back(Event::StreamReset {
                         stream: StreamId(id),
@@ -1411,7 +1429,7 @@ impl H2 {
             .is_some_and(|s| s.state == State::Closed)
         {
             if let Some(s) = self.streams.get_mut(&id) {
-                s.drop_queue(&mut self.queued);
+                s.drop_queue(&mut self.queued, &mut self.spare_queues);
                 let held = std::mem::take(&mut s.held);
                 self.release_connection(held);
             }
@@ -1471,7 +1489,7 @@ impl H2 {
                 });
             }
             s.state = State::Closed;
-            s.drop_queue(&mut self.queued);
+            s.drop_queue(&mut self.queued, &mut self.spare_queues);
         }
         self.events.push_back(Event::Closed { error });
     }
@@ -1795,7 +1813,7 @@ impl H2 {
         };
         s.state = next;
         s.reset_locally = true;
-        s.drop_queue(&mut self.queued);
+        s.drop_queue(&mut self.queued, &mut self.spare_queues);
         self.write_rst(stream.0, code);
         self.events.push_back(Event::StreamReset {
             stream,
@@ -1843,17 +1861,17 @@ impl H2 {
         p.recv_final = true;
         p.head_request = request.is_method("HEAD");
         self.streams.insert(promised, p);
-        let mut block = Vec::new();
-        self.encoder
-            .encode(fields::request_fields(&request), &mut block);
+        self.encode_block(fields::request_fields(&request));
         // The promised id takes 4 octets of the first frame.
-        self.write_fragments(stream.0, block, 4, |fragment, end_headers| {
-            Frame::PushPromise(PushPromise {
+        self.write_fragments(stream.0, 4, |len, end_headers, tx| {
+            FrameHead {
+                length: (4 + len) as u32,
+                kind: kind::PUSH_PROMISE,
+                flags: if end_headers { flag::END_HEADERS } else { 0 },
                 stream: stream.0,
-                promised,
-                fragment,
-                end_headers,
-            })
+            }
+            .encode(tx);
+            tx.extend_from_slice(&promised.to_be_bytes());
         });
         Ok(StreamId(promised))
     }
@@ -2000,14 +2018,18 @@ impl H2 {
     }
 
     /// A stream leaving `idle` by `t`, with the windows the settings in force give it.
-    fn new_stream(&self, t: Transition) -> Stream {
+    fn new_stream(&mut self, t: Transition) -> Stream {
         let state = State::Idle.on(t).unwrap_or(State::Closed);
         debug_assert_ne!(state, State::Closed, "{t:?} does not open a stream");
-        Stream::new(
+        let mut s = Stream::new(
             state,
             self.remote.initial_window_size,
             self.local_initial_window,
-        )
+        );
+        if let Some(queue) = self.spare_queues.pop() {
+            s.queue = queue;
+        }
+        s
     }
 
     fn stream_mut(&mut self, stream: StreamId) -> Result<&mut Stream, Misuse> {
@@ -2040,43 +2062,61 @@ impl H2 {
 
     /// Encodes a field block into HEADERS and as many CONTINUATION frames as the peer's
     /// SETTINGS_MAX_FRAME_SIZE needs.
-    fn write_block(&mut self, stream: u32, fields: Vec<Field<'_>>, end_stream: bool) {
-        let mut block = Vec::new();
-        self.encoder.encode(fields, &mut block);
-        self.write_fragments(stream, block, 0, |fragment, end_headers| {
-            Frame::Headers(Headers {
+    fn write_block<'f>(
+        &mut self,
+        stream: u32,
+        fields: impl IntoIterator<Item = Field<'f>>,
+        end_stream: bool,
+    ) {
+        self.encode_block(fields);
+        let flags = if end_stream { flag::END_STREAM } else { 0 };
+        self.write_fragments(stream, 0, |len, end_headers, tx| {
+            FrameHead {
+                length: len as u32,
+                kind: kind::HEADERS,
+                flags: flags | if end_headers { flag::END_HEADERS } else { 0 },
                 stream,
-                fragment,
-                end_stream,
-                end_headers,
-                priority: None,
-            })
+            }
+            .encode(tx);
         });
     }
 
-    /// Writes an encoded block: `first` makes the first frame from its fragment (which
-    /// leaves `reserved` octets of the frame for other fields), CONTINUATION frames
+    /// Encodes `fields` into `self.block`, whose allocation every block reuses.
+    fn encode_block<'f>(&mut self, fields: impl IntoIterator<Item = Field<'f>>) {
+        self.block.clear();
+        self.encoder.encode(fields, &mut self.block);
+    }
+
+    /// Writes the block encoded in `self.block`: `first` writes the head of the first
+    /// frame, given its fragment's length and whether it ends the block, and then the
+    /// `reserved` octets that precede the fragment in its payload; CONTINUATION frames
     /// carry the rest.
     fn write_fragments(
         &mut self,
         stream: u32,
-        block: Vec<u8>,
         reserved: usize,
-        first: impl FnOnce(Bytes, bool) -> Frame,
+        first: impl FnOnce(usize, bool, &mut Vec<u8>),
     ) {
-        let block = Bytes::from(block);
+        let block = &self.block;
         let max = self.remote.max_frame_size as usize;
         let head_len = block.len().min(max - reserved);
-        first(block.slice(..head_len), head_len == block.len()).encode(&mut self.tx);
+        first(head_len, head_len == block.len(), &mut self.tx);
+        self.tx.extend_from_slice(&block[..head_len]);
         let mut at = head_len;
         while at < block.len() {
             let end = (at + max).min(block.len());
-            Frame::Continuation(Continuation {
+            FrameHead {
+                length: (end - at) as u32,
+                kind: kind::CONTINUATION,
+                flags: if end == block.len() {
+                    flag::END_HEADERS
+                } else {
+                    0
+                },
                 stream,
-                fragment: block.slice(at..end),
-                end_headers: end == block.len(),
-            })
+            }
             .encode(&mut self.tx);
+            self.tx.extend_from_slice(&block[at..end]);
             at = end;
         }
     }

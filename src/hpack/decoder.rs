@@ -3,6 +3,7 @@
 use super::table::{entry_size, static_entry, DynamicTable, STATIC};
 use super::{huffman, integer, HpackError};
 use crate::Fields;
+use bytes::BytesMut;
 
 /// A decoded list never passes this, whatever the limit asked for: [`Fields`] keeps
 /// u32 offsets.
@@ -30,6 +31,10 @@ pub struct Decoder {
     scratch: Vec<u8>,
     /// The bytes of the previous list, to size the next one's buffer in one go.
     last_list_bytes: usize,
+    /// Where lists are decoded, and where they are shared from (see
+    /// `Fields::share_via`): both reused from list to list.
+    work: Vec<u8>,
+    pool: BytesMut,
 }
 
 impl Decoder {
@@ -44,6 +49,8 @@ impl Decoder {
             required_update: None,
             scratch: Vec::new(),
             last_list_bytes: 0,
+            work: Vec::new(),
+            pool: BytesMut::new(),
         }
     }
 
@@ -88,7 +95,8 @@ impl Decoder {
     /// error (COMPRESSION_ERROR, RFC 9113 §4.3).
     pub fn decode(&mut self, block: &[u8], max_list_size: usize) -> Result<Fields, HpackError> {
         let max_list = max_list_size.min(MAX_LIST);
-        let mut fields = Fields::with_capacity(block.len().min(32));
+        let work = std::mem::take(&mut self.work);
+        let mut fields = Fields::building(work, block.len().min(32));
         let estimate = (block.len() * 2).max(self.last_list_bytes).min(max_list);
         fields.reserve(0, estimate);
 
@@ -156,7 +164,7 @@ impl Decoder {
             });
         }
         self.last_list_bytes = list_size;
-        fields.share();
+        self.work = fields.share_via(&mut self.pool);
         Ok(fields)
     }
 

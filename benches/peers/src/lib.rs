@@ -9,6 +9,8 @@ pub mod raw;
 mod tokio_peers;
 mod weir_server;
 
+pub use weir_server::response_head;
+
 use bytes::Bytes;
 
 /// What a cycle does.

@@ -8,11 +8,17 @@ use weir::{Config, Connection, Event, Output, Response, Side, StreamId};
 use crate::raw::{self, H2Client};
 use crate::{Case, Cycle};
 
-/// The response every server gives: 200, a content type, the body's length, the body.
-fn respond(conn: &mut Connection, stream: StreamId, body: &Bytes) {
-    let head = Response::new(200)
+/// The head of the response every server gives: 200, a content type and the body's
+/// length, built afresh for each request as an application would.
+pub fn response_head(body_len: usize) -> Response {
+    Response::new(200)
         .field("content-type", "text/plain")
-        .field("content-length", body.len().to_string());
+        .field("content-length", body_len.to_string())
+}
+
+/// The response every server gives: [`response_head`], then the body.
+fn respond(conn: &mut Connection, stream: StreamId, body: &Bytes) {
+    let head = response_head(body.len());
     conn.send_response(stream, head, false)
         .expect("a response to a request just received");
     conn.send_data(stream, body.clone(), true)
