@@ -147,6 +147,14 @@ impl Stream {
         }
     }
 
+    /// Moves stream `id` to `next`, keeping the connection's count of active streams
+    /// in step: the only way a stream's state changes once it is in the map.
+    fn set_state(&mut self, id: u32, next: State, active: &mut Active) {
+        active.leave(id, self.state);
+        self.state = next;
+        active.enter(id, next);
+    }
+
     /// Whether the application may queue body bytes now.
     fn takes_data(&self) -> bool {
         self.sent_final && self.state.can_send() && !ends_queue(self)
@@ -167,6 +175,18 @@ impl Stream {
     }
 }
 
+/// Stream `stream` of `streams`, unless it is unknown or closed: what a command may
+/// act on.
+fn open_stream(
+    streams: &mut BTreeMap<u32, Stream>,
+    stream: StreamId,
+) -> Result<&mut Stream, Misuse> {
+    streams
+        .get_mut(&stream.0)
+        .filter(|s| s.state != State::Closed)
+        .ok_or(Misuse::UnknownStream(stream))
+}
+
 /// `n` bytes of a stream's queue (`queued`, in the connection's `total`) went out.
 fn unqueue(queued: &mut usize, total: &mut usize, n: usize) {
     *queued -= n;
@@ -181,6 +201,40 @@ struct Partial {
     end_stream: bool,
     /// The stream a PUSH_PROMISE reserves, if it is one.
     promised: Option<u32>,
+}
+
+/// The streams in an active state (open or half-closed), by initiator: the numbers
+/// SETTINGS_MAX_CONCURRENT_STREAMS limits (RFC 9113 §5.1.2), kept as streams enter and
+/// leave the map and change state, rather than counted over the remembered closed
+/// streams for every new one.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Active {
+    /// Streams the client opened (odd identifiers).
+    odd: usize,
+    /// Streams the server opened (even identifiers: pushes).
+    even: usize,
+}
+
+impl Active {
+    fn slot(&mut self, id: u32) -> &mut usize {
+        if id % 2 == 1 {
+            &mut self.odd
+        } else {
+            &mut self.even
+        }
+    }
+
+    fn enter(&mut self, id: u32, state: State) {
+        if state.is_active() {
+            *self.slot(id) += 1;
+        }
+    }
+
+    fn leave(&mut self, id: u32, state: State) {
+        if state.is_active() {
+            *self.slot(id) -= 1;
+        }
+    }
 }
 
 /// An HTTP/2 connection, either role.
@@ -210,6 +264,8 @@ pub(crate) struct H2 {
     encoder: Encoder,
     /// The field block being written, its allocation kept for the next.
     block: Vec<u8>,
+    /// The streams in an active state (see `Active`).
+    active: Active,
     /// Emptied send queues of closed streams, for new streams (see `Stream::drop_queue`).
     spare_queues: Vec<VecDeque<Queued>>,
     streams: BTreeMap<u32, Stream>,
@@ -313,7 +369,7 @@ impl H2 {
         s.recv_final = true;
         s.surfaced = true;
         s.priority = Priority::from_fields(&request.fields);
-        h2.streams.insert(1, s);
+        h2.insert_stream(1, s);
         h2.last_remote = 1;
         h2.events.push_back(Event::Headers {
             stream: StreamId(1),
@@ -350,6 +406,7 @@ impl H2 {
             encoder: Encoder::new(),
             block: Vec::new(),
             spare_queues: Vec::new(),
+            active: Active::default(),
             streams: BTreeMap::new(),
             schedule: Schedule::default(),
             pending_priorities: VecDeque::new(),
@@ -673,7 +730,11 @@ impl H2 {
                 Err(Some(Http2Error::ContentLength))
             } else {
                 if d.end_stream {
-                    s.state = s.state.on(Transition::RecvEnd).unwrap_or(State::Closed);
+                    s.set_state(
+                        d.stream,
+                        s.state.on(Transition::RecvEnd).unwrap_or(State::Closed),
+                        &mut self.active,
+                    );
                 }
                 // Automatic release: the bytes are the application's with the event.
                 // Manual: the application releases the data it consumed; padding it
@@ -809,11 +870,7 @@ impl H2 {
             // §6.8: streams above the last id in our GOAWAY are ignored.
             return Ok(());
         }
-        let active = self
-            .streams
-            .iter()
-            .filter(|(k, s)| (*k % 2 == 1) && s.state.is_active())
-            .count();
+        let active = self.active_odd();
         // §5.1.2: over our limit, the stream is refused (and is safe to retry).
         if active >= self.config.h2_max_concurrent_streams as usize {
             self.refuse(id, Reason::REFUSED_STREAM);
@@ -855,7 +912,7 @@ impl H2 {
             self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
         }
-        self.streams.insert(id, s);
+        self.insert_stream(id, s);
         self.events.push_back(Event::Headers {
             stream: StreamId(id),
             head: Head::Request(req),
@@ -908,7 +965,11 @@ impl H2 {
                 self.stream_error(id, Http2Error::ContentLength);
                 return Ok(());
             }
-            s.state = s.state.on(Transition::RecvEnd).unwrap_or(State::Closed);
+            s.set_state(
+                id,
+                s.state.on(Transition::RecvEnd).unwrap_or(State::Closed),
+                &mut self.active,
+            );
             self.events.push_back(Event::Trailers {
                 stream: StreamId(id),
                 fields,
@@ -939,7 +1000,7 @@ impl H2 {
             self.stream_error(id, Http2Error::StreamClosed);
             return Ok(());
         };
-        s.state = next;
+        s.set_state(id, next, &mut self.active);
         s.surfaced = true;
         let tunnel = s.connect && (200..300).contains(&res.status);
         s.tunnel = tunnel;
@@ -1020,7 +1081,7 @@ impl H2 {
             Some(Ok((request, _))) => {
                 s.surfaced = true;
                 s.head_request = request.is_method("HEAD");
-                self.streams.insert(promised, s);
+                self.insert_stream(promised, s);
                 self.events.push_back(Event::Push {
                     stream: StreamId(id),
                     promised: StreamId(promised),
@@ -1030,7 +1091,7 @@ impl H2 {
             // §8.4: a malformed promised request is a stream error on the promised
             // stream.
             _ => {
-                self.streams.insert(promised, s);
+                self.insert_stream(promised, s);
                 self.stream_error(promised, Http2Error::PseudoHeader);
             }
         }
@@ -1049,7 +1110,7 @@ impl H2 {
             return Ok(());
         };
         let counted = s.state.is_active();
-        s.state = next;
+        s.set_state(r.stream, next, &mut self.active);
         s.drop_queue(&mut self.queued, &mut self.spare_queues);
         if s.surfaced {
             self.events.push_back(Event::StreamReset {
@@ -1206,7 +1267,7 @@ impl H2 {
             .collect();
         for id in refused {
             if let Some(s) = self.streams.get_mut(&id) {
-                s.state = State::Closed;
+                s.set_state(id, State::Closed, &mut self.active);
                 s.drop_queue(&mut self.queued, &mut self.spare_queues);
                 self.events.push_back(Event::StreamReset {
                     stream: StreamId(id),
@@ -1294,11 +1355,7 @@ impl H2 {
         // Judged once the client has acknowledged our SETTINGS: until then it may not
         // know the limit.
         if !known && self.unacked_settings.is_empty() {
-            let active = self
-                .streams
-                .iter()
-                .filter(|(k, s)| *k % 2 == 1 && s.state.is_active())
-                .count();
+            let active = self.active_odd();
             let limit = self.config.h2_max_concurrent_streams as usize;
             if active + self.pending_priorities.len() >= limit {
                 return Err(h2_error(Http2Error::PriorityUpdate));
@@ -1371,7 +1428,11 @@ impl H2 {
         match self.streams.get_mut(&id) {
             Some(s) => {
                 let surfaced = s.surfaced && s.state != State::Closed;
-                s.state = s.state.on(Transition::SendReset).unwrap_or(State::Closed);
+                s.set_state(
+                    id,
+                    s.state.on(Transition::SendReset).unwrap_or(State::Closed),
+                    &mut self.active,
+                );
                 s.reset_locally = true;
                 s.drop_queue(&mut self.queued, &mut self.spare_queues);
                 if surfaced {
@@ -1408,7 +1469,7 @@ impl H2 {
     fn remember_closed(&mut self, id: u32, reset: bool) {
         let mut s = Stream::new(State::Closed, 0, 0);
         s.reset_locally = reset;
-        self.streams.insert(id, s);
+        self.insert_stream(id, s);
         self.after_state_change(id);
     }
 
@@ -1436,7 +1497,9 @@ impl H2 {
             self.closed.push_back(id);
             while self.closed.len() > self.config.h2_max_closed_streams {
                 if let Some(old) = self.closed.pop_front() {
-                    self.streams.remove(&old);
+                    if let Some(s) = self.streams.remove(&old) {
+                        self.active.leave(old, s.state);
+                    }
                 }
             }
         }
@@ -1488,7 +1551,7 @@ impl H2 {
                     initiator: Initiator::Local,
                 });
             }
-            s.state = State::Closed;
+            s.set_state(*id, State::Closed, &mut self.active);
             s.drop_queue(&mut self.queued, &mut self.spare_queues);
         }
         self.events.push_back(Event::Closed { error });
@@ -1518,11 +1581,7 @@ impl H2 {
         if self.goaway_received.is_some() || self.goaway_sent {
             return Err(Misuse::Closed);
         }
-        let active = self
-            .streams
-            .iter()
-            .filter(|(id, s)| *id % 2 == 1 && s.state.is_active())
-            .count();
+        let active = self.active_odd();
         if active >= self.remote.max_concurrent_streams as usize {
             return Err(Misuse::State(
                 "the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached",
@@ -1557,7 +1616,7 @@ impl H2 {
         // scheduling choices about the requests it initiates": its body is sent in
         // the order of the priority it asks for.
         s.priority = Priority::from_fields(&head.fields);
-        self.streams.insert(id, s);
+        self.insert_stream(id, s);
         let fields = fields::request_fields(&head);
         self.write_block(id, fields, end_stream);
         Ok(StreamId(id))
@@ -1573,7 +1632,7 @@ impl H2 {
         if self.side != Side::Server {
             return Err(Misuse::WrongSide);
         }
-        let s = self.stream_mut(stream)?;
+        let s = open_stream(&mut self.streams, stream)?;
         if s.sent_final || !(s.state.can_send() || s.state == State::ReservedLocal) {
             return Err(Misuse::State("the response head was already sent"));
         }
@@ -1604,7 +1663,7 @@ impl H2 {
         let Some(next) = s.state.on(Transition::SendHeaders { end_stream }) else {
             return Err(Misuse::State("the stream cannot send"));
         };
-        s.state = next;
+        s.set_state(stream.0, next, &mut self.active);
         if !informational {
             s.sent_final = true;
             s.send_length = length;
@@ -1811,7 +1870,7 @@ impl H2 {
         let Some(next) = s.state.on(Transition::SendReset) else {
             return;
         };
-        s.state = next;
+        s.set_state(stream.0, next, &mut self.active);
         s.reset_locally = true;
         s.drop_queue(&mut self.queued, &mut self.spare_queues);
         self.write_rst(stream.0, code);
@@ -1860,7 +1919,7 @@ impl H2 {
         // the response starts.
         p.recv_final = true;
         p.head_request = request.is_method("HEAD");
-        self.streams.insert(promised, p);
+        self.insert_stream(promised, p);
         self.encode_block(fields::request_fields(&request));
         // The promised id takes 4 octets of the first frame.
         self.write_fragments(stream.0, 4, |len, end_headers, tx| {
@@ -2017,6 +2076,27 @@ impl H2 {
         .encode(&mut self.tx);
     }
 
+    /// Puts `s` in the map as stream `id`, counting it if it is active.
+    fn insert_stream(&mut self, id: u32, s: Stream) {
+        self.active.enter(id, s.state);
+        if let Some(old) = self.streams.insert(id, s) {
+            self.active.leave(id, old.state);
+        }
+    }
+
+    /// The active streams the client opened, checked against a count in debug builds.
+    fn active_odd(&self) -> usize {
+        debug_assert_eq!(
+            self.active.odd,
+            self.streams
+                .iter()
+                .filter(|(id, s)| *id % 2 == 1 && s.state.is_active())
+                .count(),
+            "the count of active streams is out of step"
+        );
+        self.active.odd
+    }
+
     /// A stream leaving `idle` by `t`, with the windows the settings in force give it.
     fn new_stream(&mut self, t: Transition) -> Stream {
         let state = State::Idle.on(t).unwrap_or(State::Closed);
@@ -2033,10 +2113,7 @@ impl H2 {
     }
 
     fn stream_mut(&mut self, stream: StreamId) -> Result<&mut Stream, Misuse> {
-        self.streams
-            .get_mut(&stream.0)
-            .filter(|s| s.state != State::Closed)
-            .ok_or(Misuse::UnknownStream(stream))
+        open_stream(&mut self.streams, stream)
     }
 
     /// Puts stream `id` in the schedule if it now has something to send.
@@ -2239,7 +2316,11 @@ impl H2 {
                 _ => None,
             },
         };
-        s.state = s.state.on(Transition::SendEnd).unwrap_or(State::Closed);
+        s.set_state(
+            id,
+            s.state.on(Transition::SendEnd).unwrap_or(State::Closed),
+            &mut self.active,
+        );
         // A stream that closed with this END_STREAM needs no reset any more.
         let reset = s
             .reset_after_end
