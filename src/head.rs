@@ -510,11 +510,15 @@ impl Fields {
 
     /// The value of the `i`-th field as [`Bytes`] (zero-copy when received).
     pub(crate) fn value_bytes(&self, i: usize) -> Option<Bytes> {
-        let value = self.iter().nth(i)?.value;
-        Some(match &self.store {
-            Store::Shared(b) => b.slice_ref(value),
-            Store::Owned(_) => Bytes::copy_from_slice(value),
-        })
+        Some(self.bytes_of(self.iter().nth(i)?.value))
+    }
+
+    /// `part`, a name or value of these fields, as [`Bytes`] (zero-copy when received).
+    pub(crate) fn bytes_of(&self, part: &[u8]) -> Bytes {
+        match &self.store {
+            Store::Shared(b) if !part.is_empty() => b.slice_ref(part),
+            _ => Bytes::copy_from_slice(part),
+        }
     }
 
     /// The values of every field named `name`, in order.

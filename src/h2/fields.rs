@@ -230,8 +230,8 @@ fn check_field(f: &Field<'_>) -> Result<(), Http2Error> {
 }
 
 /// Checks the regular fields after the `n` pseudo-headers; returns the Content-Length.
-fn check_regular(fields: &Fields, n: usize) -> Result<Option<u64>, Http2Error> {
-    let mut length = None;
+fn check_regular(fields: &Fields, n: usize) -> Result<Regular<'_>, Http2Error> {
+    let mut regular = Regular::default();
     for f in fields.iter().skip(n) {
         if f.name.first() == Some(&b':') {
             // §8.3: "All pseudo-header fields MUST appear in a field block before all
@@ -239,21 +239,35 @@ fn check_regular(fields: &Fields, n: usize) -> Result<Option<u64>, Http2Error> {
             return Err(Http2Error::PseudoHeader);
         }
         check_field(&f)?;
-        if f.name == b"content-length" {
-            // One value, or a list of identical values (RFC 9110 §8.6).
-            let mut values = list_elements(f.value);
-            let v = values
-                .next()
-                .and_then(parse_content_length)
-                .ok_or(Http2Error::ContentLength)?;
-            if values.any(|o| parse_content_length(o) != Some(v)) || length.is_some_and(|l| l != v)
-            {
-                return Err(Http2Error::ContentLength);
+        match f.name {
+            b"content-length" => {
+                // One value, or a list of identical values (RFC 9110 §8.6).
+                let mut values = list_elements(f.value);
+                let v = values
+                    .next()
+                    .and_then(parse_content_length)
+                    .ok_or(Http2Error::ContentLength)?;
+                if values.any(|o| parse_content_length(o) != Some(v))
+                    || regular.length.is_some_and(|l| l != v)
+                {
+                    return Err(Http2Error::ContentLength);
+                }
+                regular.length = Some(v);
             }
-            length = Some(v);
+            b"host" if regular.host.is_none() => regular.host = Some(f.value),
+            _ => {}
         }
     }
-    Ok(length)
+    Ok(regular)
+}
+
+/// What the checks of the regular fields found on the way.
+#[derive(Default)]
+struct Regular<'a> {
+    /// The Content-Length (§8.1.1).
+    length: Option<u64>,
+    /// The first Host, to compare with `:authority` (§8.3.1).
+    host: Option<&'a [u8]>,
 }
 
 /// A received request block made into a head; also its Content-Length.
@@ -276,23 +290,22 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>)
             _ => break,
         };
         // §8.3: "The same pseudo-header field name MUST NOT appear more than once".
-        if slot.replace(n).is_some() {
+        if slot.replace(f.value).is_some() {
             return Err(Http2Error::PseudoHeader);
         }
         n += 1;
     }
-    let length = check_regular(&fields, n)?;
-    let value = |i: Option<usize>| i.map(|i| fields.iter().nth(i).unwrap_or(EMPTY).value);
-    let method_v = value(method).ok_or(Http2Error::PseudoHeader)?;
-    if !crate::h1::parse::is_token(method_v) {
+    let Regular { length, host } = check_regular(&fields, n)?;
+    let method = method.ok_or(Http2Error::PseudoHeader)?;
+    if !crate::h1::parse::is_token(method) {
         return Err(Http2Error::PseudoHeader);
     }
-    for i in [scheme, authority, path, protocol].into_iter().flatten() {
-        if !is_pseudo_value(value(Some(i)).unwrap_or_default()) {
+    for v in [scheme, authority, path, protocol].into_iter().flatten() {
+        if !is_pseudo_value(v) {
             return Err(Http2Error::PseudoHeader);
         }
     }
-    let connect = method_v == b"CONNECT";
+    let connect = method == b"CONNECT";
     if connect && protocol.is_none() {
         if scheme.is_some() || path.is_some() || authority.is_none() {
             return Err(Http2Error::PseudoHeader);
@@ -302,47 +315,41 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>)
             return Err(Http2Error::PseudoHeader);
         }
         // §8.3.1: ":path ... MUST NOT be empty for "http" or "https" URIs".
-        if scheme.is_none() || value(path).is_none_or(|p| p.is_empty()) {
+        if scheme.is_none() || path.is_none_or(|p| p.is_empty()) {
             return Err(Http2Error::PseudoHeader);
         }
     }
     // §8.3.1: a server SHOULD treat a request whose Host differs from :authority as
     // malformed.
-    if let (Some(a), Some(host)) = (value(authority), fields.get("host")) {
+    if let (Some(a), Some(host)) = (authority, host) {
         if a != host {
             return Err(Http2Error::PseudoHeader);
         }
     }
-    let bytes = |i: Option<usize>| i.map(|i| nth_value(&fields, i));
+    let bytes = |v: Option<&[u8]>| v.map(|v| fields.bytes_of(v));
     let target = if connect && protocol.is_none() {
-        bytes(authority)
+        authority
     } else {
-        bytes(path)
+        path
     };
+    let (method, target, scheme, authority, protocol) = (
+        fields.bytes_of(method),
+        bytes(target).unwrap_or_default(),
+        bytes(scheme),
+        bytes(authority),
+        bytes(protocol),
+    );
+    fields.drop_first(n);
     let req = Request {
-        method: nth_value(&fields, method.unwrap_or(0)),
-        target: target.unwrap_or_default(),
+        method,
+        target,
         version: Version::Http2,
-        scheme: bytes(scheme),
-        authority: bytes(authority),
-        protocol: bytes(protocol),
-        fields: {
-            fields.drop_first(n);
-            fields
-        },
+        scheme,
+        authority,
+        protocol,
+        fields,
     };
     Ok((req, length))
-}
-
-const EMPTY: Field<'static> = Field {
-    name: b"",
-    value: b"",
-    sensitive: false,
-};
-
-/// The value of the `i`-th field as shared bytes.
-fn nth_value(fields: &Fields, i: usize) -> Bytes {
-    fields.value_bytes(i).unwrap_or_default()
 }
 
 /// A received response block made into a head; also its Content-Length.
@@ -363,7 +370,7 @@ pub(crate) fn parse_response(mut fields: Fields) -> Result<(Response, Option<u64
         }
         _ => return Err(Http2Error::PseudoHeader),
     };
-    let length = check_regular(&fields, n)?;
+    let length = check_regular(&fields, n)?.length;
     fields.drop_first(n);
     Ok((
         Response {
