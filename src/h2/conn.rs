@@ -9,6 +9,7 @@ use super::frame::{
     PriorityUpdate, PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
 use super::schedule::Schedule;
+use super::stream::map::StreamMap;
 use super::stream::state::{State, Transition};
 use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
@@ -20,7 +21,7 @@ use crate::{
     Reason, Request, Response, Side, StreamId,
 };
 use bytes::{Buf, Bytes, BytesMut};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 /// How many emptied stream queues are kept for new streams, and the most entries one
@@ -177,10 +178,7 @@ impl Stream {
 
 /// Stream `stream` of `streams`, unless it is unknown or closed: what a command may
 /// act on.
-fn open_stream(
-    streams: &mut BTreeMap<u32, Stream>,
-    stream: StreamId,
-) -> Result<&mut Stream, Misuse> {
+fn open_stream(streams: &mut StreamMap<Stream>, stream: StreamId) -> Result<&mut Stream, Misuse> {
     streams
         .get_mut(&stream.0)
         .filter(|s| s.state != State::Closed)
@@ -268,7 +266,7 @@ pub(crate) struct H2 {
     active: Active,
     /// Emptied send queues of closed streams, for new streams (see `Stream::drop_queue`).
     spare_queues: Vec<VecDeque<Queued>>,
-    streams: BTreeMap<u32, Stream>,
+    streams: StreamMap<Stream>,
     /// The streams with something to send, in the order they are served.
     schedule: Schedule,
     /// Server: priorities for streams the client has not opened yet, oldest first.
@@ -407,7 +405,7 @@ impl H2 {
             block: Vec::new(),
             spare_queues: Vec::new(),
             active: Active::default(),
-            streams: BTreeMap::new(),
+            streams: StreamMap::default(),
             schedule: Schedule::default(),
             pending_priorities: VecDeque::new(),
             scratch: Vec::new(),
@@ -1199,12 +1197,13 @@ impl H2 {
             // some value overflowed exactly when the highest one does.
             let old = i64::from(self.remote.initial_window_size);
             let (high, last) = (i64::from(high) - old, i64::from(last) - old);
-            for (id, s) in self.streams.iter_mut() {
+            for id in self.stream_ids() {
+                let s = self.streams.get_mut(&id).expect("listed");
                 if s.send_window + high > MAX_WINDOW {
                     return Err(h2_error(Http2Error::WindowOverflow));
                 }
                 s.send_window += last;
-                enqueue(&mut self.schedule, *id, s);
+                enqueue(&mut self.schedule, id, s);
             }
             self.remote.initial_window_size = (old + last) as u32;
         }
@@ -1265,6 +1264,9 @@ impl H2 {
             })
             .map(|(id, _)| *id)
             .collect();
+        // In identifier order, so that the events are in a stable order.
+        let mut refused = refused;
+        refused.sort_unstable();
         for id in refused {
             if let Some(s) = self.streams.get_mut(&id) {
                 s.set_state(id, State::Closed, &mut self.active);
@@ -1539,10 +1541,11 @@ impl H2 {
         }
         self.closing = true;
         self.partial = None;
-        for (id, s) in self.streams.iter_mut() {
+        for id in self.stream_ids() {
+            let s = self.streams.get_mut(&id).expect("listed");
             if s.state != State::Closed && s.surfaced {
                 self.events.push_back(Event::StreamReset {
-                    stream: StreamId(*id),
+                    stream: StreamId(id),
                     code: if error.is_some() {
                         code
                     } else {
@@ -1551,7 +1554,7 @@ impl H2 {
                     initiator: Initiator::Local,
                 });
             }
-            s.set_state(*id, State::Closed, &mut self.active);
+            s.set_state(id, State::Closed, &mut self.active);
             s.drop_queue(&mut self.queued, &mut self.spare_queues);
         }
         self.events.push_back(Event::Closed { error });
@@ -2074,6 +2077,14 @@ impl H2 {
             debug,
         })
         .encode(&mut self.tx);
+    }
+
+    /// The identifiers of the streams in the map, in order: for what acts on many
+    /// streams at once (their events and their place in the schedule follow it).
+    fn stream_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.streams.keys().copied().collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Puts `s` in the map as stream `id`, counting it if it is active.

@@ -1,3 +1,4 @@
 //! Streams: their states (RFC 9113 §5.1).
 
+pub(crate) mod map;
 pub(crate) mod state;
