@@ -13,7 +13,7 @@ use super::stream::map::StreamMap;
 use super::stream::state::{State, Transition};
 use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
-use crate::h1::encode::{check_fields, check_request};
+use crate::h1::encode::{check_fields, check_request, FieldInfo};
 use crate::hpack::{Decoder, Encoder};
 use crate::send_buffer::{room, woken, Waiting};
 use crate::{
@@ -878,7 +878,11 @@ impl H2 {
             self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
         };
-        let (req, length) = match fields::parse_request(fields) {
+        let fields::RequestBlock {
+            req,
+            length,
+            priority,
+        } = match fields::parse_request(fields) {
             Ok(r) => r,
             // A reset the peer's error forces on this side: it spends the reset budget
             // like any other, or malformed requests would be a MadeYouReset flood
@@ -905,7 +909,7 @@ impl H2 {
         // RFC 9218 §7: "the most recently received PRIORITY_UPDATE frame can be
         // considered as the most up-to-date information that overrides any other
         // signal".
-        s.priority = updated.unwrap_or_else(|| Priority::from_fields(&req.fields));
+        s.priority = updated.unwrap_or(priority);
         if end_stream && length.is_some_and(|l| l != 0) {
             self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
@@ -1067,16 +1071,16 @@ impl H2 {
         // §8.4: "Promised requests MUST be safe ... and cacheable"; a client treats
         // any other as a stream error PROTOCOL_ERROR on the promised stream.
         let request = request.map(|r| {
-            r.and_then(|(req, len)| {
-                if req.is_method("GET") || req.is_method("HEAD") {
-                    Ok((req, len))
+            r.and_then(|block| {
+                if block.req.is_method("GET") || block.req.is_method("HEAD") {
+                    Ok(block.req)
                 } else {
                     Err(Http2Error::Push)
                 }
             })
         });
         match request {
-            Some(Ok((request, _))) => {
+            Some(Ok(request)) => {
                 s.surfaced = true;
                 s.head_request = request.is_method("HEAD");
                 self.insert_stream(promised, s);
@@ -1593,14 +1597,14 @@ impl H2 {
         if self.next_local > MAX_WINDOW as u32 {
             return Err(Misuse::State("stream identifiers are exhausted"));
         }
-        check_request(&head)?;
+        let info = check_request(&head)?;
         check_pseudo(&head)?;
         // A CONNECT carries a tunnel, not a body: its length means nothing (as on
         // HTTP/1.1).
         let length = if head.is_method("CONNECT") {
             None
         } else {
-            sent_length(&head.fields, end_stream)?
+            sent_length(&info, end_stream)?
         };
         if head.protocol.is_some() && !self.remote.enable_connect_protocol {
             return Err(Misuse::Unsupported(
@@ -1652,7 +1656,7 @@ impl H2 {
         if informational && end_stream {
             return Err(Misuse::InvalidHead("an informational response has no body"));
         }
-        check_fields(&head.fields)?;
+        let info = check_fields(&head.fields)?;
         // A response without content (informational, to HEAD, a 204 or 304, whose
         // Content-Length may describe what a GET would get) or that opens a tunnel has
         // no body to hold to a length.
@@ -1661,7 +1665,7 @@ impl H2 {
         let length = if no_content {
             None
         } else {
-            sent_length(&head.fields, end_stream)?
+            sent_length(&info, end_stream)?
         };
         let Some(next) = s.state.on(Transition::SendHeaders { end_stream }) else {
             return Err(Misuse::State("the stream cannot send"));
@@ -2480,11 +2484,11 @@ fn stream_release(s: &mut Stream, window: u32) -> Option<u32> {
 
 /// The Content-Length an outgoing head declares, checked as HTTP/1.1 checks it: one
 /// field of digits, and 0 if the head ends the stream.
-fn sent_length(fields: &Fields, end_stream: bool) -> Result<Option<u64>, Misuse> {
-    let mut values = fields.get_all("content-length");
-    let length = match (values.next(), values.next()) {
-        (None, _) => return Ok(None),
-        (Some(v), None) => crate::h1::parse::parse_content_length(v)
+fn sent_length(info: &FieldInfo, end_stream: bool) -> Result<Option<u64>, Misuse> {
+    let length = match info.lengths {
+        0 => return Ok(None),
+        1 => info
+            .length
             .ok_or(Misuse::InvalidHead("Content-Length is not a number"))?,
         _ => return Err(Misuse::InvalidHead("more than one Content-Length")),
     };

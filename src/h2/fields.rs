@@ -4,7 +4,7 @@
 use crate::error::Http2Error;
 use crate::h1::parse::{is_tchar, parse_content_length};
 use crate::head::list_elements;
-use crate::{Field, Fields, Request, Response, Version};
+use crate::{Field, Fields, Priority, Request, Response, Version};
 use bytes::Bytes;
 
 /// A field that only means something to one HTTP/1.1 connection (RFC 9113 §8.2.2).
@@ -255,6 +255,10 @@ fn check_regular(fields: &Fields, n: usize) -> Result<Regular<'_>, Http2Error> {
                 regular.length = Some(v);
             }
             b"host" if regular.host.is_none() => regular.host = Some(f.value),
+            b"priority" => {
+                regular.priority = Some(f.value);
+                regular.priorities += 1;
+            }
             _ => {}
         }
     }
@@ -268,6 +272,19 @@ struct Regular<'a> {
     length: Option<u64>,
     /// The first Host, to compare with `:authority` (§8.3.1).
     host: Option<&'a [u8]>,
+    /// The last Priority field (RFC 9218 §5), and how many there are.
+    priority: Option<&'a [u8]>,
+    priorities: usize,
+}
+
+/// A received request block made into a head, with what its fields say of its body
+/// and its priority.
+pub(crate) struct RequestBlock {
+    pub(crate) req: Request,
+    /// The Content-Length (§8.1.1).
+    pub(crate) length: Option<u64>,
+    /// The priority its Priority fields ask for (RFC 9218 §5), or the default.
+    pub(crate) priority: Priority,
 }
 
 /// A received request block made into a head; also its Content-Length.
@@ -275,7 +292,7 @@ struct Regular<'a> {
 /// RFC 9113 §8.3.1: `:method`, `:scheme` and `:path` are required (a non-empty path),
 /// except CONNECT (§8.5) which has `:authority` and neither of the others, unless it is
 /// an extended CONNECT (RFC 8441 §4) carrying `:protocol`.
-pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>), Http2Error> {
+pub(crate) fn parse_request(mut fields: Fields) -> Result<RequestBlock, Http2Error> {
     let (mut method, mut scheme, mut authority, mut path, mut protocol) =
         (None, None, None, None, None);
     let mut n = 0;
@@ -295,7 +312,12 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>)
         }
         n += 1;
     }
-    let Regular { length, host } = check_regular(&fields, n)?;
+    let Regular {
+        length,
+        host,
+        priority,
+        priorities,
+    } = check_regular(&fields, n)?;
     let method = method.ok_or(Http2Error::PseudoHeader)?;
     if !crate::h1::parse::is_token(method) {
         return Err(Http2Error::PseudoHeader);
@@ -339,6 +361,12 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>)
         bytes(authority),
         bytes(protocol),
     );
+    // One Priority field, as nearly always, is read as it is; several are joined.
+    let priority = match (priority, priorities) {
+        (None, _) => Priority::default(),
+        (Some(p), 1) => Priority::parse(p).unwrap_or_default(),
+        _ => Priority::from_fields(&fields),
+    };
     fields.drop_first(n);
     let req = Request {
         method,
@@ -349,7 +377,11 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<(Request, Option<u64>)
         protocol,
         fields,
     };
-    Ok((req, length))
+    Ok(RequestBlock {
+        req,
+        length,
+        priority,
+    })
 }
 
 /// A received response block made into a head; also its Content-Length.
@@ -398,7 +430,9 @@ mod tests {
 
     #[test]
     fn requests() {
-        let (req, len) = parse_request(block(&[
+        let RequestBlock {
+            req, length: len, ..
+        } = parse_request(block(&[
             (":method", "POST"),
             (":scheme", "https"),
             (":authority", "example.com"),
@@ -411,9 +445,9 @@ mod tests {
         assert_eq!(req.authority.as_deref(), Some(&b"example.com"[..]));
         assert_eq!(req.fields.len(), 1);
         assert_eq!(len, Some(5));
-        let (connect, _) =
+        let connect =
             parse_request(block(&[(":method", "CONNECT"), (":authority", "a:443")])).unwrap();
-        assert_eq!(connect.target, "a:443");
+        assert_eq!(connect.req.target, "a:443");
     }
 
     #[test]
