@@ -214,6 +214,28 @@ impl Connection {
         }
     }
 
+    /// Frees the memory of the buffers that hold nothing now (input, output, queues,
+    /// scratch space), keeping what the protocol's state needs (HPACK tables, the
+    /// streams). A connection that waits for its peer costs little this way; the
+    /// buffers come back, allocated afresh, with the next exchange. Adapters call it
+    /// once a connection has been idle for a moment, not after every exchange, since
+    /// reusing the buffers is what keeps a busy connection from allocating.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use weir::{Config, Connection, Side};
+    /// let mut conn = Connection::new(Side::Server, Config::default(), Instant::now());
+    /// conn.handle_input(Instant::now(), b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    /// // ... the exchange completes, and the peer goes quiet ...
+    /// conn.release_buffers();
+    /// ```
+    pub fn release_buffers(&mut self) {
+        if let Some((sniffed, _)) = &mut self.sniff {
+            sniffed.shrink_to_fit();
+        }
+        each!(self, c => c.release_buffers())
+    }
+
     /// Starts a request (client); returns its stream.
     ///
     /// Without `Content-Length` or `Transfer-Encoding`, the framing is chosen for you:

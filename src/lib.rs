@@ -108,6 +108,7 @@ mod head;
 pub mod hpack;
 #[cfg(feature = "http")]
 mod http_conv;
+mod memory;
 mod priority;
 mod send_buffer;
 mod stream;

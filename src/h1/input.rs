@@ -22,6 +22,13 @@ impl Input {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Frees the buffer if it holds nothing (see `Connection::release_buffers`).
+    pub(crate) fn release(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = BytesMut::new();
+        }
+    }
+
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.buf
     }

@@ -390,6 +390,19 @@ impl H1 {
         self.write_closed || self.life.is_closed()
     }
 
+    /// See `Connection::release_buffers`.
+    pub(crate) fn release_buffers(&mut self) {
+        self.input.release();
+        crate::memory::release(&mut self.tx);
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        if self.exchanges.is_empty() {
+            self.exchanges = VecDeque::new();
+        }
+        crate::memory::release(&mut self.undecided);
+    }
+
     pub(crate) fn wants_input(&self) -> bool {
         self.life.is_open()
             && !self.input_closed

@@ -2410,6 +2410,27 @@ impl H2 {
         self.closing && self.tx.is_empty()
     }
 
+    /// See `Connection::release_buffers`.
+    pub(crate) fn release_buffers(&mut self) {
+        if self.input.is_empty() {
+            self.input = BytesMut::new();
+        }
+        crate::memory::release(&mut self.tx);
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        self.block = Vec::new();
+        self.spare_queues = Vec::new();
+        self.scratch = Vec::new();
+        self.decoder.release_buffers();
+        self.encoder.release_buffers();
+        self.streams.shrink_to_fit();
+        self.closed.shrink_to_fit();
+        self.pending_priorities.shrink_to_fit();
+        self.pings.shrink_to_fit();
+        self.unacked_settings.shrink_to_fit();
+    }
+
     pub(crate) fn wants_input(&self) -> bool {
         !self.closing
     }

@@ -156,6 +156,11 @@ impl<M> Dispatcher<M> {
         self.conn.is_write_closed()
     }
 
+    /// See [`Connection::release_buffers`].
+    pub fn release_buffers(&mut self) {
+        self.conn.release_buffers();
+    }
+
     /// See [`Connection::wants_input`].
     pub fn wants_input(&self) -> bool {
         self.conn.wants_input()

@@ -54,6 +54,14 @@ impl Decoder {
         }
     }
 
+    /// Frees the buffers kept between blocks; the table stays (see
+    /// `Connection::release_buffers`).
+    pub(crate) fn release_buffers(&mut self) {
+        self.scratch = Vec::new();
+        self.work = Vec::new();
+        self.pool = BytesMut::new();
+    }
+
     /// Our advertised limit changed (call it when the peer acknowledged the SETTINGS
     /// that carried it). If it is below the table's current size, the peer's next
     /// block must start with a table size update to at most the lowest limit set since

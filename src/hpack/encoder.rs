@@ -133,6 +133,12 @@ impl Encoder {
         self.table.iter()
     }
 
+    /// Frees the scratch space kept between blocks; the table stays (see
+    /// `Connection::release_buffers`).
+    pub(crate) fn release_buffers(&mut self) {
+        self.name_buf = Vec::new();
+    }
+
     /// The dynamic table's size (RFC 7541 §4.1).
     pub fn table_size(&self) -> usize {
         self.table.size()

@@ -28,6 +28,8 @@ pub trait Drive {
     fn is_write_closed(&self) -> bool;
     /// See [`Connection::wants_input`].
     fn wants_input(&self) -> bool;
+    /// See [`Connection::release_buffers`].
+    fn release_buffers(&mut self);
 }
 
 /// Implements [`Drive`] for a type whose own methods of those names do the work, as
@@ -55,6 +57,9 @@ macro_rules! drive_by_name {
             }
             fn wants_input(&self) -> bool {
                 <$machine>::wants_input(self)
+            }
+            fn release_buffers(&mut self) {
+                <$machine>::release_buffers(self)
             }
         }
     };

@@ -3,15 +3,30 @@
 //! and the shutdown signal.
 
 use crate::link::{Link, Machine, Shared};
+use std::cell::RefCell;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::watch;
 use weir::{Event, Output};
 
 /// How much one socket read may take in.
 const READ_BUFFER: usize = 16 * 1024;
+
+/// A connection with nothing to write that has heard nothing for this long gives its
+/// buffers back (`release_buffers`): idle connections then cost little, and busy ones
+/// still reuse theirs.
+const IDLE_RELEASE: Duration = Duration::from_millis(100);
+
+thread_local! {
+    /// The buffer socket reads land in, one per thread rather than one per
+    /// connection: a read hands its bytes to the machine before the buffer is used
+    /// again, so that a connection waiting for its peer holds none.
+    static READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUFFER].into_boxed_slice());
+}
 
 /// Output waiting for the socket past this much stops the draining (and the reading):
 /// a peer that does not read cannot make the adapter buffer without bound.
@@ -68,7 +83,10 @@ where
     let (mut rd, mut wr) = tokio::io::split(sock);
     let mut out = Vec::new();
     let mut sent = 0;
-    let mut buf = vec![0; READ_BUFFER];
+    // Whether the buffers were given back since the last activity, and since when
+    // the connection has been quiet.
+    let mut released = false;
+    let mut quiet_since = Instant::now();
     let (mut stopping, mut going_away, mut write_shut) = (false, false, false);
     // The machine's deadline as of its last complete drain: it holds while the output
     // waits for the socket (an idle or header deadline must fire even then).
@@ -122,7 +140,7 @@ where
             // dropped for a moment, since closing a socket with unread input resets the
             // connection, and the reset can overtake the last bytes written.
             let _ = wr.shutdown().await;
-            linger(&mut rd, &mut buf).await;
+            linger(&mut rd).await;
             return Ok(());
         }
         if flushed && write_closed && !write_shut {
@@ -134,6 +152,7 @@ where
             deadline = drained;
         }
         let reading = wants_input && drained.is_some();
+        let release_at = (flushed && reading && !released).then(|| quiet_since + IDLE_RELEASE);
         let stall_limit = match (sent < out.len(), stalled_since) {
             (false, _) => None,
             (true, Some(since)) => Some(since + WRITE_STALL),
@@ -149,22 +168,18 @@ where
                     n => {
                         sent += n;
                         stalled_since = None;
+                        (released, quiet_since) = (false, Instant::now());
                     }
                 }
             }
-            read = rd.read(&mut buf), if reading => {
-                let mut shared = link.lock();
-                let now = Instant::now();
-                match read {
-                    Ok(0) => shared.machine.handle_eof(now),
-                    Ok(n) => shared.machine.handle_input(now, &buf[..n]),
-                    // A reset peer sends nothing more: for the connection that is the
-                    // end of input.
-                    Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                        | io::ErrorKind::UnexpectedEof) => shared.machine.handle_eof(now),
-                    Err(e) => return Err(e),
-                }
+            read = read_into(&mut rd, &link), if reading => {
+                read?;
+                (released, quiet_since) = (false, Instant::now());
+            }
+            () = sleep_until(release_at), if release_at.is_some() => {
+                link.lock().machine.release_buffers();
+                out = Vec::new();
+                released = true;
             }
             () = sleep_until(deadline), if deadline.is_some() => {
                 link.lock().machine.handle_timeout(Instant::now());
@@ -204,8 +219,44 @@ async fn stopped(stop: &mut Option<watch::Receiver<bool>>) {
     }
 }
 
+/// Reads once from `rd` into this thread's buffer and hands what came (or the end of
+/// input) to the machine, within the same poll: the buffer is never held across one.
+async fn read_into<R: AsyncRead + Unpin, C: Machine>(rd: &mut R, link: &Link<C>) -> io::Result<()> {
+    std::future::poll_fn(|cx| {
+        READ_BUF.with_borrow_mut(|buf| {
+            let mut read = ReadBuf::new(buf);
+            let Poll::Ready(result) = Pin::new(&mut *rd).poll_read(cx, &mut read) else {
+                return Poll::Pending;
+            };
+            let mut shared = link.lock();
+            let now = Instant::now();
+            match result {
+                Ok(()) if read.filled().is_empty() => shared.machine.handle_eof(now),
+                Ok(()) => shared.machine.handle_input(now, read.filled()),
+                // A reset peer sends nothing more: for the connection that is the end
+                // of input.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionReset
+                            | io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::UnexpectedEof
+                    ) =>
+                {
+                    shared.machine.handle_eof(now)
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            Poll::Ready(Ok(()))
+        })
+    })
+    .await
+}
+
 /// Reads and drops what the peer still sends, for a moment.
-async fn linger<R: AsyncRead + Unpin>(rd: &mut R, buf: &mut [u8]) {
+async fn linger<R: AsyncRead + Unpin>(rd: &mut R) {
+    let mut buf = vec![0; READ_BUFFER];
+    let buf = &mut buf;
     let drain = async {
         let mut left = LINGER_BYTES;
         while left > 0 {
