@@ -1,6 +1,7 @@
 //! Generated bodies for `/bytes/N` and `/text/N`, produced in bounded pieces.
 
 use bytes::Bytes;
+use std::sync::OnceLock;
 
 /// The largest piece of a generated body sent at once.
 pub const PIECE: usize = 64 * 1024;
@@ -12,6 +13,25 @@ pub const MAX_GENERATED: u64 = 1 << 34;
 /// Text for `/text/N`, repeated: compressible, and plain ASCII.
 const TEXT: &[u8] = b"The quick brown fox jumps over the lazy dog; \
 the lazy dog sleeps on while the fox runs back across the field.\n";
+
+/// How many pieces at the start of a body are made once and shared by every request:
+/// a body's pieces are the same on every request, and a 1 MiB body then costs no
+/// generating (2 MiB of memory in all, once per process).
+const CACHED_PIECES: usize = 16;
+
+/// The first pieces of each kind, full length, with the state after each.
+fn cache(kind: Kind) -> &'static [(Bytes, u64)] {
+    static CACHE: OnceLock<[Vec<(Bytes, u64)>; 2]> = OnceLock::new();
+    let all = CACHE.get_or_init(|| {
+        [Kind::Bytes, Kind::Text].map(|kind| {
+            let mut g = Generator::new(kind, (PIECE * CACHED_PIECES) as u64);
+            (0..CACHED_PIECES)
+                .map(|_| (g.generate(PIECE), g.state))
+                .collect()
+        })
+    });
+    &all[kind as usize]
+}
 
 /// What a generated body is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +50,8 @@ pub struct Generator {
     remaining: u64,
     /// The pseudo-random state (bytes) or the position in [`TEXT`] (text).
     state: u64,
+    /// The number of the next piece.
+    index: usize,
 }
 
 impl Generator {
@@ -43,6 +65,7 @@ impl Generator {
             kind,
             remaining: len,
             state,
+            index: 0,
         }
     }
 
@@ -55,6 +78,19 @@ impl Generator {
     pub fn next_piece(&mut self) -> Bytes {
         let n = self.remaining.min(PIECE as u64) as usize;
         self.remaining -= n as u64;
+        let index = self.index;
+        self.index += 1;
+        if let Some((piece, state)) = cache(self.kind).get(index) {
+            // A short last piece is the start of the full one: generation does not
+            // depend on the length asked for.
+            self.state = *state;
+            return piece.slice(..n);
+        }
+        self.generate(n)
+    }
+
+    /// Generates the next `n` bytes.
+    fn generate(&mut self, n: usize) -> Bytes {
         let mut piece = Vec::with_capacity(n);
         match self.kind {
             Kind::Bytes => {
@@ -103,6 +139,20 @@ mod tests {
         for len in [0, 1, 7, 8, 9, PIECE as u64, PIECE as u64 + 3, 200_001] {
             assert_eq!(all(Kind::Bytes, len).len() as u64, len);
             assert_eq!(all(Kind::Text, len).len() as u64, len);
+        }
+    }
+
+    #[test]
+    fn shared_pieces_are_the_generated_ones() {
+        for kind in [Kind::Bytes, Kind::Text] {
+            let len = PIECE * (CACHED_PIECES + 2) + 5;
+            let mut fresh = Generator::new(kind, len as u64);
+            let mut generated = Vec::new();
+            while generated.len() < len {
+                let n = (len - generated.len()).min(PIECE);
+                generated.extend_from_slice(&fresh.generate(n));
+            }
+            assert!(all(kind, len as u64) == generated, "{kind:?}");
         }
     }
 
