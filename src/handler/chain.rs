@@ -96,6 +96,12 @@ pub trait Handler<M = ()>: Send {
     ) -> Response {
         next.early_error(stream, request, error, response)
     }
+
+    /// The connection is idle (see [`Connection::release_buffers`]): free the memory
+    /// kept for streams that are over. Nothing to do by default.
+    ///
+    /// [`Connection::release_buffers`]: crate::Connection::release_buffers
+    fn release_buffers(&mut self) {}
 }
 
 /// What reaches a handler's [`info`](Handler::info).

@@ -168,6 +168,12 @@ impl Compress {
 }
 
 impl<M> Handler<M> for Compress {
+    fn release_buffers(&mut self) {
+        if self.streams.is_empty() {
+            self.streams = HashMap::new();
+        }
+    }
+
     fn init(
         &mut self,
         stream: StreamId,

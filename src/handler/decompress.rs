@@ -175,6 +175,12 @@ impl Decompress {
 }
 
 impl<M> Handler<M> for Decompress {
+    fn release_buffers(&mut self) {
+        if self.streams.is_empty() {
+            self.streams = HashMap::new();
+        }
+    }
+
     fn init(
         &mut self,
         stream: StreamId,

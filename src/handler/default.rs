@@ -18,6 +18,13 @@ pub struct DefaultHandler {
 }
 
 impl DefaultHandler {
+    /// See [`Dispatcher::release_buffers`](super::Dispatcher::release_buffers).
+    pub(super) fn release_buffers(&mut self) {
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+    }
+
     pub(super) fn init(
         &mut self,
         stream: StreamId,

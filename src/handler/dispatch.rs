@@ -159,6 +159,19 @@ impl<M> Dispatcher<M> {
     /// See [`Connection::release_buffers`].
     pub fn release_buffers(&mut self) {
         self.conn.release_buffers();
+        for handler in &mut self.chain {
+            handler.release_buffers();
+        }
+        self.last.release_buffers();
+        if self.held.is_empty() {
+            self.held = BTreeMap::new();
+        }
+        if self.streams.is_empty() {
+            self.streams = BTreeMap::new();
+        }
+        if self.refused.is_empty() {
+            self.refused = VecDeque::new();
+        }
     }
 
     /// See [`Connection::wants_input`].

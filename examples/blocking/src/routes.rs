@@ -63,6 +63,16 @@ impl Routes {
         Routes::default()
     }
 
+    /// Frees the memory kept for streams that are over, while none is under way.
+    pub fn release_buffers(&mut self) {
+        if self.is_idle() {
+            *self = Routes {
+                shutdown: self.shutdown.take(),
+                ..Routes::default()
+            };
+        }
+    }
+
     /// Routes whose responses say `connection: close` once `shutdown` is triggered.
     pub fn with_shutdown(shutdown: ShutdownHandle) -> Routes {
         Routes {

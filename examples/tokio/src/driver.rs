@@ -58,6 +58,9 @@ pub(crate) trait App<C>: Send {
         true
     }
 
+    /// The connection is quiet: free what is kept for streams that are over.
+    fn release_buffers(&mut self) {}
+
     /// Starts a graceful shutdown (an HTTP/2 GOAWAY); returns whether the connection
     /// will close by itself once its streams are done.
     fn go_away(&mut self, machine: &mut C) -> bool {
@@ -177,7 +180,8 @@ where
                 (released, quiet_since) = (false, Instant::now());
             }
             () = sleep_until(release_at), if release_at.is_some() => {
-                link.lock().machine.release_buffers();
+                link.lock().release_buffers();
+                app.release_buffers();
                 out = Vec::new();
                 released = true;
             }

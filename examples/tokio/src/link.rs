@@ -111,6 +111,15 @@ impl<C: Machine> Shared<C> {
     }
 
     /// Whether a handle still holds a stream.
+    /// Frees the machine's buffers and the view map's memory while nothing is under
+    /// way (see `Connection::release_buffers`).
+    pub(crate) fn release_buffers(&mut self) {
+        self.machine.release_buffers();
+        if self.views.is_empty() {
+            self.views = HashMap::new();
+        }
+    }
+
     pub(crate) fn has_views(&self) -> bool {
         !self.views.is_empty()
     }

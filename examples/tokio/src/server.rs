@@ -181,12 +181,17 @@ async fn serve_socket(
     let Some(acceptor) = acceptor else {
         return serve(sock, config, fixed, Some(stop)).await;
     };
-    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(sock));
-    let tls = handshake
-        .await
-        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake"))??;
-    let version = negotiated(tls.get_ref().1.alpn_protocol()).or(fixed);
-    serve(tls, config, version, Some(stop)).await
+    // Boxed: the TLS session and its handshake are large, and a task's future is as
+    // large as its largest branch, so that plain connections would carry their room.
+    Box::pin(async move {
+        let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(sock));
+        let tls = handshake
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake"))??;
+        let version = negotiated(tls.get_ref().1.alpn_protocol()).or(fixed);
+        serve(tls, config, version, Some(stop)).await
+    })
+    .await
 }
 
 /// Serves one connection over `sock` with the example routes until it closes, or until
@@ -316,6 +321,10 @@ impl App<Dispatcher> for ServerApp {
 
     fn is_idle(&self) -> bool {
         self.routes.is_idle()
+    }
+
+    fn release_buffers(&mut self) {
+        self.routes.release_buffers();
     }
 
     fn go_away(&mut self, machine: &mut Dispatcher) -> bool {

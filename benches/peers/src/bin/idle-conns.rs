@@ -2,7 +2,9 @@
 //! (`benches/loopback.sh`): `idle-conns ADDR N h1|h2` opens N connections to ADDR,
 //! brings each to its idle state (HTTP/1.1: one `GET /` answered, kept alive; HTTP/2:
 //! the preface and SETTINGS exchanged both ways, acknowledged), prints `ready`, and
-//! holds them open until its standard input closes.
+//! holds them open until its standard input closes. `IDLE_SPACING_MS` spaces the
+//! connections out, so that a server that frees a quiet connection's buffers reuses
+//! them for the next rather than holding many at once while they are opened.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -64,8 +66,15 @@ fn main() {
         std::process::exit(2);
     };
     let n: usize = n.parse().expect("a number of connections");
+    let spacing = std::env::var("IDLE_SPACING_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(std::time::Duration::from_millis);
     let mut held = Vec::with_capacity(n);
     for i in 0..n {
+        if let Some(spacing) = spacing {
+            std::thread::sleep(spacing);
+        }
         let mut stream = TcpStream::connect(addr.as_str())
             .unwrap_or_else(|e| panic!("connection {i} to {addr}: {e}"));
         let idle = match version.as_str() {
