@@ -1194,3 +1194,40 @@ fn trailers_sent_on_a_connect_stream_end_it() {
         );
     }
 }
+
+/// RFC 9113 §6.8: "Receivers of a GOAWAY frame MUST NOT open additional streams"; §8.4:
+/// no push once the client set SETTINGS_ENABLE_PUSH to 0. Once the connection has read
+/// either, the command is refused and nothing goes out.
+#[test]
+fn no_new_stream_once_goaway_or_no_push_is_read() {
+    let push = |raw: &mut Raw| {
+        let promised = Request::new("GET", "/pushed").field("host", "a");
+        raw.conn.push(StreamId(1), promised)
+    };
+    // A server that read the client's GOAWAY.
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    raw.send(&frame(7, 0, 0, &[0, 0, 0, 0, 0, 0, 0, 0]));
+    assert!(matches!(push(&mut raw), Err(weir::Misuse::Closed)));
+    // A server that read SETTINGS_ENABLE_PUSH = 0.
+    let mut raw = Raw::new(Config::default(), &[(0x2, 0)]);
+    raw.get(1, "/");
+    assert!(push(&mut raw).is_err());
+    assert!(
+        !raw.take().iter().any(|f| f.kind == 5),
+        "a PUSH_PROMISE went out"
+    );
+    // A client that read the server's GOAWAY.
+    let mut raw = Raw::client(Some(&[]));
+    raw.send(&frame(7, 0, 0, &[0, 0, 0, 0, 0, 0, 0, 0]));
+    let get = Request::new("GET", "/").field("host", "a");
+    assert!(matches!(
+        raw.conn.send_request(get, true),
+        Err(weir::Misuse::Closed)
+    ));
+    raw.drain();
+    assert!(
+        !raw.take().iter().any(|f| f.kind == 1),
+        "a HEADERS went out"
+    );
+}
