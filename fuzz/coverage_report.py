@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Aggregates libFuzzer -print_coverage=1 outputs, one file per target.
+
+usage: coverage_report.py REPO_ROOT TARGET.txt...
+
+A function, or a branch (an uncovered PC of a covered function), counts as reached if
+any target reaches it. Prints each target's covered edges and features, then the parser
+functions and branches that no target reaches.
+"""
+import collections
+import re
+import sys
+parsers = ('src/h1/parse.rs', 'src/h1/body.rs', 'src/h1/chunk', 'src/h2/frame/', 'src/hpack/', 'src/h2/fields.rs')
+covered_in = collections.defaultdict(set)      # func -> targets covering it
+unc = {}                                        # (func, target) -> set of uncovered PC locs
+loc_of = {}
+name_of = {}
+per_target = {}
+def short_name(name):
+    """`weir::h1::body::parse_trailers::<X>` as `body::parse_trailers`."""
+    while True:
+        shorter = re.sub(r'::<[^<>]*>', '', name)
+        if shorter == name:
+            break
+        name = shorter
+    return '::'.join(name.replace('<', '').replace('>', '').split('::')[-2:])
+
+
+ROOT = sys.argv[1].rstrip('/') + '/'
+for path in sorted(sys.argv[2:]):
+    t = path.split('/')[-1][:-len('.txt')]
+    cur = None
+    cov = None
+    for line in open(path, errors='replace'):
+        m = re.match(r'(UN)?COVERED_FUNC: hits: (\d+) edges: (\d+)/(\d+) (.*) (' + re.escape(ROOT) + r'\S+)$', line.strip())
+        if m:
+            u, hits, e, tot, name, loc = m.groups()
+            # Generic functions come once per instantiation: keyed by where they are.
+            name_of.setdefault(loc, short_name(name))
+            name = loc
+            loc_of[name] = loc
+            if u:
+                cur = None
+            else:
+                covered_in[name].add(t)
+                cur = (name, t)
+                unc.setdefault(cur, set())
+            continue
+        m = re.match(r'UNCOVERED_PC: (' + re.escape(ROOT) + r'\S+)', line.strip())
+        if m and cur and not m.group(1).endswith(':0'):
+            unc[cur].add(m.group(1))
+            continue
+        m = re.search(r'DONE\s+cov: (\d+) ft: (\d+)', line)
+        if m:
+            cov = (int(m.group(1)), int(m.group(2)))
+    per_target[t] = cov
+print("per target (edges covered, features) over its corpus:")
+for t, c in per_target.items():
+    print(f"  {t}: {c}")
+def rel(loc):
+    return loc.replace(ROOT, '')
+
+print("\nparser functions no target reaches:")
+for name, loc in sorted(loc_of.items(), key=lambda x: x[1]):
+    if not covered_in.get(name) and any(p in loc for p in parsers):
+        print(f"  {rel(loc)}  {name_of[loc]}")
+print("\nbranches (uncovered PCs) in reached parser functions that no target reaches:")
+for name, ts in sorted(covered_in.items(), key=lambda x: loc_of[x[0]]):
+    loc = loc_of[name]
+    if not ts or not any(p in loc for p in parsers):
+        continue
+    left = set.intersection(*(unc[(name, t)] for t in ts))
+    for pc in sorted(left):
+        if any(p in pc for p in parsers):
+            print(f"  {rel(pc)}  (in {name_of[loc]})")
