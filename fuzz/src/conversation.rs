@@ -1137,8 +1137,10 @@ impl End {
             .and_then(|m| m.heads.first())
             .and_then(Head::as_request)
             .is_some_and(|r| r.is_method("CONNECT"));
-        // A 2xx to CONNECT opens a tunnel, whose bytes are no body.
-        let tunnel = connect && status.is_some_and(|s| (200..300).contains(&s));
+        // A 2xx to CONNECT opens a tunnel, and so does a 101 (even to a HEAD, found by
+        // the sanitizer run): its bytes are no body.
+        let tunnel =
+            status == Some(101) || (connect && status.is_some_and(|s| (200..300).contains(&s)));
         !tunnel && (head_req || matches!(status, Some(204 | 304)))
     }
 }
