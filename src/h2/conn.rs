@@ -201,36 +201,25 @@ struct Partial {
     promised: Option<u32>,
 }
 
-/// The streams in an active state (open or half-closed), by initiator: the numbers
-/// SETTINGS_MAX_CONCURRENT_STREAMS limits (RFC 9113 §5.1.2), kept as streams enter and
-/// leave the map and change state, rather than counted over the remembered closed
-/// streams for every new one.
+/// The streams the client opened (odd identifiers) that are in an active state (open
+/// or half-closed): the number SETTINGS_MAX_CONCURRENT_STREAMS limits (RFC 9113
+/// §5.1.2), kept as streams enter the map and change state, rather than counted over
+/// the remembered closed streams for every new one.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Active {
-    /// Streams the client opened (odd identifiers).
     odd: usize,
-    /// Streams the server opened (even identifiers: pushes).
-    even: usize,
 }
 
 impl Active {
-    fn slot(&mut self, id: u32) -> &mut usize {
-        if id % 2 == 1 {
-            &mut self.odd
-        } else {
-            &mut self.even
-        }
-    }
-
     fn enter(&mut self, id: u32, state: State) {
-        if state.is_active() {
-            *self.slot(id) += 1;
+        if id % 2 == 1 && state.is_active() {
+            self.odd += 1;
         }
     }
 
     fn leave(&mut self, id: u32, state: State) {
-        if state.is_active() {
-            *self.slot(id) -= 1;
+        if id % 2 == 1 && state.is_active() {
+            self.odd -= 1;
         }
     }
 }
@@ -1258,7 +1247,7 @@ impl H2 {
             debug: g.debug,
         });
         // §6.8: our streams above `last` were not processed: retryable.
-        let refused: Vec<u32> = self
+        let mut refused: Vec<u32> = self
             .streams
             .iter()
             .filter(|(id, s)| {
@@ -1269,7 +1258,6 @@ impl H2 {
             .map(|(id, _)| *id)
             .collect();
         // In identifier order, so that the events are in a stable order.
-        let mut refused = refused;
         refused.sort_unstable();
         for id in refused {
             if let Some(s) = self.streams.get_mut(&id) {
