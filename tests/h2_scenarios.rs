@@ -1231,3 +1231,33 @@ fn no_new_stream_once_goaway_or_no_push_is_read() {
         "a HEADERS went out"
     );
 }
+
+#[test]
+fn a_malformed_priority_resets_an_open_stream_and_ends_the_connection_on_an_idle_one() {
+    // §6.3: "A PRIORITY frame with a length other than 5 octets MUST be treated as a
+    // stream error (Section 5.4.2) of type FRAME_SIZE_ERROR."
+    let short = [0, 0, 0, 0];
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    raw.send(&frame(2, 0, 1, &short));
+    let frames = raw.take();
+    let rst = frames.iter().find(|f| f.kind == 3).expect("RST_STREAM");
+    assert_eq!((rst.stream, rst.code()), (1, 0x6), "{frames:?}");
+    assert!(!raw.conn.is_closed());
+    // §6.4: "RST_STREAM frames MUST NOT be sent for a stream in the "idle" state": on an
+    // idle stream, of either side's parity, the stream error takes the connection
+    // (§5.4.1). An even one reset here could not be promised later.
+    for idle in [2, 7] {
+        let mut raw = Raw::new(Config::default(), &[]);
+        raw.get(1, "/");
+        raw.send(&frame(2, 0, idle, &short));
+        let frames = raw.take();
+        assert!(frames.iter().all(|f| f.kind != 3), "{frames:?}");
+        let goaway = frames.iter().find(|f| f.kind == 7).expect("GOAWAY");
+        assert_eq!(goaway.code(), 0x6, "FRAME_SIZE_ERROR");
+        assert!(raw
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Closed { error: Some(_) })));
+    }
+}

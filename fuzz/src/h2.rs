@@ -2066,7 +2066,11 @@ impl App for ClientApp {
                     h.reset(*promised, Reason::CANCEL);
                 }
             }
-            Event::Tunnel { stream } => {
+            // A tunnel is written to only while the request side is open: the
+            // application may have ended it before the 2xx came.
+            Event::Tunnel { stream }
+                if self.streams.get(&stream.0).is_some_and(|s| s.body_open) =>
+            {
                 h.data(*stream, b"ping", false);
             }
             // The server closed its side of a tunnel: close ours.

@@ -611,7 +611,7 @@ impl H2 {
         }
         let frame = match Frame::parse(head, payload) {
             Ok(f) => f,
-            Err(e) => return self.frame_error(e),
+            Err(e) => return self.frame_error(head.kind, e),
         };
         let surfaced = self.config.h2_extension_frames && matches!(frame, Frame::Unknown(_));
         if carries_nothing(&frame) && !surfaced {
@@ -643,8 +643,19 @@ impl H2 {
         }
     }
 
-    fn frame_error(&mut self, e: FrameError) -> ConnResult {
+    fn frame_error(&mut self, kind: u8, e: FrameError) -> ConnResult {
         match e.stream {
+            // §6.4: "RST_STREAM frames MUST NOT be sent for a stream in the "idle"
+            // state", and a stream of this side's parity reset while idle could not be
+            // used later. Only HEADERS opens a stream, so the error on any other frame
+            // (a malformed PRIORITY) takes the connection, as §5.4.1 allows.
+            Some(id)
+                if kind != kind::HEADERS
+                    && !self.streams.contains_key(&id)
+                    && self.unknown_state(id) == State::Idle =>
+            {
+                Err(h2_error(e.error))
+            }
             Some(id) => {
                 self.stream_error(id, e.error);
                 Ok(())
@@ -2083,6 +2094,7 @@ impl H2 {
     fn insert_stream(&mut self, id: u32, s: Stream) {
         self.active.enter(id, s.state);
         if let Some(old) = self.streams.insert(id, s) {
+            debug_assert!(false, "stream {id} inserted twice");
             self.active.leave(id, old.state);
         }
     }
