@@ -750,13 +750,22 @@ impl<'a> FieldScan<'a> {
     /// Notes a field: a token `name` and a trimmed `value`.
     #[inline(always)]
     fn add(&mut self, name: &'a [u8], value: &'a [u8]) {
-        // Names are never empty (httparse refuses that); the length and the first
-        // letter, lowercased, rule out most fields before any comparison.
-        let first = name.first().map_or(0, |b| b | 0x20);
-        if matches!(
-            (name.len(), first),
-            (4, b'h') | (6, b'e') | (7, b'u') | (10, b'c') | (14, b'c') | (17, b't')
-        ) {
+        // The length and the first letter, lowercased, rule out most fields before
+        // any comparison: no two of the names that matter have the same length, so
+        // one lookup by length gives the only first letter worth a closer look.
+        const FIRST_BY_LENGTH: [u8; 18] = {
+            let mut t = [0; 18];
+            t[4] = b'h'; // host
+            t[6] = b'e'; // expect
+            t[7] = b'u'; // upgrade
+            t[10] = b'c'; // connection
+            t[14] = b'c'; // content-length
+            t[17] = b't'; // transfer-encoding
+            t
+        };
+        // `| 0x20` is never 0, the entry of the other lengths; nor is an empty name's 0xff.
+        let first = name.first().map_or(0xff, |b| b | 0x20);
+        if FIRST_BY_LENGTH.get(name.len()) == Some(&first) {
             self.note(name, value);
         }
     }

@@ -1343,10 +1343,15 @@ impl H1 {
 
     /// Tells the streams that waited for room and now have it: output is handed out
     /// whole, so this is after the transmit that follows their refusal.
+    /// Checked on every poll: nothing is waiting in the common case.
+    #[inline(always)]
     fn wake_writable(&mut self) {
-        if self.waiting.is_empty() {
-            return;
+        if !self.waiting.is_empty() {
+            self.wake_waiting();
         }
+    }
+
+    fn wake_waiting(&mut self) {
         let c = &self.config;
         let (per_stream, per_connection) = (c.send_buffer_per_stream, c.send_buffer_per_connection);
         let mut waiting = std::mem::take(&mut self.waiting);
