@@ -157,7 +157,7 @@ impl Client {
             shared.open(stream, None, false, connect);
             stream
         };
-        self.link.bell.notify_one();
+        self.link.bell.ring();
         let views: Arc<dyn Views> = self.link.clone();
         Ok(StreamIo::new(stream, views))
     }
@@ -176,7 +176,7 @@ impl Client {
         }
         let pinged = self.link.lock().machine.ping(*b"settled?");
         pinged.map_err(io::Error::other)?;
-        self.link.bell.notify_one();
+        self.link.bell.ring();
         loop {
             match self.next_event().await {
                 Some(Event::Pong { .. }) => return Ok(()),

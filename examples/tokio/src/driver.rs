@@ -1,9 +1,10 @@
-//! The connection's task: the driving loop of `weir`'s crate documentation with
-//! `select!` over the socket's readiness, the next deadline, the stream handles' bell
-//! and the shutdown signal.
+//! The connection's task: the driving loop of `weir`'s crate documentation, waiting on
+//! the socket's readiness, the next deadline, the stream handles' bell and the
+//! shutdown signal at once.
 
 use crate::link::{Link, Machine, Shared};
 use std::cell::RefCell;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -71,8 +72,12 @@ pub(crate) trait App<C>: Send {
 
 /// Drives `link`'s machine over `sock` with `app` until the connection is over, or
 /// `stop` turns true and nothing is under way any more.
+///
+/// Every wait source lives as long as the loop: one timer for all deadlines, the bell
+/// and the shutdown signal are made once, and the socket is polled in both directions
+/// in place. A request costs no timer registration and no future built and dropped.
 pub(crate) async fn drive<S, C, A>(
-    sock: S,
+    mut sock: S,
     link: Arc<Link<C>>,
     mut app: A,
     mut stop: Option<watch::Receiver<bool>>,
@@ -83,7 +88,6 @@ where
     A: App<C>,
 {
     let _abandon = Abandon(link.clone());
-    let (mut rd, mut wr) = tokio::io::split(sock);
     let mut out = Vec::new();
     let mut sent = 0;
     // Whether the buffers were given back since the last activity, and since when
@@ -96,6 +100,16 @@ where
     let mut deadline = None;
     // Since when output has been waiting without the socket taking any of it.
     let mut stalled_since: Option<Instant> = None;
+    // The timer is moved only when a deadline comes before the instant it is set for.
+    // A deadline that moved later (the quiet time of a busy connection, the idle
+    // deadline after each request) is looked at when the timer fires, and the timer
+    // set again: once per deadline's length rather than once per request.
+    let timer = tokio::time::sleep_until(tokio::time::Instant::now());
+    tokio::pin!(timer);
+    let mut armed: Option<Instant> = None;
+    let stopped = stopped(&mut stop);
+    tokio::pin!(stopped);
+    let mut polls = 0u32;
     loop {
         // Drain the machine (while the output has room), under the lock.
         let mut drained = None;
@@ -142,14 +156,14 @@ where
             // Over: the write half first, then what the peer still sends is read and
             // dropped for a moment, since closing a socket with unread input resets the
             // connection, and the reset can overtake the last bytes written.
-            let _ = wr.shutdown().await;
-            linger(&mut rd).await;
+            let _ = sock.shutdown().await;
+            linger(&mut sock).await;
             return Ok(());
         }
         if flushed && write_closed && !write_shut {
             write_shut = true;
             // The peer may be gone already; the read side will tell.
-            let _ = wr.shutdown().await;
+            let _ = sock.shutdown().await;
         }
         if let Some(drained) = drained {
             deadline = drained;
@@ -164,38 +178,95 @@ where
                 stalled_since.map(|since| since + WRITE_STALL)
             }
         };
-        tokio::select! {
-            written = wr.write(&out[sent..]), if sent < out.len() => {
-                match written? {
-                    0 => return Err(io::ErrorKind::WriteZero.into()),
-                    n => {
-                        sent += n;
-                        stalled_since = None;
-                        (released, quiet_since) = (false, Instant::now());
-                    }
+        let wake_at = [release_at, deadline, stall_limit]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(at) = wake_at.filter(|&at| armed.is_none_or(|armed| at < armed)) {
+            timer.as_mut().reset(at.into());
+            armed = Some(at);
+        }
+        let woke = std::future::poll_fn(|cx| {
+            let mut woke = Woke::default();
+            if sent < out.len() {
+                if let Poll::Ready(written) = Pin::new(&mut sock).poll_write(cx, &out[sent..]) {
+                    woke.wrote = Some(written);
                 }
             }
-            read = read_into(&mut rd, &link), if reading => {
-                read?;
-                (released, quiet_since) = (false, Instant::now());
+            if reading {
+                if let Poll::Ready(read) = read_into(&mut sock, cx, &link) {
+                    woke.read = Some(read);
+                }
             }
-            () = sleep_until(release_at), if release_at.is_some() => {
+            woke.timer = armed.is_some() && timer.as_mut().poll(cx).is_ready();
+            woke.bell = link.bell.poll_rung(cx);
+            // Looking at the shutdown signal takes its lock: only when nothing else
+            // woke the task (as the signal does), and now and then on a busy one.
+            polls = polls.wrapping_add(1);
+            if !stopping && (!woke.any() || polls.is_multiple_of(16)) {
+                woke.stop = stopped.as_mut().poll(cx).is_ready();
+            }
+            if woke.any() {
+                Poll::Ready(woke)
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        // Activity puts off the timer's work: a write is no stall, a read no quiet.
+        let (wrote, read) = (woke.wrote.is_some(), woke.read.is_some());
+        if let Some(written) = woke.wrote {
+            match written? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => {
+                    sent += n;
+                    stalled_since = None;
+                    (released, quiet_since) = (false, Instant::now());
+                }
+            }
+        }
+        if let Some(read) = woke.read {
+            read?;
+            (released, quiet_since) = (false, Instant::now());
+        }
+        if woke.timer {
+            armed = None;
+            let now = Instant::now();
+            if stall_limit.is_some_and(|at| now >= at) && !wrote {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the peer reads nothing",
+                ));
+            }
+            if deadline.is_some_and(|at| now >= at) {
+                link.lock().machine.handle_timeout(now);
+                // The next complete drain says what the next one is.
+                deadline = None;
+            }
+            if release_at.is_some_and(|at| now >= at) && !read {
                 link.lock().release_buffers();
                 app.release_buffers();
                 out = Vec::new();
                 released = true;
             }
-            () = sleep_until(deadline), if deadline.is_some() => {
-                link.lock().machine.handle_timeout(Instant::now());
-                // The next complete drain says what the next one is.
-                deadline = None;
-            }
-            () = sleep_until(stall_limit), if stall_limit.is_some() => {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "the peer reads nothing"));
-            }
-            () = link.bell.notified() => {}
-            () = stopped(&mut stop), if !stopping => stopping = true,
         }
+        stopping |= woke.stop;
+    }
+}
+
+/// What a wait of the connection's loop woke for: all that was ready at once.
+#[derive(Default)]
+struct Woke {
+    wrote: Option<io::Result<usize>>,
+    read: Option<io::Result<()>>,
+    timer: bool,
+    bell: bool,
+    stop: bool,
+}
+
+impl Woke {
+    fn any(&self) -> bool {
+        self.wrote.is_some() || self.read.is_some() || self.timer || self.bell || self.stop
     }
 }
 
@@ -205,12 +276,6 @@ struct Abandon<C: Machine>(Arc<Link<C>>);
 impl<C: Machine> Drop for Abandon<C> {
     fn drop(&mut self) {
         self.0.lock().abandon();
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    if let Some(deadline) = deadline {
-        tokio::time::sleep_until(deadline.into()).await;
     }
 }
 
@@ -225,36 +290,37 @@ async fn stopped(stop: &mut Option<watch::Receiver<bool>>) {
 
 /// Reads once from `rd` into this thread's buffer and hands what came (or the end of
 /// input) to the machine, within the same poll: the buffer is never held across one.
-async fn read_into<R: AsyncRead + Unpin, C: Machine>(rd: &mut R, link: &Link<C>) -> io::Result<()> {
-    std::future::poll_fn(|cx| {
-        READ_BUF.with_borrow_mut(|buf| {
-            let mut read = ReadBuf::new(buf);
-            let Poll::Ready(result) = Pin::new(&mut *rd).poll_read(cx, &mut read) else {
-                return Poll::Pending;
-            };
-            let mut shared = link.lock();
-            let now = Instant::now();
-            match result {
-                Ok(()) if read.filled().is_empty() => shared.machine.handle_eof(now),
-                Ok(()) => shared.machine.handle_input(now, read.filled()),
-                // A reset peer sends nothing more: for the connection that is the end
-                // of input.
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionReset
-                            | io::ErrorKind::ConnectionAborted
-                            | io::ErrorKind::UnexpectedEof
-                    ) =>
-                {
-                    shared.machine.handle_eof(now)
-                }
-                Err(e) => return Poll::Ready(Err(e)),
+fn read_into<R: AsyncRead + Unpin, C: Machine>(
+    rd: &mut R,
+    cx: &mut std::task::Context<'_>,
+    link: &Link<C>,
+) -> Poll<io::Result<()>> {
+    READ_BUF.with_borrow_mut(|buf| {
+        let mut read = ReadBuf::new(buf);
+        let Poll::Ready(result) = Pin::new(&mut *rd).poll_read(cx, &mut read) else {
+            return Poll::Pending;
+        };
+        let mut shared = link.lock();
+        let now = Instant::now();
+        match result {
+            Ok(()) if read.filled().is_empty() => shared.machine.handle_eof(now),
+            Ok(()) => shared.machine.handle_input(now, read.filled()),
+            // A reset peer sends nothing more: for the connection that is the end of
+            // input.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                shared.machine.handle_eof(now)
             }
-            Poll::Ready(Ok(()))
-        })
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+        Poll::Ready(Ok(()))
     })
-    .await
 }
 
 /// Reads and drops what the peer still sends, for a moment.

@@ -5,10 +5,10 @@
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use tokio::io::ReadBuf;
-use tokio::sync::Notify;
 use weir::{Duplex, Event, Head, Inbound, Response, StreamControl, StreamError, StreamId};
 use weir_blocking::Drive;
 
@@ -26,7 +26,41 @@ impl<T: Drive + StreamControl + Send + 'static> Machine for T {}
 pub(crate) struct Link<C> {
     shared: Mutex<Shared<C>>,
     /// Rung when a stream handle gave the machine something to send.
-    pub(crate) bell: Notify,
+    pub(crate) bell: Bell,
+}
+
+/// A flag the stream handles raise and the connection's task lowers, and the task's
+/// waker: hearing it costs an atomic swap, where a `Notify` takes its waiters' lock on
+/// every poll of the task.
+#[derive(Default)]
+pub(crate) struct Bell {
+    rung: AtomicBool,
+    task: Mutex<Option<Waker>>,
+}
+
+impl Bell {
+    pub(crate) fn ring(&self) {
+        self.rung.store(true, Ordering::Release);
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(waker) = task.as_ref() {
+            waker.wake_by_ref();
+        }
+    }
+
+    /// Whether the bell rang since the last call; if not, `cx`'s task is woken by the
+    /// next ring.
+    pub(crate) fn poll_rung(&self, cx: &Context<'_>) -> bool {
+        if self.rung.swap(false, Ordering::AcqRel) {
+            return true;
+        }
+        let mut task = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        if !task.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *task = Some(cx.waker().clone());
+        }
+        drop(task);
+        // A ring between the first look and the waker's registration woke nobody.
+        self.rung.swap(false, Ordering::AcqRel)
+    }
 }
 
 /// What the lock guards.
@@ -67,7 +101,7 @@ impl<C: Machine> Link<C> {
                 machine,
                 views: HashMap::new(),
             }),
-            bell: Notify::new(),
+            bell: Bell::default(),
         })
     }
 
@@ -298,7 +332,7 @@ impl<C: Machine> Views for Link<C> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let polled = self.lock().poll_read(stream, cx, buf);
-        self.bell.notify_one();
+        self.bell.ring();
         polled
     }
 
@@ -309,19 +343,19 @@ impl<C: Machine> Views for Link<C> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = self.lock().poll_write(stream, cx, buf);
-        self.bell.notify_one();
+        self.bell.ring();
         polled
     }
 
     fn close_write(&self, stream: StreamId) -> io::Result<()> {
         let closed = self.lock().close_write(stream);
-        self.bell.notify_one();
+        self.bell.ring();
         closed
     }
 
     fn close(&self, stream: StreamId) {
         self.lock().close(stream);
-        self.bell.notify_one();
+        self.bell.ring();
     }
 
     fn poll_response(&self, stream: StreamId, cx: &mut Context<'_>) -> Poll<io::Result<Response>> {
