@@ -156,10 +156,25 @@ impl Compress {
 
     /// Applies the rules to the commands on their way to the connection.
     fn process(&mut self, commands: Vec<Command>) -> Vec<Command> {
+        // A stream leaves the map once the rest of its response goes out untouched, so
+        // that most batches (bodies, other handlers' commands) pass on as they are.
+        let tracked = |c: &Command| c.stream().is_some_and(|s| self.streams.contains_key(&s));
+        if !commands.iter().any(tracked) {
+            return commands;
+        }
         let mut out = Vec::with_capacity(commands.len());
         for command in commands {
-            match command.stream().and_then(|s| self.streams.get_mut(&s)) {
-                Some(s) => s.process(command, self.threshold, self.level, &mut out),
+            let Some(id) = command.stream() else {
+                out.push(command);
+                continue;
+            };
+            match self.streams.get_mut(&id) {
+                Some(s) => {
+                    s.process(command, self.threshold, self.level, &mut out);
+                    if matches!(s.state, State::Untouched) {
+                        self.streams.remove(&id);
+                    }
+                }
                 None => out.push(command),
             }
         }
@@ -429,32 +444,49 @@ fn head_and_data(
     });
 }
 
-/// The response's part of the rules: whether its body may be compressed at all.
+/// The response's part of the rules: whether its body may be compressed at all. One
+/// walk over the fields: every response passes here.
 fn encodable(head: &Response, threshold: usize) -> bool {
-    let fields = &head.fields;
-    // RFC 9110 §15.3.5, §15.4.5: 204 and 304 have no content. §14.4: a 206 or a
-    // Content-Range carries a range of the identity representation.
-    if matches!(head.status, 204 | 206 | 304) || fields.contains("content-range") {
+    // RFC 9110 §15.3.5, §15.4.5: 204 and 304 have no content. §14.4: a 206 carries a
+    // range of the identity representation.
+    if matches!(head.status, 204 | 206 | 304) {
         return false;
     }
-    // RFC 9110 §8.4: content already encoded is sent as it is, never encoded twice.
-    if fields.contains("content-encoding") {
-        return false;
+    let (mut content_type, mut length) = (None, None);
+    for f in &head.fields {
+        // The length rules out most names before any comparison.
+        match f.name.len() {
+            // §14.4: so does a Content-Range.
+            13 if f.is("content-range") => return false,
+            // RFC 9110 §8.4: content already encoded is sent as it is, never encoded
+            // twice.
+            16 if f.is("content-encoding") => return false,
+            // RFC 9111 §5.2.2.6: "no-transform" forbids transforming the content.
+            13 if f.is("cache-control")
+                && list_elements(f.value).any(|e| e.eq_ignore_ascii_case(b"no-transform")) =>
+            {
+                return false
+            }
+            12 if f.is("content-type") => {
+                content_type.get_or_insert(f.value);
+            }
+            14 if f.is("content-length") => {
+                length.get_or_insert(f.value);
+            }
+            _ => {}
+        }
     }
-    // RFC 9111 §5.2.2.6: "no-transform" forbids transforming the content.
-    if fields.has_token("cache-control", "no-transform") {
-        return false;
-    }
-    if !fields.get("content-type").is_some_and(compressible) {
+    if !content_type.is_some_and(compressible) {
         return false;
     }
     // RFC 9110 §8.6: a body known to be small is not worth it.
-    content_length(fields).is_none_or(|n| n > threshold as u64)
+    length
+        .and_then(content_length)
+        .is_none_or(|n| n > threshold as u64)
 }
 
 /// The Content-Length, if valid (RFC 9110 §8.6); the connection checks it further.
-fn content_length(fields: &Fields) -> Option<u64> {
-    let value = fields.get("content-length")?;
+fn content_length(value: &[u8]) -> Option<u64> {
     if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
         return None;
     }

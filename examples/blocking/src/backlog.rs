@@ -56,8 +56,24 @@ impl Backlog {
         stream: StreamId,
         piece: Piece,
     ) -> Result<(), Misuse> {
-        self.streams.entry(stream).or_default().push_back(piece);
-        self.resume(server, stream)
+        // Mostly nothing waits and the buffer has room: sent at once, never queued.
+        if let Some(queue) = self.streams.get_mut(&stream) {
+            queue.push_back(piece);
+            return self.resume(server, stream);
+        }
+        match send(server, stream, &piece) {
+            Err(Misuse::BufferFull) => {
+                self.streams.insert(stream, VecDeque::from([piece]));
+                Ok(())
+            }
+            Ok(()) => match piece {
+                Piece::Data {
+                    data, echo: true, ..
+                } => server.release_capacity(stream, data.len()),
+                _ => Ok(()),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// Sends what waits on `stream` until the buffer is full again (call it on
@@ -71,11 +87,7 @@ impl Backlog {
             return Ok(());
         };
         while let Some(piece) = queue.front() {
-            let sent = match piece {
-                Piece::Data { data, end, .. } => server.send_data(stream, data.clone(), *end),
-                Piece::Trailers(fields) => server.send_trailers(stream, fields.clone()),
-            };
-            match sent {
+            match send(server, stream, piece) {
                 Ok(()) => {
                     if let Some(Piece::Data {
                         data, echo: true, ..
@@ -113,5 +125,13 @@ impl Backlog {
     /// Drops everything (the connection closed).
     pub(crate) fn clear(&mut self) {
         self.streams.clear();
+    }
+}
+
+/// Hands `piece` to the connection (the bytes are shared, not copied).
+fn send(server: &mut dyn Responder, stream: StreamId, piece: &Piece) -> Result<(), Misuse> {
+    match piece {
+        Piece::Data { data, end, .. } => server.send_data(stream, data.clone(), *end),
+        Piece::Trailers(fields) => server.send_trailers(stream, fields.clone()),
     }
 }
