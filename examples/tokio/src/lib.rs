@@ -1,6 +1,6 @@
 //! # weir-tokio: weir on the tokio runtime, a task per connection, TLS with ALPN
 //!
-//! The adapter is the driving loop of `weir`'s crate documentation with `select!` over
+//! The adapter is the driving loop of `weir`'s crate documentation, waiting at once on
 //! the socket's readiness, the connection's next deadline, and the application's
 //! messages:
 //!
