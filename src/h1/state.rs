@@ -1341,9 +1341,7 @@ impl H1 {
         Ok(())
     }
 
-    /// Tells the streams that waited for room and now have it: output is handed out
-    /// whole, so this is after the transmit that follows their refusal.
-    /// Checked on every poll: nothing is waiting in the common case.
+    /// Checked on every poll, inline: in the common case nothing waits.
     #[inline(always)]
     fn wake_writable(&mut self) {
         if !self.waiting.is_empty() {
@@ -1351,6 +1349,8 @@ impl H1 {
         }
     }
 
+    /// Tells the streams that waited for room and now have it: output is handed out
+    /// whole, so this is after the transmit that follows their refusal.
     fn wake_waiting(&mut self) {
         let c = &self.config;
         let (per_stream, per_connection) = (c.send_buffer_per_stream, c.send_buffer_per_connection);
