@@ -20,18 +20,34 @@ pub struct Connection {
     proto: Proto,
     /// A server that may still switch to HTTP/2: the first bytes, until they are or
     /// are not the HTTP/2 preface.
-    sniff: Option<(Vec<u8>, Config)>,
+    sniff: Option<Sniff>,
     /// The deadline `poll_output` last reported: only a deadline that is due ends the
     /// wait for the preface, not a `handle_timeout` called early.
     deadline: Option<Instant>,
 }
 
+/// HTTP/2's state is boxed: it is twice HTTP/1.1's, and an idle HTTP/1.1 connection
+/// should not carry its room. HTTP/1.1's stays in place, since every connection
+/// starts with it.
 #[derive(Debug)]
-// One connection object per transport connection: the size difference does not matter.
 #[allow(clippy::large_enum_variant)]
 enum Proto {
     H1(H1),
-    H2(H2),
+    H2(Box<H2>),
+}
+
+/// The first bytes a server received, while they may still be the HTTP/2 preface:
+/// held in place, since most connections settle the question with their first read.
+#[derive(Debug, Default)]
+struct Sniff {
+    seen: [u8; PREFACE.len()],
+    len: u8,
+}
+
+impl Sniff {
+    fn bytes(&self) -> &[u8] {
+        &self.seen[..usize::from(self.len)]
+    }
 }
 
 macro_rules! each {
@@ -60,7 +76,7 @@ impl Connection {
     /// answers it; other upgrades work as on any HTTP/1.1 connection (the application
     /// answers 101 and gets a `Tunnel`).
     pub fn new(side: Side, config: Config, now: Instant) -> Connection {
-        let sniff = (side == Side::Server).then(|| (Vec::new(), config.clone()));
+        let sniff = (side == Side::Server).then(Sniff::default);
         let mut h1 = H1::new(side, config, now);
         h1.offer_h2c();
         Connection {
@@ -76,7 +92,7 @@ impl Connection {
     /// server does not switch to HTTP/2, whether by preface or by `Upgrade: h2c`.
     pub fn with_version(side: Side, version: Version, config: Config, now: Instant) -> Connection {
         let proto = match version {
-            Version::Http2 => Proto::H2(H2::new(side, config, now)),
+            Version::Http2 => Proto::H2(Box::new(H2::new(side, config, now))),
             Version::Http10 | Version::Http11 => Proto::H1(H1::new(side, config, now)),
         };
         Connection {
@@ -111,17 +127,27 @@ impl Connection {
         if self.sniff.is_some() && self.is_closed() {
             self.sniff = None;
         }
-        if let Some((seen, _)) = &mut self.sniff {
-            let n = (PREFACE.len() - seen.len()).min(bytes.len());
-            seen.extend_from_slice(&bytes[..n]);
-            if PREFACE.starts_with(seen) && seen.len() < PREFACE.len() {
+        if let Some(sniff) = &mut self.sniff {
+            let len = usize::from(sniff.len);
+            let n = (PREFACE.len() - len).min(bytes.len());
+            sniff.seen[len..len + n].copy_from_slice(&bytes[..n]);
+            // At most the preface's 24 bytes.
+            sniff.len += n as u8;
+            if PREFACE.starts_with(sniff.bytes()) && usize::from(sniff.len) < PREFACE.len() {
                 return;
             }
-            let (seen, config) = self.sniff.take().expect("matched above");
-            if seen[..] == PREFACE[..] {
-                self.proto = Proto::H2(H2::new(Side::Server, config, now));
+            let sniff = self.sniff.take().expect("matched above");
+            if sniff.bytes() == PREFACE {
+                let config = self.config().clone();
+                self.proto = Proto::H2(Box::new(H2::new(Side::Server, config, now)));
             }
-            each!(self, c => c.handle_input(now, &seen));
+            if len == 0 {
+                // Nothing was held back (the usual case: one read decides): the input
+                // goes on in one piece, as it would have without the question.
+                each!(self, c => c.handle_input(now, bytes));
+                return;
+            }
+            each!(self, c => c.handle_input(now, sniff.bytes()));
             if n < bytes.len() {
                 each!(self, c => c.handle_input(now, &bytes[n..]));
             }
@@ -132,9 +158,9 @@ impl Connection {
 
     /// The peer closed its sending side (a read returned 0).
     pub fn handle_eof(&mut self, now: Instant) {
-        if let Some((seen, _)) = self.sniff.take() {
-            if !seen.is_empty() {
-                each!(self, c => c.handle_input(now, &seen));
+        if let Some(sniff) = self.sniff.take() {
+            if sniff.len > 0 {
+                each!(self, c => c.handle_input(now, sniff.bytes()));
             }
         }
         each!(self, c => c.handle_eof(now))
@@ -146,9 +172,9 @@ impl Connection {
         // A call before any deadline is due changes nothing, as it does on a
         // connection that knows its version.
         if self.sniff.is_some() && self.deadline.is_some_and(|d| d <= now) {
-            if let Some((seen, _)) = self.sniff.take() {
-                if !seen.is_empty() {
-                    each!(self, c => c.handle_input(now, &seen));
+            if let Some(sniff) = self.sniff.take() {
+                if sniff.len > 0 {
+                    each!(self, c => c.handle_input(now, sniff.bytes()));
                 }
             }
         }
@@ -171,7 +197,7 @@ impl Connection {
         // A request asked for h2c and qualified, and HTTP/1.1 has nothing left to say:
         // HTTP/2 takes over, with the 101 as its first bytes.
         if let Some(handoff) = h1.take_h2c() {
-            self.proto = Proto::H2(H2::upgraded(handoff));
+            self.proto = Proto::H2(Box::new(H2::upgraded(handoff)));
             return self.poll_output(out);
         }
         self.deadline = deadline;
@@ -230,9 +256,6 @@ impl Connection {
     /// conn.release_buffers();
     /// ```
     pub fn release_buffers(&mut self) {
-        if let Some((sniffed, _)) = &mut self.sniff {
-            sniffed.shrink_to_fit();
-        }
         each!(self, c => c.release_buffers())
     }
 

@@ -10,14 +10,23 @@ pub(crate) struct Input {
     offset: u64,
 }
 
-/// The least room the buffer makes when it runs out: a few reads' worth, so that the
-/// buffer is reclaimed (or grown) once every few small reads rather than on each.
+/// The least room the buffer makes when it runs out with bytes still waiting in it
+/// (a head or body arriving in pieces): a few reads' worth, so that the buffer is
+/// reclaimed (or grown) once every few small reads rather than on each.
 const MIN_ROOM: usize = 4096;
 
 impl Input {
     pub(crate) fn push(&mut self, bytes: &[u8]) {
         if self.buf.capacity() - self.buf.len() < bytes.len() {
-            self.buf.reserve(bytes.len().max(MIN_ROOM));
+            // An empty buffer takes what came: most reads bring whole requests,
+            // consumed at once, and a thousand connections that each received a small
+            // one should not hold a few pages each until they are released.
+            let room = if self.buf.is_empty() {
+                bytes.len()
+            } else {
+                bytes.len().max(MIN_ROOM)
+            };
+            self.buf.reserve(room);
         }
         self.buf.extend_from_slice(bytes);
     }

@@ -29,6 +29,7 @@ use crate::event::{Event, Initiator};
 use crate::h2::frame::Setting;
 use crate::h2::upgrade::{self, Handoff};
 use crate::head::{Fields, Head, PartialRequest, Request, Response, Version};
+use crate::memory::LeanQueue;
 use crate::send_buffer::{room, woken, Waiting};
 use crate::{Config, Output, Reason, Side, StreamId};
 use bytes::Bytes;
@@ -170,8 +171,8 @@ pub(crate) struct H1 {
     /// Input is no longer read (after an error or a close decision).
     input_closed: bool,
     tx: Vec<u8>,
-    events: VecDeque<Event>,
-    exchanges: VecDeque<Exchange>,
+    events: LeanQueue<Event>,
+    exchanges: LeanQueue<Exchange>,
     /// The heads of the exchanges in `Send::Undecided`, one each.
     undecided: Vec<Undecided>,
     next_id: u32,
@@ -183,7 +184,7 @@ pub(crate) struct H1 {
     idle_deadline: Option<Instant>,
     /// Server: an `EarlyError` was delivered for this stream; if the application did not
     /// answer it while handling the event, the proposed response goes out.
-    early: Option<(StreamId, Response)>,
+    early: Option<Box<(StreamId, Response)>>,
     /// This side closed its writing half (end of a tunnel, close-delimited body).
     write_closed: bool,
     /// The error that will close the connection once the current exchange is over
@@ -196,7 +197,7 @@ pub(crate) struct H1 {
     /// A request that switches the connection to HTTP/2, and the client's settings:
     /// nothing more is parsed, and the connection hands over ([`H1::take_h2c`]) once
     /// this side has nothing left to say.
-    h2c_request: Option<(Request, Vec<Setting>)>,
+    h2c_request: Option<Box<(Request, Vec<Setting>)>>,
     /// Streams owed an `Event::Writable` (their send buffer filled).
     waiting: Waiting,
     /// The last input came while `max_buffered_input` bytes already waited: from an
@@ -223,8 +224,8 @@ impl H1 {
             eof: false,
             input_closed: false,
             tx: Vec::new(),
-            events: VecDeque::new(),
-            exchanges: VecDeque::new(),
+            events: LeanQueue::new(),
+            exchanges: LeanQueue::new(),
             undecided: Vec::new(),
             next_id: 1,
             now,
@@ -255,7 +256,7 @@ impl H1 {
         if !self.events.is_empty() || !self.tx.is_empty() {
             return None;
         }
-        let (request, settings) = self.h2c_request.take()?;
+        let (request, settings) = *self.h2c_request.take()?;
         let n = self.input.len();
         Some(Handoff {
             request,
@@ -314,7 +315,8 @@ impl H1 {
 
     #[inline(always)]
     pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
-        if let Some((stream, response)) = self.early.take() {
+        if let Some(early) = self.early.take() {
+            let (stream, response) = *early;
             self.answer_early_error(stream, response);
         }
         self.wake_writable();
@@ -373,7 +375,7 @@ impl H1 {
             stream, response, ..
         }) = self.events.front()
         {
-            self.early = Some((*stream, response.clone()));
+            self.early = Some(Box::new((*stream, response.clone())));
         }
         self.events.pop_front()
     }
@@ -394,12 +396,8 @@ impl H1 {
     pub(crate) fn release_buffers(&mut self) {
         self.input.release();
         crate::memory::release(&mut self.tx);
-        if self.events.is_empty() {
-            self.events = VecDeque::new();
-        }
-        if self.exchanges.is_empty() {
-            self.exchanges = VecDeque::new();
-        }
+        self.events.release();
+        self.exchanges.release();
         crate::memory::release(&mut self.undecided);
     }
 
@@ -648,7 +646,7 @@ impl H1 {
         if self.h2c && info.upgrade {
             let has_body = info.framing != Framing::Empty;
             if let Some(settings) = upgrade::h2c_settings(&req, has_body) {
-                self.h2c_request = Some((req, settings));
+                self.h2c_request = Some(Box::new((req, settings)));
                 return Step::Progressed;
             }
         }

@@ -15,6 +15,7 @@ use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
 use crate::h1::encode::{check_fields, check_request, FieldInfo};
 use crate::hpack::{Decoder, Encoder};
+use crate::memory::LeanQueue;
 use crate::send_buffer::{room, woken, Waiting};
 use crate::{
     Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Priority,
@@ -237,7 +238,7 @@ pub(crate) struct H2 {
     /// Whether the peer's first SETTINGS arrived (§3.4: it must come first).
     peer_settings_seen: bool,
     tx: Vec<u8>,
-    events: VecDeque<Event>,
+    events: LeanQueue<Event>,
     remote: Remote,
     /// Deadlines of our SETTINGS frames not yet acknowledged, oldest first, with the
     /// HPACK table size each one set.
@@ -385,7 +386,7 @@ impl H2 {
             },
             peer_settings_seen: false,
             tx: Vec::new(),
-            events: VecDeque::new(),
+            events: LeanQueue::new(),
             remote: Remote::default(),
             unacked_settings: VecDeque::new(),
             local_initial_window: DEFAULT_WINDOW as u32,
@@ -2416,9 +2417,7 @@ impl H2 {
             self.input = BytesMut::new();
         }
         crate::memory::release(&mut self.tx);
-        if self.events.is_empty() {
-            self.events = VecDeque::new();
-        }
+        self.events.release();
         self.block = Vec::new();
         self.spare_queues = Vec::new();
         self.scratch = Vec::new();

@@ -54,7 +54,7 @@ pub trait Handler<M = ()>: Send {
         stream: StreamId,
         request: Request,
         end_stream: bool,
-        opts: &Options,
+        opts: &Options<'_>,
         next: Next<'_, M>,
     ) -> Vec<Command> {
         next.init(stream, request, end_stream, opts)
@@ -137,14 +137,24 @@ pub enum Terminate {
     Closed(Option<Error>),
 }
 
-/// The connection's options, as [`Handler::init`] sees them.
-#[derive(Debug, Clone)]
+/// The connection's options, as [`Handler::init`] sees them: borrowed from the
+/// connection, which keeps the one copy of its configuration.
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
-pub struct Options {
+pub struct Options<'a> {
     /// The connection's configuration.
-    pub config: Config,
+    pub config: &'a Config,
     /// The protocol the connection speaks.
     pub version: Version,
+}
+
+impl<'a> Options<'a> {
+    pub(super) fn of(conn: &'a crate::Connection) -> Options<'a> {
+        Options {
+            config: conn.config(),
+            version: conn.version(),
+        }
+    }
 }
 
 /// The rest of a chain, after the handler that holds it: calling one of its methods
@@ -172,7 +182,7 @@ impl<'a, M> Next<'a, M> {
         stream: StreamId,
         request: Request,
         end_stream: bool,
-        opts: &Options,
+        opts: &Options<'_>,
     ) -> Vec<Command> {
         match self.rest.split_first_mut() {
             Some((h, rest)) => h.init(

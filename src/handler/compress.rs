@@ -224,7 +224,8 @@ impl<M> Handler<M> for Compress {
     }
 }
 
-/// What the handler knows of one stream.
+/// What the handler knows of one stream: a few bytes, the large states boxed, since
+/// every request has one while its response head is on its way.
 #[derive(Debug)]
 struct Stream {
     /// The coding the client prefers among ours; `None`: identity only.
@@ -242,9 +243,9 @@ enum State {
     Waiting,
     /// A final head to compress unless its whole body turns out small: held until its
     /// first body command.
-    Held(Response),
+    Held(Box<Response>),
     /// Compressing the body.
-    Encoding(Encoder),
+    Encoding(Box<Encoder>),
     /// The rest of the response goes out as the application sent it.
     Untouched,
 }
@@ -281,14 +282,14 @@ impl Stream {
                 // Held only when the client accepts a coding.
                 let coding = self.coding.unwrap_or(Coding::Gzip);
                 held_data(
-                    stream, head, data, end_stream, coding, threshold, level, out,
+                    stream, *head, data, end_stream, coding, threshold, level, out,
                 )
             }
             (State::Held(head), trailers @ Command::Trailers { stream, .. }) => {
                 // No body at all: nothing to compress.
                 out.push(Command::Response {
                     stream,
-                    head,
+                    head: *head,
                     end_stream: false,
                 });
                 out.push(trailers);
@@ -369,7 +370,7 @@ impl Stream {
             add_vary(&mut head.fields);
             State::Untouched
         } else {
-            return State::Held(head);
+            return State::Held(Box::new(head));
         };
         out.push(Command::Response {
             stream,
@@ -395,7 +396,7 @@ fn held_data(
 ) -> State {
     if data.is_empty() && !end_stream {
         // Nothing to decide on yet.
-        return State::Held(head);
+        return State::Held(Box::new(head));
     }
     let mut encoder = Encoder::new(coding, level);
     if end_stream {
@@ -421,7 +422,7 @@ fn held_data(
     head.fields.remove("content-length");
     let first = encoder.write(&data);
     head_and_data(stream, head, first.into(), false, out);
-    State::Encoding(encoder)
+    State::Encoding(Box::new(encoder))
 }
 
 /// The held head goes out at last, with the first body bytes.

@@ -1,9 +1,9 @@
 //! [`DefaultHandler`]: the last handler of every chain.
 
 use super::{Info, Terminate};
+use crate::memory::LeanQueue;
 use crate::{Command, Event, Head, Request, StreamId};
 use bytes::Bytes;
-use std::collections::VecDeque;
 
 /// The last handler of every chain, as Cowboy's `cowboy_stream_h` is: it turns what
 /// reaches it into [`Event`]s for the application (the request as the handlers before
@@ -14,15 +14,13 @@ use std::collections::VecDeque;
 /// of [`Dispatcher::poll_output`](super::Dispatcher::poll_output).
 #[derive(Debug, Default)]
 pub struct DefaultHandler {
-    events: VecDeque<Event>,
+    events: LeanQueue<Event>,
 }
 
 impl DefaultHandler {
     /// See [`Dispatcher::release_buffers`](super::Dispatcher::release_buffers).
     pub(super) fn release_buffers(&mut self) {
-        if self.events.is_empty() {
-            self.events = VecDeque::new();
-        }
+        self.events.release();
     }
 
     pub(super) fn init(

@@ -57,7 +57,6 @@ pub struct Dispatcher<M = ()> {
     conn: Connection,
     chain: Vec<Box<dyn Handler<M>>>,
     last: DefaultHandler,
-    opts: Options,
     /// The streams that went through `init` and are not over yet.
     streams: BTreeMap<StreamId, Ends>,
     /// Writes the connection refused for a full send buffer, in order: they go out on
@@ -92,15 +91,10 @@ impl<M> Dispatcher<M> {
     /// Drives `conn` (a server connection) with no handler but the
     /// [`DefaultHandler`]; add handlers with [`handler`](Dispatcher::handler).
     pub fn new(conn: Connection) -> Dispatcher<M> {
-        let opts = Options {
-            config: conn.config().clone(),
-            version: conn.version(),
-        };
         Dispatcher {
             conn,
             chain: Vec::new(),
             last: DefaultHandler::default(),
-            opts,
             streams: BTreeMap::new(),
             held: BTreeMap::new(),
             refused: VecDeque::new(),
@@ -126,7 +120,7 @@ impl<M> Dispatcher<M> {
     /// whatever the connection's buffer says, up to one stream's send buffer at a time.
     pub fn send_capacity(&self, stream: StreamId) -> usize {
         if self.streams.get(&stream).is_some_and(|e| e.head_held) {
-            return self.opts.config.send_buffer_per_stream;
+            return self.conn.config().send_buffer_per_stream;
         }
         self.conn.send_capacity(stream)
     }
@@ -267,9 +261,9 @@ impl<M> Dispatcher<M> {
                     ..Ends::default()
                 };
                 self.streams.insert(stream, ends);
-                self.opts.version = self.conn.version();
+                let opts = Options::of(&self.conn);
                 let commands = Next::new(&mut self.chain, &mut self.last)
-                    .init(stream, request, end_stream, &self.opts);
+                    .init(stream, request, end_stream, &opts);
                 self.run(commands);
             }
             Event::Data {
@@ -431,8 +425,9 @@ impl<M> Dispatcher<M> {
                         ..Ends::default()
                     };
                     self.streams.insert(promised, ends);
+                    let opts = Options::of(&self.conn);
                     let commands = Next::new(&mut self.chain, &mut self.last)
-                        .init(promised, request, true, &self.opts);
+                        .init(promised, request, true, &opts);
                     self.run(commands);
                 }
                 if let (true, Some(e)) = (final_head, stream.and_then(|s| self.streams.get_mut(&s)))
@@ -467,7 +462,7 @@ impl<M> Dispatcher<M> {
             _ => 1,
         };
         let total: usize = held.iter().map(size).sum();
-        if !held.is_empty() && total + size(&command) > self.opts.config.send_buffer_per_stream {
+        if !held.is_empty() && total + size(&command) > self.conn.config().send_buffer_per_stream {
             return Err(Misuse::BufferFull);
         }
         held.push_back(command);

@@ -1,0 +1,117 @@
+//! What a connection holds: while it waits between requests (after
+//! `release_buffers`), and at most while it serves a small request. A server holds
+//! thousands of idle connections, and a burst of small requests on many of them should
+//! not leave each with pages it does not need.
+//!
+//! One test function: the counters are the process's, and tests run in parallel.
+
+#[path = "../benches/support/counting.rs"]
+mod counting;
+
+#[global_allocator]
+static GLOBAL: counting::Counting = counting::Counting;
+
+use std::time::Instant;
+use weir::handler::{Compress, Decompress, Dispatcher};
+use weir::{Command, Config, Connection, Event, Head, Output, Response, Side, Version};
+
+const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Drains `server`, answering every request head with a small response.
+fn serve(server: &mut Dispatcher, out: &mut Vec<u8>) {
+    loop {
+        match server.poll_output(out) {
+            Output::Transmit => {}
+            Output::Event(Event::Headers {
+                stream,
+                head: Head::Request(_),
+                ..
+            }) => {
+                let head = Response::new(200).field("content-length", "14");
+                let response = Command::Response {
+                    stream,
+                    head,
+                    end_stream: false,
+                };
+                let data = Command::Data {
+                    stream,
+                    data: "Hello, World!\n".into(),
+                    end_stream: true,
+                };
+                server.send(response).unwrap();
+                server.send(data).unwrap();
+            }
+            Output::Event(_) => {}
+            Output::Timeout(_) => return,
+        }
+    }
+}
+
+/// A server as the example servers run it (the version detected from the first bytes,
+/// the compression handlers in its chain), boxed so that its own size counts.
+fn server(now: Instant) -> Box<Dispatcher> {
+    let conn = Connection::new(Side::Server, Config::default(), now);
+    Box::new(
+        Dispatcher::new(conn)
+            .handler(Compress::new())
+            .handler(Decompress::new()),
+    )
+}
+
+/// What one connection holds once idle, and at most while it served, with `input` as
+/// its peer's only read.
+fn measure(input: &[u8]) -> (i64, i64, Box<Dispatcher>) {
+    let now = Instant::now();
+    let before = counting::held() as i64;
+    counting::reset_peak();
+    // The adapter's output buffer counts too (the connection may swap its own for
+    // it), and is dropped when the connection goes quiet, as the adapters do.
+    let mut out = Vec::new();
+    let mut server = server(now);
+    server.handle_input(now, input);
+    serve(&mut server, &mut out);
+    let peak = counting::peak() as i64 - before;
+    drop(out);
+    server.release_buffers();
+    (counting::held() as i64 - before, peak, server)
+}
+
+#[test]
+fn an_idle_connection_holds_little_and_a_small_request_takes_little() {
+    // Once for nothing: the first use of some things (the clock, the harness's
+    // output capture) allocates for good.
+    drop(measure(GET));
+    // HTTP/1.1: one GET answered, kept alive.
+    let (idle, peak, server) = measure(GET);
+    assert_eq!(server.connection().version(), Version::Http11);
+    assert!(!server.connection().is_closed());
+    eprintln!("HTTP/1.1: idle {idle} bytes, at most {peak} while serving");
+    // The connection itself (its HTTP/2 state boxed away, no second copy of the
+    // configuration) and its handlers' boxes; nothing of the exchange is left.
+    assert!(
+        idle <= 1_100,
+        "an idle HTTP/1.1 connection holds {idle} bytes"
+    );
+    // The request's 37 bytes are taken in as they came (not split by the look for
+    // the HTTP/2 preface into a page-sized buffer), and the queues hold one event at
+    // a time rather than room for four.
+    assert!(peak <= 3_000, "a small request took {peak} bytes at once");
+    drop(server);
+
+    // HTTP/2 by prior knowledge: the preface and an empty SETTINGS, acknowledged.
+    let mut hello = PREFACE.to_vec();
+    hello.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+    hello.extend_from_slice(&[0, 0, 0, 4, 1, 0, 0, 0, 0]);
+    let (idle, peak, server) = measure(&hello);
+    assert_eq!(server.connection().version(), Version::Http2);
+    assert!(!server.connection().is_closed());
+    eprintln!("HTTP/2: idle {idle} bytes, at most {peak} while serving");
+    // HTTP/2's state is larger (flow control, the HPACK tables' bookkeeping), and
+    // boxed, so that HTTP/1.1 connections do not carry its room.
+    assert!(
+        idle <= 2_900,
+        "an idle HTTP/2 connection holds {idle} bytes"
+    );
+    assert!(peak <= 4_000, "the handshake took {peak} bytes at once");
+}
