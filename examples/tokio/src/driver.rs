@@ -76,181 +76,190 @@ pub(crate) trait App<C>: Send {
 /// Every wait source lives as long as the loop: one timer for all deadlines, the bell
 /// and the shutdown signal are made once, and the socket is polled in both directions
 /// in place. A request costs no timer registration and no future built and dropped.
-pub(crate) async fn drive<S, C, A>(
+///
+/// A plain function returning an `async` block rather than an `async fn`: the block
+/// uses what it captured in place, where an `async fn` would keep a second copy of
+/// each argument for the whole life of the connection.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn drive<S, C, A>(
     mut sock: S,
     link: Arc<Link<C>>,
     mut app: A,
     mut stop: Option<watch::Receiver<bool>>,
-) -> io::Result<()>
+) -> impl Future<Output = io::Result<()>>
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     C: Machine,
     A: App<C>,
 {
-    let _abandon = Abandon(link.clone());
-    let mut out = Vec::new();
-    let mut sent = 0;
-    // Whether the buffers were given back since the last activity, and since when
-    // the connection has been quiet.
-    let mut released = false;
-    let mut quiet_since = Instant::now();
-    let (mut stopping, mut going_away, mut write_shut) = (false, false, false);
-    // The machine's deadline as of its last complete drain: it holds while the output
-    // waits for the socket (an idle or header deadline must fire even then).
-    let mut deadline = None;
-    // Since when output has been waiting without the socket taking any of it.
-    let mut stalled_since: Option<Instant> = None;
-    // The timer is moved only when a deadline comes before the instant it is set for.
-    // A deadline that moved later (the quiet time of a busy connection, the idle
-    // deadline after each request) is looked at when the timer fires, and the timer
-    // set again: once per deadline's length rather than once per request.
-    let timer = tokio::time::sleep_until(tokio::time::Instant::now());
-    tokio::pin!(timer);
-    let mut armed: Option<Instant> = None;
-    let stopped = stopped(&mut stop);
-    tokio::pin!(stopped);
-    let mut polls = 0u32;
-    loop {
-        // Drain the machine (while the output has room), under the lock.
-        let mut drained = None;
-        let (wants_input, closed, write_closed, idle) = {
-            let mut shared = link.lock();
-            while out.len() - sent < HIGH_WATER {
-                match shared.machine.poll_output(&mut out) {
-                    Output::Transmit => {}
-                    Output::Event(event) => {
-                        if let Some(event) = shared.deliver(event) {
-                            app.on_event(&link, &mut shared, event);
-                        }
-                    }
-                    Output::Timeout(deadline) => {
-                        if !shared.machine.is_closed() && app.produce(&mut shared.machine) {
-                            continue;
-                        }
-                        if stopping && !going_away {
-                            going_away = true;
-                            if app.go_away(&mut shared.machine) {
-                                continue;
+    async move {
+        let _abandon = Abandon(link.clone());
+        let mut out = Vec::new();
+        let mut sent = 0;
+        // Whether the buffers were given back since the last activity, and since when
+        // the connection has been quiet.
+        let mut released = false;
+        let mut quiet_since = Instant::now();
+        let (mut stopping, mut going_away, mut write_shut) = (false, false, false);
+        // The machine's deadline as of its last complete drain: it holds while the output
+        // waits for the socket (an idle or header deadline must fire even then).
+        let mut deadline = None;
+        // Since when output has been waiting without the socket taking any of it.
+        let mut stalled_since: Option<Instant> = None;
+        // The timer is moved only when a deadline comes before the instant it is set for.
+        // A deadline that moved later (the quiet time of a busy connection, the idle
+        // deadline after each request) is looked at when the timer fires, and the timer
+        // set again: once per deadline's length rather than once per request.
+        let timer = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(timer);
+        let mut armed: Option<Instant> = None;
+        let stopped = stopped(&mut stop);
+        tokio::pin!(stopped);
+        let mut polls = 0u32;
+        loop {
+            // Drain the machine (while the output has room), under the lock.
+            let mut drained = None;
+            let (wants_input, closed, write_closed, idle) = {
+                let mut shared = link.lock();
+                while out.len() - sent < HIGH_WATER {
+                    match shared.machine.poll_output(&mut out) {
+                        Output::Transmit => {}
+                        Output::Event(event) => {
+                            if let Some(event) = shared.deliver(event) {
+                                app.on_event(&link, &mut shared, event);
                             }
                         }
-                        drained = Some(deadline);
-                        break;
+                        Output::Timeout(deadline) => {
+                            if !shared.machine.is_closed() && app.produce(&mut shared.machine) {
+                                continue;
+                            }
+                            if stopping && !going_away {
+                                going_away = true;
+                                if app.go_away(&mut shared.machine) {
+                                    continue;
+                                }
+                            }
+                            drained = Some(deadline);
+                            break;
+                        }
+                    }
+                }
+                let machine = &shared.machine;
+                let idle = app.is_idle() && !shared.has_views();
+                (
+                    machine.wants_input(),
+                    machine.is_closed(),
+                    machine.is_write_closed(),
+                    idle,
+                )
+            };
+            let flushed = sent == out.len();
+            if flushed {
+                out.clear();
+                sent = 0;
+            }
+            if flushed && (closed || (stopping && idle && drained.is_some())) {
+                // Over: the write half first, then what the peer still sends is read and
+                // dropped for a moment, since closing a socket with unread input resets the
+                // connection, and the reset can overtake the last bytes written.
+                let _ = sock.shutdown().await;
+                // Boxed: its timer and read would otherwise take room in every
+                // connection's future for the whole of its life.
+                Box::pin(linger(&mut sock)).await;
+                return Ok(());
+            }
+            if flushed && write_closed && !write_shut {
+                write_shut = true;
+                // The peer may be gone already; the read side will tell.
+                let _ = sock.shutdown().await;
+            }
+            if let Some(drained) = drained {
+                deadline = drained;
+            }
+            let reading = wants_input && drained.is_some();
+            let release_at = (flushed && reading && !released).then(|| quiet_since + IDLE_RELEASE);
+            let stall_limit = match (sent < out.len(), stalled_since) {
+                (false, _) => None,
+                (true, Some(since)) => Some(since + WRITE_STALL),
+                (true, None) => {
+                    stalled_since = Some(Instant::now());
+                    stalled_since.map(|since| since + WRITE_STALL)
+                }
+            };
+            let wake_at = [release_at, deadline, stall_limit]
+                .into_iter()
+                .flatten()
+                .min();
+            if let Some(at) = wake_at.filter(|&at| armed.is_none_or(|armed| at < armed)) {
+                timer.as_mut().reset(at.into());
+                armed = Some(at);
+            }
+            let woke = std::future::poll_fn(|cx| {
+                let mut woke = Woke::default();
+                if sent < out.len() {
+                    if let Poll::Ready(written) = Pin::new(&mut sock).poll_write(cx, &out[sent..]) {
+                        woke.wrote = Some(written);
+                    }
+                }
+                if reading {
+                    if let Poll::Ready(read) = read_into(&mut sock, cx, &link) {
+                        woke.read = Some(read);
+                    }
+                }
+                woke.timer = armed.is_some() && timer.as_mut().poll(cx).is_ready();
+                woke.bell = link.bell.poll_rung(cx);
+                // Looking at the shutdown signal takes its lock: only when nothing else
+                // woke the task (as the signal does), and now and then on a busy one.
+                polls = polls.wrapping_add(1);
+                if !stopping && (!woke.any() || polls.is_multiple_of(16)) {
+                    woke.stop = stopped.as_mut().poll(cx).is_ready();
+                }
+                if woke.any() {
+                    Poll::Ready(woke)
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            // Activity puts off the timer's work: a write is no stall, a read no quiet.
+            let (wrote, read) = (woke.wrote.is_some(), woke.read.is_some());
+            if let Some(written) = woke.wrote {
+                match written? {
+                    0 => return Err(io::ErrorKind::WriteZero.into()),
+                    n => {
+                        sent += n;
+                        stalled_since = None;
+                        (released, quiet_since) = (false, Instant::now());
                     }
                 }
             }
-            let machine = &shared.machine;
-            let idle = app.is_idle() && !shared.has_views();
-            (
-                machine.wants_input(),
-                machine.is_closed(),
-                machine.is_write_closed(),
-                idle,
-            )
-        };
-        let flushed = sent == out.len();
-        if flushed {
-            out.clear();
-            sent = 0;
-        }
-        if flushed && (closed || (stopping && idle && drained.is_some())) {
-            // Over: the write half first, then what the peer still sends is read and
-            // dropped for a moment, since closing a socket with unread input resets the
-            // connection, and the reset can overtake the last bytes written.
-            let _ = sock.shutdown().await;
-            linger(&mut sock).await;
-            return Ok(());
-        }
-        if flushed && write_closed && !write_shut {
-            write_shut = true;
-            // The peer may be gone already; the read side will tell.
-            let _ = sock.shutdown().await;
-        }
-        if let Some(drained) = drained {
-            deadline = drained;
-        }
-        let reading = wants_input && drained.is_some();
-        let release_at = (flushed && reading && !released).then(|| quiet_since + IDLE_RELEASE);
-        let stall_limit = match (sent < out.len(), stalled_since) {
-            (false, _) => None,
-            (true, Some(since)) => Some(since + WRITE_STALL),
-            (true, None) => {
-                stalled_since = Some(Instant::now());
-                stalled_since.map(|since| since + WRITE_STALL)
+            if let Some(read) = woke.read {
+                read?;
+                (released, quiet_since) = (false, Instant::now());
             }
-        };
-        let wake_at = [release_at, deadline, stall_limit]
-            .into_iter()
-            .flatten()
-            .min();
-        if let Some(at) = wake_at.filter(|&at| armed.is_none_or(|armed| at < armed)) {
-            timer.as_mut().reset(at.into());
-            armed = Some(at);
-        }
-        let woke = std::future::poll_fn(|cx| {
-            let mut woke = Woke::default();
-            if sent < out.len() {
-                if let Poll::Ready(written) = Pin::new(&mut sock).poll_write(cx, &out[sent..]) {
-                    woke.wrote = Some(written);
+            if woke.timer {
+                armed = None;
+                let now = Instant::now();
+                if stall_limit.is_some_and(|at| now >= at) && !wrote {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the peer reads nothing",
+                    ));
+                }
+                if deadline.is_some_and(|at| now >= at) {
+                    link.lock().machine.handle_timeout(now);
+                    // The next complete drain says what the next one is.
+                    deadline = None;
+                }
+                if release_at.is_some_and(|at| now >= at) && !read {
+                    link.lock().release_buffers();
+                    app.release_buffers();
+                    out = Vec::new();
+                    released = true;
                 }
             }
-            if reading {
-                if let Poll::Ready(read) = read_into(&mut sock, cx, &link) {
-                    woke.read = Some(read);
-                }
-            }
-            woke.timer = armed.is_some() && timer.as_mut().poll(cx).is_ready();
-            woke.bell = link.bell.poll_rung(cx);
-            // Looking at the shutdown signal takes its lock: only when nothing else
-            // woke the task (as the signal does), and now and then on a busy one.
-            polls = polls.wrapping_add(1);
-            if !stopping && (!woke.any() || polls.is_multiple_of(16)) {
-                woke.stop = stopped.as_mut().poll(cx).is_ready();
-            }
-            if woke.any() {
-                Poll::Ready(woke)
-            } else {
-                Poll::Pending
-            }
-        })
-        .await;
-        // Activity puts off the timer's work: a write is no stall, a read no quiet.
-        let (wrote, read) = (woke.wrote.is_some(), woke.read.is_some());
-        if let Some(written) = woke.wrote {
-            match written? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => {
-                    sent += n;
-                    stalled_since = None;
-                    (released, quiet_since) = (false, Instant::now());
-                }
-            }
+            stopping |= woke.stop;
         }
-        if let Some(read) = woke.read {
-            read?;
-            (released, quiet_since) = (false, Instant::now());
-        }
-        if woke.timer {
-            armed = None;
-            let now = Instant::now();
-            if stall_limit.is_some_and(|at| now >= at) && !wrote {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the peer reads nothing",
-                ));
-            }
-            if deadline.is_some_and(|at| now >= at) {
-                link.lock().machine.handle_timeout(now);
-                // The next complete drain says what the next one is.
-                deadline = None;
-            }
-            if release_at.is_some_and(|at| now >= at) && !read {
-                link.lock().release_buffers();
-                app.release_buffers();
-                out = Vec::new();
-                released = true;
-            }
-        }
-        stopping |= woke.stop;
     }
 }
 

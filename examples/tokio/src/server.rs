@@ -5,6 +5,7 @@ use crate::driver::{drive, App};
 use crate::link::{Link, Shared, Views};
 use crate::tls::{negotiated, Identity};
 use crate::{ws, StreamIo};
+use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,21 +103,35 @@ impl Server {
             Some(identity) => Some(TlsAcceptor::from(identity.server_config(versions)?)),
             None => None,
         };
+        let fixed = match self.protocol {
+            Protocol::Auto => None,
+            Protocol::H1 => Some(Version::Http11),
+            Protocol::H2 => Some(Version::Http2),
+        };
         let mut stopped = self.stop.subscribe();
+        // A connection's I/O error concerns that peer only: the results are dropped.
         let mut connections = JoinSet::new();
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok((sock, _)) => {
-                        let serve = serve_socket(
-                            sock,
-                            self.config.clone(),
-                            self.protocol,
-                            acceptor.clone(),
-                            self.stop.subscribe(),
-                        );
-                        // A connection's I/O error concerns that peer only.
-                        connections.spawn(async move { drop(serve.await) });
+                        let (config, stop) = (self.config.clone(), Some(self.stop.subscribe()));
+                        // The connection's future is spawned as it is, not wrapped in
+                        // another: each `async` layer holds its own copy of what it
+                        // was given, and an idle connection would carry them all.
+                        if sock.set_nodelay(true).is_err() {
+                            continue;
+                        }
+                        match &acceptor {
+                            None => connections.spawn(serve(sock, config, fixed, stop)),
+                            Some(acceptor) => connections.spawn(serve_tls(
+                                sock,
+                                config,
+                                fixed,
+                                acceptor.clone(),
+                                stop,
+                            )),
+                        };
                     }
                     Err(e) if is_per_connection(&e) => {}
                     // Out of descriptors or memory: give the running connections time
@@ -163,35 +178,21 @@ impl ShutdownHandle {
     }
 }
 
-/// Serves one accepted socket: the TLS handshake first if there is TLS, whose ALPN
-/// then chooses the version.
-async fn serve_socket(
+/// Serves one accepted socket over TLS: the handshake first, whose ALPN then chooses
+/// the version (`fixed`, if any, when ALPN chose none).
+async fn serve_tls(
     sock: TcpStream,
     config: Config,
-    protocol: Protocol,
-    acceptor: Option<TlsAcceptor>,
-    stop: watch::Receiver<bool>,
+    fixed: Option<Version>,
+    acceptor: TlsAcceptor,
+    stop: Option<watch::Receiver<bool>>,
 ) -> io::Result<()> {
-    sock.set_nodelay(true)?;
-    let fixed = match protocol {
-        Protocol::Auto => None,
-        Protocol::H1 => Some(Version::Http11),
-        Protocol::H2 => Some(Version::Http2),
-    };
-    let Some(acceptor) = acceptor else {
-        return serve(sock, config, fixed, Some(stop)).await;
-    };
-    // Boxed: the TLS session and its handshake are large, and a task's future is as
-    // large as its largest branch, so that plain connections would carry their room.
-    Box::pin(async move {
-        let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(sock));
-        let tls = handshake
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake"))??;
-        let version = negotiated(tls.get_ref().1.alpn_protocol()).or(fixed);
-        serve(tls, config, version, Some(stop)).await
-    })
-    .await
+    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(sock));
+    let tls = handshake
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake"))??;
+    let version = negotiated(tls.get_ref().1.alpn_protocol()).or(fixed);
+    serve(tls, config, version, stop).await
 }
 
 /// Serves one connection over `sock` with the example routes until it closes, or until
@@ -202,12 +203,15 @@ async fn serve_socket(
 /// The connection runs through a chain of the built-in handlers: [`Compress`]
 /// (response bodies in gzip or deflate, as `accept-encoding` asks) and then
 /// [`Decompress`] (request bodies in gzip or deflate decoded, up to 8 MiB).
-pub async fn serve<S>(
+///
+/// The connection is made when this is called, and the future holds only what its
+/// loop needs: no copy of `config`, which the connection keeps.
+pub fn serve<S>(
     sock: S,
     config: Config,
     version: Option<Version>,
     stop: Option<watch::Receiver<bool>>,
-) -> io::Result<()>
+) -> impl Future<Output = io::Result<()>> + Send
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
@@ -222,7 +226,7 @@ where
     let app = ServerApp {
         routes: Routes::new(),
     };
-    drive(sock, Link::new(server), app, stop).await
+    drive(sock, Link::new(server), app, stop)
 }
 
 /// The example routes: [`Routes`] for most, a [`StreamIo`] task for the streaming ones.
