@@ -7,6 +7,7 @@ use crate::{
     Version,
 };
 use bytes::Bytes;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// One HTTP connection (TCP, TLS or in-memory), in one role.
@@ -75,9 +76,22 @@ impl Connection {
     /// qualify is served as HTTP/1.1, its Upgrade ignored unless the application
     /// answers it; other upgrades work as on any HTTP/1.1 connection (the application
     /// answers 101 and gets a `Tunnel`).
-    pub fn new(side: Side, config: Config, now: Instant) -> Connection {
+    ///
+    /// `config` is a [`Config`] or an `Arc<Config>`: connections made from clones of
+    /// one `Arc` share it rather than each keeping a copy.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Instant;
+    /// use weir::{Config, Connection, Side};
+    /// let config = Arc::new(Config::default());
+    /// let a = Connection::new(Side::Server, config.clone(), Instant::now());
+    /// let b = Connection::new(Side::Server, config, Instant::now());
+    /// assert!(std::ptr::eq(a.config(), b.config()));
+    /// ```
+    pub fn new(side: Side, config: impl Into<Arc<Config>>, now: Instant) -> Connection {
         let sniff = (side == Side::Server).then(Sniff::default);
-        let mut h1 = H1::new(side, config, now);
+        let mut h1 = H1::new(side, config.into(), now);
         h1.offer_h2c();
         Connection {
             proto: Proto::H1(h1),
@@ -90,7 +104,14 @@ impl Connection {
     /// fixed by configuration. An HTTP/2 server then treats anything but the preface as
     /// a connection error; an HTTP/2 client sends the preface at once. An HTTP/1.1
     /// server does not switch to HTTP/2, whether by preface or by `Upgrade: h2c`.
-    pub fn with_version(side: Side, version: Version, config: Config, now: Instant) -> Connection {
+    /// `config` as for [`new`](Connection::new).
+    pub fn with_version(
+        side: Side,
+        version: Version,
+        config: impl Into<Arc<Config>>,
+        now: Instant,
+    ) -> Connection {
+        let config = config.into();
         let proto = match version {
             Version::Http2 => Proto::H2(Box::new(H2::new(side, config, now))),
             Version::Http10 | Version::Http11 => Proto::H1(H1::new(side, config, now)),
@@ -137,8 +158,8 @@ impl Connection {
                 return;
             }
             let sniff = self.sniff.take().expect("matched above");
-            if sniff.bytes() == PREFACE {
-                let config = self.config().clone();
+            if let (true, Proto::H1(h1)) = (sniff.bytes() == PREFACE, &self.proto) {
+                let config = h1.shared_config();
                 self.proto = Proto::H2(Box::new(H2::new(Side::Server, config, now)));
             }
             if len == 0 {
@@ -301,7 +322,7 @@ impl Connection {
 
     /// Sends trailers, ending the body (never refused for a full send buffer). HTTP/1.1
     /// carries them only on chunked bodies; on a body of known length they are dropped
-    /// (the body must be complete).
+    /// (the body must be complete), and on a tunnel they end this side's bytes.
     pub fn send_trailers(&mut self, stream: StreamId, fields: Fields) -> Result<(), Misuse> {
         each!(self, c => c.send_trailers(stream, fields))
     }

@@ -34,6 +34,7 @@ use crate::send_buffer::{room, woken, Waiting};
 use crate::{Config, Output, Reason, Side, StreamId};
 use bytes::Bytes;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug)]
@@ -164,7 +165,8 @@ impl Life {
 #[derive(Debug)]
 pub(crate) struct H1 {
     side: Side,
-    config: Config,
+    /// Shared with the other connections made from the same `Arc`.
+    config: Arc<Config>,
     input: Input,
     /// The peer closed its side.
     eof: bool,
@@ -212,7 +214,11 @@ impl H1 {
         &self.config
     }
 
-    pub(crate) fn new(side: Side, config: Config, now: Instant) -> H1 {
+    pub(crate) fn shared_config(&self) -> Arc<Config> {
+        self.config.clone()
+    }
+
+    pub(crate) fn new(side: Side, config: Arc<Config>, now: Instant) -> H1 {
         let idle_deadline = match side {
             Side::Server => config.idle_timeout.map(|d| now + d),
             Side::Client => None,

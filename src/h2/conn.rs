@@ -23,6 +23,7 @@ use crate::{
 };
 use bytes::{Buf, Bytes, BytesMut};
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How many emptied stream queues are kept for new streams, and the most entries one
@@ -229,7 +230,8 @@ impl Active {
 #[derive(Debug)]
 pub(crate) struct H2 {
     side: Side,
-    config: Config,
+    /// Shared with the other connections made from the same `Arc`.
+    config: Arc<Config>,
     input: BytesMut,
     /// Input bytes consumed so far, for error offsets.
     consumed: u64,
@@ -315,7 +317,7 @@ impl H2 {
 
     /// A connection that has not exchanged anything yet. A client writes the preface
     /// and its SETTINGS at once; a server writes its SETTINGS and expects the preface.
-    pub(crate) fn new(side: Side, config: Config, now: Instant) -> H2 {
+    pub(crate) fn new(side: Side, config: Arc<Config>, now: Instant) -> H2 {
         let mut h2 = H2::blank(side, config, now);
         h2.start();
         h2
@@ -374,7 +376,7 @@ impl H2 {
     }
 
     /// The state before anything is written.
-    fn blank(side: Side, config: Config, now: Instant) -> H2 {
+    fn blank(side: Side, config: Arc<Config>, now: Instant) -> H2 {
         H2 {
             side,
             input: BytesMut::new(),
@@ -2418,6 +2420,7 @@ impl H2 {
         }
         crate::memory::release(&mut self.tx);
         self.events.release();
+        self.schedule.release();
         self.block = Vec::new();
         self.spare_queues = Vec::new();
         self.scratch = Vec::new();

@@ -26,7 +26,9 @@ const SEQUENTIAL: u32 = 0;
 /// The streams waiting to send, by urgency.
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
-    levels: [Level; 8],
+    /// Made when a stream first waits, and given back by [`release`](Schedule::release):
+    /// an idle connection holds a pointer rather than eight levels' room.
+    levels: Option<Box<[Level; 8]>>,
     /// The levels that hold a stream, one bit each: the most urgent is the lowest bit.
     occupied: u8,
 }
@@ -51,7 +53,7 @@ impl Schedule {
     /// Adds a stream that is not in the schedule.
     pub(crate) fn insert(&mut self, id: u32, p: Priority) {
         let i = level(p);
-        let l = &mut self.levels[i];
+        let l = &mut self.levels.get_or_insert_with(Box::default)[i];
         if p.incremental {
             l.turns.push_back(id);
         } else {
@@ -66,7 +68,10 @@ impl Schedule {
     /// Takes out a stream that was inserted with priority `p`.
     pub(crate) fn remove(&mut self, id: u32, p: Priority) {
         let i = level(p);
-        let l = &mut self.levels[i];
+        let Some(levels) = self.levels.as_deref_mut() else {
+            return;
+        };
+        let l = &mut levels[i];
         let turn = if p.incremental {
             Some(id)
         } else if l.sequential.remove(&id) && l.sequential.is_empty() {
@@ -85,7 +90,7 @@ impl Schedule {
     /// The stream whose turn it is: the most urgent level's first turn.
     pub(crate) fn peek(&self) -> Option<Turn> {
         let i = self.occupied.trailing_zeros() as usize;
-        let l = self.levels.get(i)?;
+        let l = self.levels.as_deref()?.get(i)?;
         let id = *l.turns.front()?;
         Some(if id == SEQUENTIAL {
             Turn {
@@ -105,7 +110,10 @@ impl Schedule {
     /// After `turn` (from [`peek`](Schedule::peek)) was served one frame: its turn goes
     /// to the back of its level, and the stream leaves unless it `stays`.
     pub(crate) fn served(&mut self, turn: Turn, stays: bool) {
-        let l = &mut self.levels[turn.level];
+        let Some(levels) = self.levels.as_deref_mut() else {
+            return;
+        };
+        let l = &mut levels[turn.level];
         let front = l.turns.pop_front();
         debug_assert_eq!(
             front,
@@ -128,7 +136,10 @@ impl Schedule {
     /// Takes out `turn`'s stream (from [`peek`](Schedule::peek)) without it being
     /// served: the turn stays at the front if other streams share it.
     pub(crate) fn leave(&mut self, turn: Turn) {
-        let l = &mut self.levels[turn.level];
+        let Some(levels) = self.levels.as_deref_mut() else {
+            return;
+        };
+        let l = &mut levels[turn.level];
         if turn.sequential {
             l.sequential.remove(&turn.id);
             if l.sequential.is_empty() {
@@ -142,7 +153,7 @@ impl Schedule {
 
     /// Appends every stream in the schedule to `out`, most urgent level first.
     pub(crate) fn collect(&self, out: &mut Vec<u32>) {
-        for l in &self.levels {
+        for l in self.levels.iter().flat_map(|levels| levels.iter()) {
             for &t in &l.turns {
                 if t == SEQUENTIAL {
                     out.extend(l.sequential.iter().copied());
@@ -155,8 +166,15 @@ impl Schedule {
 
     /// Keeps the occupied bit of level `i` true to its contents.
     fn tidy(&mut self, i: usize) {
-        if self.levels[i].turns.is_empty() {
+        if self.levels.as_ref().is_none_or(|l| l[i].turns.is_empty()) {
             self.occupied &= !(1 << i);
+        }
+    }
+
+    /// Gives the levels' memory back if no stream waits.
+    pub(crate) fn release(&mut self) {
+        if self.occupied == 0 {
+            self.levels = None;
         }
     }
 }
@@ -233,5 +251,23 @@ mod tests {
         let mut all = Vec::new();
         s.collect(&mut all);
         assert_eq!(all, [7, 9]);
+    }
+
+    #[test]
+    fn release_gives_the_levels_back_only_when_no_stream_waits() {
+        let mut s = Schedule::default();
+        // Nothing to release, nothing to remove.
+        s.release();
+        s.remove(1, Priority::new(3, false));
+        assert!(s.levels.is_none() && s.peek().is_none());
+        s.insert(1, Priority::new(3, false));
+        s.release();
+        assert_eq!(s.peek().map(|t| t.id), Some(1));
+        let mut left = [0, 1];
+        assert_eq!(run(&mut s, &mut left, 5), [1]);
+        s.release();
+        assert!(s.levels.is_none());
+        s.insert(3, Priority::new(0, true));
+        assert_eq!(s.peek().map(|t| t.id), Some(3));
     }
 }

@@ -12,6 +12,7 @@ use super::frame::{kind, FrameHead, Setting, Settings};
 use crate::head::list_elements;
 use crate::{Config, Request, Version};
 use bytes::Bytes;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The response that accepts the upgrade (RFC 7540 §3.2's example, byte for byte).
@@ -29,7 +30,7 @@ pub(crate) struct Handoff {
     pub input: Bytes,
     /// Whether the peer had already closed its side.
     pub eof: bool,
-    pub config: Config,
+    pub config: Arc<Config>,
     pub now: Instant,
 }
 

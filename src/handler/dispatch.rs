@@ -104,6 +104,8 @@ impl<M> Dispatcher<M> {
     /// Adds `handler` after those added before it (and before the default handler):
     /// the first one added sees events first and commands last.
     pub fn handler(mut self, handler: impl Handler<M> + 'static) -> Dispatcher<M> {
+        // A chain is built once and kept as long as its connection: no spare room.
+        self.chain.reserve_exact(1);
         self.chain.push(Box::new(handler));
         self
     }

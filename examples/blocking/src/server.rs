@@ -52,12 +52,12 @@ pub trait Application {
 /// [`Decompress`] (request bodies in gzip or deflate decoded, up to 8 MiB).
 pub fn serve_connection(
     sock: TcpStream,
-    config: Config,
+    config: impl Into<Arc<Config>>,
     version: Option<Version>,
     app: &mut impl Application,
     shutdown: &ShutdownHandle,
 ) -> io::Result<()> {
-    let conn = server_connection(&sock, config, version)?;
+    let conn = server_connection(&sock, config.into(), version)?;
     let server: Dispatcher = Dispatcher::new(conn)
         .handler(Compress::new())
         .handler(Decompress::new());
@@ -91,7 +91,7 @@ pub fn serve_connection(
 /// A server connection on `sock`: `version` fixes the protocol, `None` detects it.
 pub(crate) fn server_connection(
     sock: &TcpStream,
-    config: Config,
+    config: Arc<Config>,
     version: Option<Version>,
 ) -> io::Result<Connection> {
     sock.set_nodelay(true)?;
@@ -139,7 +139,8 @@ pub(crate) fn serve_on<C: Drive>(
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
-    config: Config,
+    /// Shared by every connection.
+    config: Arc<Config>,
     version: Option<Version>,
     shutdown: ShutdownHandle,
 }
@@ -151,7 +152,7 @@ impl Server {
         let local = listener.local_addr()?;
         Ok(Server {
             listener,
-            config,
+            config: Arc::new(config),
             version: None,
             shutdown: ShutdownHandle::new(local),
         })
@@ -192,7 +193,7 @@ impl Server {
     /// shutdown is triggered; then waits (a bounded time) for them to finish.
     pub(crate) fn accept<F>(self, serve: F) -> io::Result<()>
     where
-        F: Fn(TcpStream, Config, Option<Version>, &ShutdownHandle) -> io::Result<()>
+        F: Fn(TcpStream, Arc<Config>, Option<Version>, &ShutdownHandle) -> io::Result<()>
             + Send
             + Sync
             + 'static,

@@ -8,6 +8,7 @@ use crate::stream_io::StreamIo;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::TcpStream;
+use std::sync::Arc;
 use weir::{Config, Connection, Event, Head, Reason, Request, Version};
 
 impl Server {
@@ -55,7 +56,7 @@ impl Server {
 /// forever. `version` fixes the protocol; `None` detects it from the first bytes.
 pub fn serve_streams<H>(
     sock: TcpStream,
-    config: Config,
+    config: impl Into<Arc<Config>>,
     version: Option<Version>,
     handler: &H,
     shutdown: &ShutdownHandle,
@@ -63,7 +64,7 @@ pub fn serve_streams<H>(
 where
     H: Fn(Request, &mut StreamIo<'_>) -> io::Result<()>,
 {
-    let conn = server_connection(&sock, config, version)?;
+    let conn = server_connection(&sock, config.into(), version)?;
     let mut driver = Driver::new(sock, conn);
     let mut events = VecDeque::new();
     let mut going_away = false;

@@ -47,7 +47,8 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
-    config: Config,
+    /// Shared by every connection.
+    config: Arc<Config>,
     protocol: Protocol,
     tls: Option<Identity>,
     stop: Arc<watch::Sender<bool>>,
@@ -58,7 +59,7 @@ impl Server {
     pub async fn bind(addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         Ok(Server {
             listener: TcpListener::bind(addr).await?,
-            config,
+            config: Arc::new(config),
             protocol: Protocol::Auto,
             tls: None,
             stop: Arc::new(watch::Sender::new(false)),
@@ -182,7 +183,7 @@ impl ShutdownHandle {
 /// the version (`fixed`, if any, when ALPN chose none).
 async fn serve_tls(
     sock: TcpStream,
-    config: Config,
+    config: Arc<Config>,
     fixed: Option<Version>,
     acceptor: TlsAcceptor,
     stop: Option<watch::Receiver<bool>>,
@@ -205,10 +206,10 @@ async fn serve_tls(
 /// [`Decompress`] (request bodies in gzip or deflate decoded, up to 8 MiB).
 ///
 /// The connection is made when this is called, and the future holds only what its
-/// loop needs: no copy of `config`, which the connection keeps.
+/// loop needs. `config` is a [`Config`] or an `Arc<Config>` that connections share.
 pub fn serve<S>(
     sock: S,
-    config: Config,
+    config: impl Into<Arc<Config>>,
     version: Option<Version>,
     stop: Option<watch::Receiver<bool>>,
 ) -> impl Future<Output = io::Result<()>> + Send
