@@ -1573,7 +1573,12 @@ impl Conversation {
         let e = self.end(who);
         if e.call(|c| c.send_trailers(id, fields.clone())).is_ok() {
             let m = e.sent.entry(id.0).or_default();
-            m.trailers = Some(fields);
+            // A second section can only end a tunnel (an Upgrade's, after the request's
+            // own trailers), whose raw bytes carry no fields: the first is the one the
+            // peer may see.
+            if m.trailers.is_none() {
+                m.trailers = Some(fields);
+            }
             m.ended = true;
         }
     }
