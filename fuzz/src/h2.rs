@@ -43,7 +43,8 @@
 //! the peer allowed, and within the flow-control credit the peer's frames gave.
 //!
 //! A corpus file named `ok-…` must run without any error; one named `bad-…` must end in
-//! an error (see `Summary::check_name`).
+//! an error; one named `refused-…` must have its request reset on the wire without the
+//! application ever seeing it (see `Summary::check_name`).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::OnceLock;
@@ -91,6 +92,8 @@ pub struct Summary {
     pub transmitted: usize,
     /// Frames transmitted (HTTP/2 only).
     pub frames_out: usize,
+    /// RST_STREAM frames transmitted (HTTP/2 only).
+    pub resets_out: usize,
     /// The error that `Closed` carried (`None` for a clean close).
     pub close_error: Option<Error>,
     /// The version the connection ended up speaking.
@@ -111,6 +114,12 @@ impl Summary {
             assert_eq!(self.version, Some(Version::Http2), "{name}: not HTTP/2");
         } else if name.starts_with("bad-") {
             assert!(self.failed(), "{name}: expected an error, got {self:?}");
+        } else if name.starts_with("refused-") {
+            // A malformed request: reset on the wire, never shown to the application.
+            assert!(
+                self.heads == 0 && self.resets_out > 0 && self.close_error.is_none(),
+                "{name}: expected a request reset unseen, got {self:?}"
+            );
         }
     }
 }
@@ -468,6 +477,7 @@ struct Wire {
     settings_acks: usize,
     ping_acks: usize,
     frames: usize,
+    resets: usize,
 }
 
 impl Wire {
@@ -492,6 +502,7 @@ impl Wire {
             settings_acks: 0,
             ping_acks: 0,
             frames: 0,
+            resets: 0,
         }
     }
 
@@ -582,6 +593,7 @@ impl Wire {
             kind::RST_STREAM => {
                 assert_eq!(len, 4, "RST_STREAM of {len} bytes");
                 self.streams.entry(stream).or_default().reset = true;
+                self.resets += 1;
             }
             kind::SETTINGS => self.settings(flags, payload, peer),
             kind::PUSH_PROMISE => self.push_promise(flags, stream, payload, peer),
@@ -1281,6 +1293,7 @@ impl<'a> Harness<'a> {
         if let Some(w) = &self.out {
             assert!(w.block.is_none(), "a header block left unfinished at rest");
             self.summary.frames_out = w.frames;
+            self.summary.resets_out = w.resets;
         }
         // Nothing the peer sends may make the connection write without bound: all it
         // writes is what the application gave it, answers to frames and small heads.
