@@ -21,6 +21,7 @@ PARSERS = (
     'src/h1/input.rs',
     'src/h2/frame/',
     'src/h2/fields.rs',
+    'src/h2/upgrade.rs',
     'src/hpack/decoder.rs',
     'src/hpack/huffman.rs',
     'src/hpack/integer.rs',

@@ -10,6 +10,8 @@ mod compression_driver;
 mod h1_drivers;
 #[path = "../fuzz/src/h2.rs"]
 mod h2_drivers;
+#[path = "../fuzz/src/h2c.rs"]
+mod h2c_driver;
 #[path = "../fuzz/src/head_diff.rs"]
 mod head_diff_driver;
 #[path = "../fuzz/src/hpack_diff.rs"]
@@ -52,6 +54,7 @@ const H2_SERVER: Check = |data, name| h2_drivers::server(data).check_name(name);
 const H2_CLIENT: Check = |data, name| h2_drivers::client(data).check_name(name);
 const H1_CHUNKED: Check = |data, name| chunked_driver::run(data).check_name(name);
 const HPACK_DIFF: Check = |data, name| hpack_diff_driver::run(data).check_name(name);
+const H2C_UPGRADE: Check = |data, name| h2c_driver::upgrade(data).check_name(name);
 const H1_HEAD_DIFF: Check = |data, name| head_diff_driver::run(data).check_name(name);
 #[cfg(feature = "compression")]
 const COMPRESS: Check = |data, name| compression_driver::compress(data).check_name(name);
@@ -109,6 +112,11 @@ fn h2_server_corpus() {
 #[test]
 fn h2_client_corpus() {
     replay_corpus("h2_client", H2_CLIENT);
+}
+
+#[test]
+fn h2c_upgrade_corpus() {
+    replay_corpus("h2c_upgrade", H2C_UPGRADE);
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod conversation_diff;
 pub mod h1;
 pub mod h2;
+pub mod h2c;
 pub mod head_diff;
 pub mod hpack;
 pub mod hpack_diff;
