@@ -7,8 +7,7 @@
 # CORPUS_ROOT holds one directory per target (a long run's corpora); fuzz/corpus is read
 # too. Needs llvm-cov and llvm-profdata of the LLVM that rustc is built on: `rustup
 # component add llvm-tools`, or a distribution's llvm-N package (Debian: llvm-22). Set
-# LLVM_BIN to their directory to choose. `cargo fuzz coverage` may need a nightly
-# toolchain (or RUSTC_BOOTSTRAP=1).
+# LLVM_BIN to their directory to choose. Built without a sanitizer, so stable will do.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 EXTRA=${1:-}
@@ -35,7 +34,7 @@ BIN="target/$host/coverage/$host/release"
 for target in $(cargo fuzz list --fuzz-dir fuzz); do
     dirs=("fuzz/corpus/$target")
     [ -n "$EXTRA" ] && [ -d "$EXTRA/$target" ] && dirs+=("$EXTRA/$target")
-    cargo fuzz coverage --fuzz-dir fuzz --llvm-path "$LLVM_BIN" "$target" "${dirs[@]}" \
+    cargo fuzz coverage --fuzz-dir fuzz -s none --llvm-path "$LLVM_BIN" "$target" "${dirs[@]}" \
         > "$OUT/$target.log" 2>&1 || { cat "$OUT/$target.log" >&2; exit 1; }
     "$LLVM_BIN/llvm-cov" export -format=text \
         -instr-profile="fuzz/coverage/$target/coverage.profdata" "$BIN/$target" > "$OUT/$target.json"
