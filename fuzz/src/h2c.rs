@@ -1,8 +1,8 @@
 //! The h2c upgrade (RFC 7540 §3.2): a version-detecting server [`Connection`] reads an
-//! HTTP/1.1 request that asks for HTTP/2, whose `HTTP2-Settings` value and the bytes
-//! after whose head come from the input. It must either switch (its `101`, then
-//! HTTP/2, the request arriving as an HTTP/2 one on stream 1) or serve HTTP/1.1; never
-//! panic, never spin, and close once the peer has closed. Shared by the fuzz target
+//! HTTP/1.1 request that asks for HTTP/2; the request's `HTTP2-Settings` value and the
+//! bytes after its head come from the input. The server must either switch (its `101`,
+//! then HTTP/2, the request arriving as an HTTP/2 one) or serve HTTP/1.1, never both;
+//! never panic, never spin, and close once the peer has closed. Shared by the fuzz target
 //! `h2c_upgrade` and by `tests/fuzz_corpus.rs`, so this file depends on nothing but
 //! `weir` and `std`.
 //!
