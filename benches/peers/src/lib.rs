@@ -5,6 +5,7 @@
 //! their instructions under callgrind. The clients on the other side are in [`raw`]:
 //! they cost the same whichever server answers.
 
+pub mod callgrind;
 pub mod raw;
 mod tokio_peers;
 mod weir_server;

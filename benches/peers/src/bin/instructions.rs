@@ -6,7 +6,6 @@
 //! ratio of weir to each peer. `instructions SERVER CASE N` is what it runs: N cycles
 //! after a warm-up.
 
-use std::process::Command;
 use weir_bench::{make, Case, Cycle, Server};
 
 /// Cycles counted per case: enough to amortise anything done once.
@@ -30,33 +29,8 @@ fn run_one(server: &str, case: &str, n: usize) {
 /// Instructions per request of `server` on `case`, from a callgrind run of this binary.
 fn count(server: Server, case: Case) -> Option<f64> {
     make(server, case)?;
-    let exe = std::env::current_exe().expect("the path of this binary");
-    let out = std::env::temp_dir().join(format!(
-        "weir-bench-{}-{}-{}.callgrind",
-        std::process::id(),
-        server.name(),
-        case.name()
-    ));
-    let status = Command::new("valgrind")
-        .arg("--tool=callgrind")
-        .arg("--toggle-collect=*measured*")
-        .arg(format!("--callgrind-out-file={}", out.display()))
-        .arg(&exe)
-        .args([server.name(), case.name(), &CYCLES.to_string()])
-        .output()
-        .expect("valgrind is installed (it counts the instructions)");
-    assert!(
-        status.status.success(),
-        "callgrind run failed: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let text = std::fs::read_to_string(&out).expect("callgrind's output");
-    let _ = std::fs::remove_file(&out);
-    let total: u64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("summary: ").or(l.strip_prefix("totals: ")))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("a summary line in callgrind's output");
+    let cycles = CYCLES.to_string();
+    let total = weir_bench::callgrind::count("*measured*", &[server.name(), case.name(), &cycles]);
     Some(total as f64 / (CYCLES * case.requests()) as f64)
 }
 
