@@ -10,18 +10,20 @@ pub(crate) struct Input {
     offset: u64,
 }
 
-/// The least room the buffer makes when it runs out with bytes still waiting in it
-/// (a head or body arriving in pieces): a few reads' worth, so that the buffer is
-/// reclaimed (or grown) once every few small reads rather than on each.
+/// The least room the buffer makes when it runs out, except on a connection's first
+/// read: a few reads' worth, so that the buffer is reclaimed (or grown) once every
+/// few small reads rather than on each.
 const MIN_ROOM: usize = 4096;
 
 impl Input {
     pub(crate) fn push(&mut self, bytes: &[u8]) {
         if self.buf.capacity() - self.buf.len() < bytes.len() {
-            // An empty buffer takes what came: most reads bring whole requests,
-            // consumed at once, and a thousand connections that each received a small
-            // one should not hold a few pages each until they are released.
-            let room = if self.buf.is_empty() {
+            // A connection's first read is taken as it came: a thousand connections
+            // that each received one small request should not hold a few pages each
+            // until they are released. Once a connection has been used, its buffer
+            // makes room for a few reads, so that a kept-alive one reclaims (or
+            // grows) its buffer once every few requests rather than on each.
+            let room = if self.offset == 0 && self.buf.is_empty() {
                 bytes.len()
             } else {
                 bytes.len().max(MIN_ROOM)

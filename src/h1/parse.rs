@@ -433,6 +433,7 @@ pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRe
 
 /// The fields of a head parsed whole: notes what the checks need in `scan`, and tells
 /// whether the line before each field line ends in CRLF.
+#[inline(always)]
 fn walk_fields<'h>(
     head: &'h [u8],
     headers: &[httparse::Header<'h>],
@@ -779,36 +780,43 @@ impl<'a> FieldScan<'a> {
             value,
             sensitive: false,
         };
-        if token_is(name, b"host") {
-            first_two(&mut self.hosts, field);
-        } else if token_is(name, b"expect") {
-            // RFC 9110 §10.1.1: the only expectation defined is 100-continue
-            // (case-insensitive); empty list elements are ignored (§5.6.1.2).
-            for e in list_elements(value) {
-                if element_is(e, b"100-continue") {
-                    self.expect_continue = true;
-                } else {
-                    self.expect_other = true;
+        // No two of the names have the same length (see `add`).
+        match name.len() {
+            4 if token_is(name, b"host") => first_two(&mut self.hosts, field),
+            6 if token_is(name, b"expect") => {
+                // RFC 9110 §10.1.1: the only expectation defined is 100-continue
+                // (case-insensitive); empty list elements are ignored (§5.6.1.2).
+                for e in list_elements(value) {
+                    if element_is(e, b"100-continue") {
+                        self.expect_continue = true;
+                    } else {
+                        self.expect_other = true;
+                    }
                 }
             }
-        } else if token_is(name, b"upgrade") {
-            self.upgrade = true;
-        } else if token_is(name, b"connection") {
-            let mut note = |token: &[u8]| {
-                self.close |= element_is(token, b"close");
-                self.keep_alive_token |= element_is(token, b"keep-alive");
-                self.upgrade_token |= element_is(token, b"upgrade");
-            };
-            // Mostly one token, trimmed already: no list to split.
-            if value.contains(&b',') {
-                list_elements(value).for_each(note);
-            } else {
-                note(value);
+            7 if token_is(name, b"upgrade") => self.upgrade = true,
+            10 if token_is(name, b"connection") => {
+                let mut note = |token: &[u8]| {
+                    let close = element_is(token, b"close");
+                    let keep_alive = element_is(token, b"keep-alive");
+                    let upgrade = element_is(token, b"upgrade");
+                    self.close |= close;
+                    self.keep_alive_token |= keep_alive;
+                    self.upgrade_token |= upgrade;
+                    close | keep_alive | upgrade
+                };
+                // Mostly one token, trimmed already: a list only if that is not it.
+                if !note(value) && value.contains(&b',') {
+                    list_elements(value).for_each(|e| {
+                        note(e);
+                    });
+                }
             }
-        } else if token_is(name, b"content-length") {
-            first_two(&mut self.lengths, field);
-        } else if token_is(name, b"transfer-encoding") {
-            self.te.get_or_insert(name);
+            14 if token_is(name, b"content-length") => first_two(&mut self.lengths, field),
+            17 if token_is(name, b"transfer-encoding") => {
+                self.te.get_or_insert(name);
+            }
+            _ => {}
         }
     }
 }
@@ -889,7 +897,7 @@ pub(crate) fn check_parts<'a>(
 /// Whether the token `name` is `lower` (lowercase letters and `-`), ignoring case.
 /// Setting bit 5 lowercases a letter and leaves `-` alone; of the other tchars none
 /// turns into a letter or `-` that way, so on a token the comparison is exact.
-fn token_is(name: &[u8], lower: &[u8]) -> bool {
+pub(crate) fn token_is(name: &[u8], lower: &[u8]) -> bool {
     debug_assert!(is_token(name));
     lower_is(name, lower)
 }
@@ -946,7 +954,9 @@ pub(crate) fn check_outgoing(
     target: &[u8],
     fields: &Fields,
 ) -> Result<(), &'static str> {
-    if check_target(method, target).is_err() {
+    // httparse's own bound on target bytes, which `check_target` relies on.
+    let visible = target.iter().all(|&b| (0x21..0x7f).contains(&b));
+    if !visible || check_target(method, target).is_err() {
         return Err("the target's form does not fit the method (RFC 9112 §3.2)");
     }
     let mut hosts = fields.get_all("host");
@@ -959,11 +969,13 @@ pub(crate) fn check_outgoing(
     }
 }
 
-/// RFC 9112 §3.2: the four forms of request-target, each only where it belongs.
+/// RFC 9112 §3.2: the four forms of request-target, each only where it belongs. `t`
+/// is one httparse accepted: every byte visible ASCII or obs-text (0x80 and up).
 fn check_target(method: &[u8], t: &[u8]) -> Result<(), ProtocolError> {
+    debug_assert!(t.iter().all(|&b| b >= 0x21 && b != 0x7f));
     // The target is ASCII: httparse lets obs-text through, RFC 3986 does not. A
     // fragment is not part of any request-target (RFC 9112 §3.2). One pass for both.
-    if t.is_empty() || !visible_ascii_without_hash(t) {
+    if t.is_empty() || !ascii_without_hash(t) {
         return Err(ProtocolError::InvalidTarget);
     }
     if method == b"CONNECT" {
@@ -1005,24 +1017,21 @@ fn check_target(method: &[u8], t: &[u8]) -> Result<(), ProtocolError> {
     }
 }
 
-/// Whether every byte of `s` is visible ASCII (`!` to `~`) other than `#`, eight bytes
-/// at a time: every request target goes through this. In each word, a byte with its
-/// high bit set in one of the terms below is a byte that fails; a term flags a byte
-/// only at or above one that fails (borrows run upwards), so no word passes wrongly.
-fn visible_ascii_without_hash(s: &[u8]) -> bool {
+/// Whether every byte of `s` is ASCII other than `#`, eight bytes at a time: every
+/// request target goes through this. In each word, a byte with its high bit set in
+/// either term below is a byte that fails; the test for `#` flags a byte only at or
+/// above one that fails (borrows run upwards), so no word passes wrongly.
+fn ascii_without_hash(s: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const HASHES: u64 = ONES * b'#' as u64;
+    // Non-ASCII | `#` (a zero byte of `w ^ HASHES`).
     let word_fails = |w: u64| {
-        // A zero byte of `w ^ c` is a byte equal to `c`.
-        let equal = |c: u8| {
-            let x = w ^ (ONES * u64::from(c));
-            x.wrapping_sub(ONES) & !x
-        };
-        // Non-ASCII | below `!` (controls and space) | DEL | `#`.
-        (w | (w.wrapping_sub(ONES * 0x21) & !w) | equal(0x7f) | equal(b'#')) & HIGHS
+        let x = w ^ HASHES;
+        (w | (x.wrapping_sub(ONES) & !x)) & HIGHS
     };
     if s.len() < 8 {
-        return s.iter().all(|&b| (0x21..0x7f).contains(&b) && b != b'#');
+        return s.iter().all(|&b| b < 0x80 && b != b'#');
     }
     let mut chunks = s.chunks_exact(8);
     let mut fails = 0;
@@ -1036,7 +1045,7 @@ fn visible_ascii_without_hash(s: &[u8]) -> bool {
 
 /// The eight bytes of `s` at `at`, little-endian.
 #[inline(always)]
-fn word_at(s: &[u8], at: usize) -> u64 {
+pub(crate) fn word_at(s: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&s[at..at + 8]);
     u64::from_le_bytes(word)
@@ -1245,13 +1254,13 @@ mod tests {
 
     #[test]
     fn target_bytes_word_at_a_time_match_a_plain_check() {
-        let plain = |s: &[u8]| s.iter().all(|&b| (0x21..0x7f).contains(&b) && b != b'#');
+        let plain = |s: &[u8]| s.iter().all(|&b| b < 0x80 && b != b'#');
         for len in 1..20 {
             for at in 0..len {
                 for b in 0..=255u8 {
                     let mut s = vec![b'a'; len];
                     s[at] = b;
-                    assert_eq!(visible_ascii_without_hash(&s), plain(&s), "{s:?}");
+                    assert_eq!(ascii_without_hash(&s), plain(&s), "{s:?}");
                 }
             }
         }
