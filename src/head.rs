@@ -628,6 +628,7 @@ fn next_line(block: &[u8]) -> Option<(Field<'_>, &[u8])> {
 impl<'a> Iterator for FieldIter<'a> {
     type Item = Field<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Field<'a>> {
         if self.lines > 0 {
             let Some((field, rest)) = next_line(self.bytes) else {

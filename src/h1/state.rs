@@ -1302,7 +1302,8 @@ impl H1 {
             return Err(Misuse::BufferFull);
         }
         self.write_data(stream, data, end_stream)?;
-        if self.buffered(stream).is_some_and(|b| self.room(b) == 0) {
+        // A stream whose body just ended takes no more: nothing to wait for.
+        if !end_stream && self.buffered(stream).is_some_and(|b| self.room(b) == 0) {
             self.waiting.add(stream);
         }
         Ok(())
