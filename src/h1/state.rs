@@ -1090,7 +1090,9 @@ impl H1 {
         if self.side != Side::Server {
             return Err(Misuse::WrongSide);
         }
-        let ex = self.exchange(stream)?;
+        // Borrowed field by field, so that the exchange stays at hand while the head
+        // is written: it is looked up once.
+        let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
         if !matches!(ex.send, Send::Idle) {
             return Err(Misuse::State("a final response was already sent"));
         }
@@ -1099,11 +1101,6 @@ impl H1 {
         if head.is_informational() {
             return self.send_informational(stream, head, end_stream);
         }
-        let ex = self
-            .exchanges
-            .iter_mut()
-            .find(|e| e.id == stream)
-            .expect("found above");
         let no_body = status == 204 || status == 304;
         let tunnel = ex.connect && (200..300).contains(&status);
         if (no_body || tunnel) && (info.lengths > 0 || info.te) {
@@ -1182,11 +1179,6 @@ impl H1 {
             });
             Some(Send::Undecided)
         };
-        let ex = self
-            .exchanges
-            .iter_mut()
-            .find(|e| e.id == stream)
-            .expect("found above");
         match send {
             Some(send) => ex.send = send,
             None => {
