@@ -1,6 +1,6 @@
 //! Writing HTTP/1.1 heads (RFC 9112 §3–§5), exactly as the application built them.
 
-use super::parse::{is_token, parse_content_length, token_is, word_at};
+use super::parse::{any_word_flagged, is_token, parse_content_length, token_is};
 use crate::error::Misuse;
 use crate::head::{list_elements, Fields, Request, Response};
 
@@ -75,13 +75,7 @@ fn has_cr_lf_or_nul(v: &[u8]) -> bool {
             found | (b == b'\r') | (b == b'\n') | (b == 0)
         });
     }
-    let mut found = 0;
-    for chunk in v.chunks_exact(8) {
-        found |= flagged(word_at(chunk, 0));
-    }
-    // The last bytes: the last eight, some of them seen already.
-    found |= flagged(word_at(v, v.len() - 8));
-    found != 0
+    any_word_flagged(v, flagged)
 }
 
 pub(crate) fn check_request(req: &Request) -> Result<FieldInfo, Misuse> {

@@ -1033,14 +1033,20 @@ fn ascii_without_hash(s: &[u8]) -> bool {
     if s.len() < 8 {
         return s.iter().all(|&b| b < 0x80 && b != b'#');
     }
-    let mut chunks = s.chunks_exact(8);
-    let mut fails = 0;
-    for chunk in &mut chunks {
-        fails |= word_fails(word_at(chunk, 0));
+    !any_word_flagged(s, word_fails)
+}
+
+/// Whether `flagged` sets a bit for any eight-byte word of `s` (at least eight bytes
+/// long): the whole words, then the last eight bytes, some of them seen already.
+#[inline(always)]
+pub(crate) fn any_word_flagged(s: &[u8], flagged: impl Fn(u64) -> u64) -> bool {
+    debug_assert!(s.len() >= 8);
+    let mut found = 0;
+    for chunk in s.chunks_exact(8) {
+        found |= flagged(word_at(chunk, 0));
     }
-    // The last bytes: the last eight, some of them seen already.
-    fails |= word_fails(word_at(s, s.len() - 8));
-    fails == 0
+    found |= flagged(word_at(s, s.len() - 8));
+    found != 0
 }
 
 /// The eight bytes of `s` at `at`, little-endian.
