@@ -99,6 +99,7 @@
 mod command;
 mod config;
 mod conn;
+mod decimal;
 mod error;
 mod event;
 mod h1;
@@ -113,11 +114,13 @@ mod priority;
 mod send_buffer;
 mod stream;
 mod stream_control;
+mod stream_map;
 pub mod testing;
 
 pub use command::Command;
 pub use config::{Config, ConfigError, Leniency};
 pub use conn::Connection;
+pub use decimal::Decimal;
 pub use error::{Error, ErrorKind, Http2Error, Limit, Misuse, ProtocolError, Reason, Timeout};
 pub use event::{Event, Initiator};
 pub use head::{
@@ -128,6 +131,7 @@ pub use http_conv::{ConnectProtocol, HttpConvertError, ReasonPhrase, RequestTarg
 pub use priority::Priority;
 pub use stream::{Duplex, Inbound, StreamError};
 pub use stream_control::StreamControl;
+pub use stream_map::{StreamHasher, StreamMap};
 
 use std::time::Instant;
 

@@ -3,11 +3,10 @@
 
 use super::{Handler, Info, Next, Options, Terminate};
 use crate::head::{list_elements, trim_ows};
-use crate::{Command, Fields, Request, Response, StreamId};
+use crate::{Command, Fields, Request, Response, StreamId, StreamMap};
 use bytes::Bytes;
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
-use std::collections::HashMap;
 use std::io::Write;
 
 /// Bodies of at most this many bytes are sent as they are, by default (Cowboy's
@@ -122,7 +121,7 @@ impl Coding {
 pub struct Compress {
     threshold: usize,
     level: u32,
-    streams: HashMap<StreamId, Stream>,
+    streams: StreamMap<Stream>,
 }
 
 impl Default for Compress {
@@ -137,7 +136,7 @@ impl Compress {
         Compress {
             threshold: DEFAULT_THRESHOLD,
             level: DEFAULT_LEVEL,
-            streams: HashMap::new(),
+            streams: StreamMap::default(),
         }
     }
 
@@ -155,37 +154,49 @@ impl Compress {
     }
 
     /// Applies the rules to the commands on their way to the connection.
-    fn process(&mut self, commands: Vec<Command>) -> Vec<Command> {
+    fn process(&mut self, mut commands: Vec<Command>) -> Vec<Command> {
         // A stream leaves the map once the rest of its response goes out untouched, so
         // that most batches (bodies, other handlers' commands) pass on as they are.
         let tracked = |c: &Command| c.stream().is_some_and(|s| self.streams.contains_key(&s));
         if !commands.iter().any(tracked) {
             return commands;
         }
+        // The usual batch is one command: its result goes back into the same vector.
+        if let [_] = commands.as_slice() {
+            if let Some(command) = commands.pop() {
+                self.process_one(command, &mut commands);
+            }
+            return commands;
+        }
         let mut out = Vec::with_capacity(commands.len());
         for command in commands {
-            let Some(id) = command.stream() else {
-                out.push(command);
-                continue;
-            };
-            match self.streams.get_mut(&id) {
-                Some(s) => {
-                    s.process(command, self.threshold, self.level, &mut out);
-                    if matches!(s.state, State::Untouched) {
-                        self.streams.remove(&id);
-                    }
-                }
-                None => out.push(command),
-            }
+            self.process_one(command, &mut out);
         }
         out
+    }
+
+    /// Applies the rules to one command, pushing what comes of it onto `out`.
+    fn process_one(&mut self, command: Command, out: &mut Vec<Command>) {
+        let Some(id) = command.stream() else {
+            out.push(command);
+            return;
+        };
+        match self.streams.get_mut(&id) {
+            Some(s) => {
+                s.process(command, self.threshold, self.level, out);
+                if matches!(s.state, State::Untouched) {
+                    self.streams.remove(&id);
+                }
+            }
+            None => out.push(command),
+        }
     }
 }
 
 impl<M> Handler<M> for Compress {
     fn release_buffers(&mut self) {
         if self.streams.is_empty() {
-            self.streams = HashMap::new();
+            self.streams = StreamMap::default();
         }
     }
 
@@ -409,7 +420,8 @@ fn held_data(
         let data = match compressed {
             Some(c) => {
                 encoded_head(&mut head, coding);
-                head.fields.set("content-length", c.len().to_string());
+                head.fields
+                    .set("content-length", crate::Decimal::from(c.len()));
                 Bytes::from(c)
             }
             None => data,
@@ -477,59 +489,70 @@ fn encodable(head: &Response, threshold: usize) -> bool {
             _ => {}
         }
     }
-    if !content_type.is_some_and(compressible) {
-        return false;
-    }
     // RFC 9110 §8.6: a body known to be small is not worth it.
-    length
+    let large = length
         .and_then(content_length)
-        .is_none_or(|n| n > threshold as u64)
+        .is_none_or(|n| n > threshold as u64);
+    large && content_type.is_some_and(compressible)
 }
 
 /// The Content-Length, if valid (RFC 9110 §8.6); the connection checks it further.
 fn content_length(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+    if value.is_empty() {
         return None;
     }
-    std::str::from_utf8(value).ok()?.parse().ok()
+    value.iter().try_fold(0u64, |n, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
+/// Application subtypes that are compressed already (and `octet-stream`, which may be
+/// anything).
+const PACKED_APPLICATION_TYPES: [&[u8]; 10] = [
+    b"octet-stream",
+    b"zip",
+    b"gzip",
+    b"x-gzip",
+    b"zstd",
+    b"x-bzip2",
+    b"x-xz",
+    b"x-7z-compressed",
+    b"x-rar-compressed",
+    b"vnd.rar",
+];
+
 /// Whether content of media type `content_type` is worth compressing (see the list on
-/// [`Compress`]).
+/// [`Compress`]). Every response with a type asks: compared in place, not lowercased
+/// into a copy.
 fn compressible(content_type: &[u8]) -> bool {
     // RFC 9110 §8.3.1: type "/" subtype, then parameters; case-insensitive.
     let essence = content_type
         .split(|&b| b == b';')
         .next()
         .unwrap_or_default();
-    let essence = trim_ows(essence).to_ascii_lowercase();
+    let essence = trim_ows(essence);
     let Some(slash) = essence.iter().position(|&b| b == b'/') else {
         // Not a media type: nothing is known of it.
         return false;
     };
     let (kind, subtype) = (&essence[..slash], &essence[slash + 1..]);
-    match kind {
-        b"image" => subtype == b"svg+xml",
-        b"audio" | b"video" => false,
-        b"font" => !matches!(subtype, b"woff" | b"woff2"),
-        b"application" => {
-            !(subtype.ends_with(b"+zip")
-                || subtype.ends_with(b"+gzip")
-                || matches!(
-                    subtype,
-                    b"octet-stream"
-                        | b"zip"
-                        | b"gzip"
-                        | b"x-gzip"
-                        | b"zstd"
-                        | b"x-bzip2"
-                        | b"x-xz"
-                        | b"x-7z-compressed"
-                        | b"x-rar-compressed"
-                        | b"vnd.rar"
-                ))
-        }
-        _ => true,
+    let is = |part: &[u8], name: &[u8]| part.eq_ignore_ascii_case(name);
+    let ends_with = |suffix: &[u8]| {
+        subtype.len() >= suffix.len() && is(&subtype[subtype.len() - suffix.len()..], suffix)
+    };
+    if is(kind, b"image") {
+        is(subtype, b"svg+xml")
+    } else if is(kind, b"audio") || is(kind, b"video") {
+        false
+    } else if is(kind, b"font") {
+        !(is(subtype, b"woff") || is(subtype, b"woff2"))
+    } else if is(kind, b"application") {
+        !(ends_with(b"+zip")
+            || ends_with(b"+gzip")
+            || PACKED_APPLICATION_TYPES.iter().any(|t| is(subtype, t)))
+    } else {
+        true
     }
 }
 
@@ -749,6 +772,16 @@ mod tests {
     }
 
     #[test]
+    fn content_lengths() {
+        assert_eq!(content_length(b"0"), Some(0));
+        assert_eq!(content_length(b"300"), Some(300));
+        assert_eq!(content_length(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [&b""[..], b"18446744073709551616", b"+1", b"1 ", b"0x10", b"-0"] {
+            assert_eq!(content_length(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
     fn compressible_types() {
         for yes in [
             "text/plain",
@@ -774,6 +807,9 @@ mod tests {
             "application/zstd",
             "application/epub+zip",
             "application/x-tar+gzip",
+            "Application/EPUB+ZIP",
+            "Font/WOFF",
+            " application/Octet-Stream ; q=1",
             "nonsense",
             "",
         ] {

@@ -5,10 +5,11 @@
 use super::compress::Coding;
 use super::{Handler, Info, Next, Options, Terminate};
 use crate::head::list_elements;
-use crate::{Command, Event, Fields, Initiator, Reason, Request, Response, StreamId, Version};
+use crate::{
+    Command, Event, Fields, Initiator, Reason, Request, Response, StreamId, StreamMap, Version,
+};
 use bytes::Bytes;
 use flate2::write::{MultiGzDecoder, ZlibDecoder};
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// The most a request body may decode to, by default.
@@ -76,7 +77,7 @@ const DEFAULT_MAX_SIZE: usize = 8 << 20;
 #[derive(Debug)]
 pub struct Decompress {
     max_size: usize,
-    streams: HashMap<StreamId, Stream>,
+    streams: StreamMap<Stream>,
 }
 
 impl Default for Decompress {
@@ -90,7 +91,7 @@ impl Decompress {
     pub fn new() -> Decompress {
         Decompress {
             max_size: DEFAULT_MAX_SIZE,
-            streams: HashMap::new(),
+            streams: StreamMap::default(),
         }
     }
 
@@ -103,6 +104,10 @@ impl Decompress {
     /// Notes the final responses on their way to the connection: after one, a bad
     /// body can only reset the stream.
     fn process(&mut self, commands: Vec<Command>) -> Vec<Command> {
+        // Most requests have no encoded body: nothing to note then.
+        if self.streams.is_empty() {
+            return commands;
+        }
         for command in &commands {
             if let Command::Response { stream, head, .. } = command {
                 if let Some(s) = self.streams.get_mut(stream).filter(|_| head.status >= 200) {
@@ -177,7 +182,7 @@ impl Decompress {
 impl<M> Handler<M> for Decompress {
     fn release_buffers(&mut self) {
         if self.streams.is_empty() {
-            self.streams = HashMap::new();
+            self.streams = StreamMap::default();
         }
     }
 

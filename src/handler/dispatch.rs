@@ -4,9 +4,9 @@
 use super::chain::Next;
 use super::default::DefaultHandler;
 use super::{Handler, Info, Options, Terminate};
-use crate::{Command, Connection, Event, Head, Misuse, Output, Request, StreamId};
+use crate::{Command, Connection, Event, Head, Misuse, Output, Request, StreamId, StreamMap};
 use bytes::Bytes;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 /// At most this many refused handler commands are kept for
@@ -58,11 +58,11 @@ pub struct Dispatcher<M = ()> {
     chain: Vec<Box<dyn Handler<M>>>,
     last: DefaultHandler,
     /// The streams that went through `init` and are not over yet.
-    streams: BTreeMap<StreamId, Ends>,
+    streams: StreamMap<Ends>,
     /// Writes the connection refused for a full send buffer, in order: they go out on
     /// `Writable`. A handler may have rewritten them (compressed bytes cannot be made
     /// again), so they are kept rather than refused to the application.
-    held: BTreeMap<StreamId, VecDeque<Command>>,
+    held: StreamMap<VecDeque<Command>>,
     refused: VecDeque<(Option<StreamId>, Misuse)>,
 }
 
@@ -95,8 +95,8 @@ impl<M> Dispatcher<M> {
             conn,
             chain: Vec::new(),
             last: DefaultHandler::default(),
-            streams: BTreeMap::new(),
-            held: BTreeMap::new(),
+            streams: StreamMap::default(),
+            held: StreamMap::default(),
             refused: VecDeque::new(),
         }
     }
@@ -160,10 +160,10 @@ impl<M> Dispatcher<M> {
         }
         self.last.release_buffers();
         if self.held.is_empty() {
-            self.held = BTreeMap::new();
+            self.held = StreamMap::default();
         }
         if self.streams.is_empty() {
-            self.streams = BTreeMap::new();
+            self.streams = StreamMap::default();
         }
         if self.refused.is_empty() {
             self.refused = VecDeque::new();
@@ -333,7 +333,12 @@ impl<M> Dispatcher<M> {
             Event::Closed { error } => {
                 self.held.clear();
                 let reason = Terminate::Closed(error.clone());
-                for stream in std::mem::take(&mut self.streams).into_keys() {
+                // In stream order, so that what handlers do on it does not depend on
+                // the map's.
+                let mut open: Vec<StreamId> =
+                    std::mem::take(&mut self.streams).into_keys().collect();
+                open.sort_unstable();
+                for stream in open {
                     self.next().terminate(stream, &reason);
                 }
                 self.last.deliver(Event::Closed { error });
@@ -349,20 +354,21 @@ impl<M> Dispatcher<M> {
     }
 
     /// Runs commands the handlers returned while an event was handled.
-    fn run(&mut self, commands: Vec<Command>) {
-        for command in commands {
+    fn run(&mut self, mut commands: Vec<Command>) {
+        for command in commands.drain(..) {
             let stream = command.stream();
             if let Err(e) = self.execute(command) {
                 self.refuse(stream, e);
             }
         }
+        self.last.recycle(commands);
     }
 
     /// Runs commands the chain returned for the application; the first refusal, else
     /// the first new stream.
-    fn run_all(&mut self, commands: Vec<Command>) -> Result<Option<StreamId>, Misuse> {
+    fn run_all(&mut self, mut commands: Vec<Command>) -> Result<Option<StreamId>, Misuse> {
         let (mut first_error, mut new_stream) = (None, None);
-        for command in commands {
+        for command in commands.drain(..) {
             match self.execute(command) {
                 Ok(id) => new_stream = new_stream.or(id),
                 Err(e) => {
@@ -370,6 +376,7 @@ impl<M> Dispatcher<M> {
                 }
             }
         }
+        self.last.recycle(commands);
         first_error.map_or(Ok(new_stream), Err)
     }
 

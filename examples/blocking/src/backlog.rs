@@ -3,8 +3,8 @@
 
 use crate::endpoint::Responder;
 use bytes::Bytes;
-use std::collections::{HashMap, VecDeque};
-use weir::{Fields, Misuse, StreamId};
+use std::collections::VecDeque;
+use weir::{Fields, Misuse, StreamId, StreamMap};
 
 /// One write that waits its turn.
 #[derive(Debug)]
@@ -23,7 +23,7 @@ enum Piece {
 /// the peer reads nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Backlog {
-    streams: HashMap<StreamId, VecDeque<Piece>>,
+    streams: StreamMap<VecDeque<Piece>>,
 }
 
 impl Backlog {

@@ -6,8 +6,7 @@ use crate::endpoint::Responder;
 use crate::generate::{Generator, Kind, MAX_GENERATED};
 use crate::server::{Application, ShutdownHandle};
 use bytes::Bytes;
-use std::collections::HashMap;
-use weir::{Event, Fields, Head, Misuse, Request, Response, StreamId, Version};
+use weir::{Decimal, Event, Fields, Head, Misuse, Request, Response, StreamId, StreamMap, Version};
 
 /// The body of `GET /` and of every request no other route takes.
 pub const HELLO: &str = "Hello, World!\n";
@@ -36,7 +35,7 @@ pub const PUSH_NEEDS_H2: &str = "push needs HTTP/2\n";
 #[derive(Debug, Default)]
 pub struct Routes {
     /// The streams whose response is not complete yet.
-    streams: HashMap<StreamId, State>,
+    streams: StreamMap<State>,
     /// Writes that wait for room in a stream's send buffer.
     backlog: Backlog,
     shutdown: Option<ShutdownHandle>,
@@ -209,7 +208,7 @@ impl Routes {
         let head = self
             .final_head(200)
             .field("content-type", "text/plain")
-            .field("x-body-length", received.to_string());
+            .field("x-body-length", Decimal::from(received));
         self.send_fixed(server, stream, head, head_only, HELLO);
     }
 
@@ -278,7 +277,7 @@ impl Routes {
         let head = self
             .final_head(200)
             .field("content-type", content_type)
-            .field("content-length", len.to_string());
+            .field("content-length", Decimal::from(len));
         let end = head_only || len == 0;
         report(server.send_response(stream, head, end));
         if !end {
@@ -315,7 +314,7 @@ impl Routes {
         body: impl Into<Bytes>,
     ) {
         let body = body.into();
-        let head = head.field("content-length", body.len().to_string());
+        let head = head.field("content-length", Decimal::from(body.len()));
         report(server.send_response(stream, head, head_only));
         if !head_only {
             report(self.backlog.data(server, stream, body, true, false));

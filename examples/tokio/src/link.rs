@@ -3,13 +3,14 @@
 //! one lock that is never held across an `.await`.
 
 use bytes::Bytes;
-use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use tokio::io::ReadBuf;
-use weir::{Duplex, Event, Head, Inbound, Response, StreamControl, StreamError, StreamId};
+use weir::{
+    Duplex, Event, Head, Inbound, Response, StreamControl, StreamError, StreamId, StreamMap,
+};
 use weir_blocking::Drive;
 
 /// At most this much is copied out of one `poll_write`: the rest waits for the next
@@ -66,7 +67,7 @@ impl Bell {
 /// What the lock guards.
 pub(crate) struct Shared<C> {
     pub(crate) machine: C,
-    views: HashMap<StreamId, Slot>,
+    views: StreamMap<Slot>,
 }
 
 /// One handed-out stream.
@@ -99,7 +100,7 @@ impl<C: Machine> Link<C> {
         Arc::new(Link {
             shared: Mutex::new(Shared {
                 machine,
-                views: HashMap::new(),
+                views: StreamMap::default(),
             }),
             bell: Bell::default(),
         })
@@ -150,7 +151,7 @@ impl<C: Machine> Shared<C> {
     pub(crate) fn release_buffers(&mut self) {
         self.machine.release_buffers();
         if self.views.is_empty() {
-            self.views = HashMap::new();
+            self.views = StreamMap::default();
         }
     }
 
