@@ -776,8 +776,20 @@ mod tests {
         assert_eq!(content_length(b"0"), Some(0));
         assert_eq!(content_length(b"300"), Some(300));
         assert_eq!(content_length(b"18446744073709551615"), Some(u64::MAX));
-        for bad in [&b""[..], b"18446744073709551616", b"+1", b"1 ", b"0x10", b"-0"] {
-            assert_eq!(content_length(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b""[..],
+            b"18446744073709551616",
+            b"+1",
+            b"1 ",
+            b"0x10",
+            b"-0",
+        ] {
+            assert_eq!(
+                content_length(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 

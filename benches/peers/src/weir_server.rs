@@ -3,17 +3,18 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use weir::{Config, Connection, Event, Output, Response, Side, StreamId};
+use weir::{Config, Connection, Decimal, Event, Output, Response, Side, StreamId};
 
 use crate::raw::{self, H2Client};
 use crate::{Case, Cycle};
 
 /// The head of the response every server gives: 200, a content type and the body's
-/// length, built afresh for each request as an application would.
+/// length, built afresh for each request as an application would (the length written
+/// without a `String`, as the peers' `header("content-length", len)` does).
 pub fn response_head(body_len: usize) -> Response {
     Response::new(200)
         .field("content-type", "text/plain")
-        .field("content-length", body_len.to_string())
+        .field("content-length", Decimal::from(body_len))
 }
 
 /// The response every server gives: [`response_head`], then the body.

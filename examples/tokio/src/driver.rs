@@ -113,6 +113,10 @@ where
         let timer = tokio::time::sleep_until(tokio::time::Instant::now());
         tokio::pin!(timer);
         let mut armed: Option<Instant> = None;
+        // Whether the timer has been polled since it was set: once it holds the task's
+        // waker it wakes the task when it fires, so until then a look at whether it
+        // elapsed does, and the poll (which registers the waker again) is skipped.
+        let mut registered = false;
         let stopped = stopped(&mut stop);
         tokio::pin!(stopped);
         let mut polls = 0u32;
@@ -193,6 +197,7 @@ where
             if let Some(at) = wake_at.filter(|&at| armed.is_none_or(|armed| at < armed)) {
                 timer.as_mut().reset(at.into());
                 armed = Some(at);
+                registered = false;
             }
             let woke = std::future::poll_fn(|cx| {
                 let mut woke = Woke::default();
@@ -206,7 +211,10 @@ where
                         woke.read = Some(read);
                     }
                 }
-                woke.timer = armed.is_some() && timer.as_mut().poll(cx).is_ready();
+                if armed.is_some() && (!registered || timer.is_elapsed()) {
+                    registered = true;
+                    woke.timer = timer.as_mut().poll(cx).is_ready();
+                }
                 woke.bell = link.bell.poll_rung(cx);
                 // Looking at the shutdown signal takes its lock: only when nothing else
                 // woke the task (as the signal does), and now and then on a busy one.

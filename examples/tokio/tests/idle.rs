@@ -90,3 +90,52 @@ async fn a_quiet_connection_serves_again() {
     })
     .await;
 }
+
+/// The connection's deadlines fire through the adapter's one timer: a head that stops
+/// coming gets its 408 and the close, and a kept-alive connection that stays quiet past
+/// its idle deadline is closed, each after a request that armed the timer for later.
+#[tokio::test]
+async fn deadlines_fire_on_a_quiet_connection() {
+    let config = Config {
+        header_read_timeout: Some(Duration::from_millis(300)),
+        idle_timeout: Some(Duration::from_millis(600)),
+        ..Config::default()
+    };
+    let server = Server::bind("127.0.0.1:0", config).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    tokio::spawn(server.run());
+    let read_to_end = |mut sock: TcpStream| async move {
+        let mut got = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), sock.read_to_end(&mut got))
+            .await
+            .expect("the server closes in time")
+            .expect("a read");
+        got
+    };
+
+    // A request, then half of the next head and nothing more.
+    let mut sock = TcpStream::connect(addr).await.unwrap();
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    read_until(&mut sock, &mut got, |g| g.ends_with(b"Hello, World!\n")).await;
+    sock.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
+    let rest = read_to_end(sock).await;
+    assert!(
+        rest.starts_with(b"HTTP/1.1 408 "),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+
+    // A request, then silence: closed with nothing more said.
+    let mut sock = TcpStream::connect(addr).await.unwrap();
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    read_until(&mut sock, &mut got, |g| g.ends_with(b"Hello, World!\n")).await;
+    let started = std::time::Instant::now();
+    assert_eq!(read_to_end(sock).await, b"");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}
