@@ -15,28 +15,12 @@ use bytes::Bytes;
 #[derive(Debug, Default)]
 pub struct DefaultHandler {
     events: LeanQueue<Event>,
-    /// The vector the last batch of commands came back in, emptied: every command of
-    /// the application travels in one, and most come back in the same one through
-    /// handlers that pass them on, so that it is reused rather than made each time.
-    spare: Vec<Command>,
 }
-
-/// A batch vector larger than this is not kept for reuse.
-const SPARE_COMMANDS: usize = 4;
 
 impl DefaultHandler {
     /// See [`Dispatcher::release_buffers`](super::Dispatcher::release_buffers).
     pub(super) fn release_buffers(&mut self) {
         self.events.release();
-        self.spare = Vec::new();
-    }
-
-    /// Takes back a batch vector that was run (see `spare`).
-    pub(super) fn recycle(&mut self, mut commands: Vec<Command>) {
-        if self.spare.capacity() == 0 && commands.capacity() <= SPARE_COMMANDS {
-            commands.clear();
-            self.spare = commands;
-        }
     }
 
     pub(super) fn init(
@@ -64,11 +48,7 @@ impl DefaultHandler {
 
     pub(super) fn info<M>(&mut self, _stream: StreamId, info: Info<M>) -> Vec<Command> {
         match info {
-            Info::Command(command) => {
-                let mut commands = std::mem::take(&mut self.spare);
-                commands.push(command);
-                commands
-            }
+            Info::Command(command) => vec![command],
             Info::Event(event) => {
                 self.events.push_back(event);
                 Vec::new()

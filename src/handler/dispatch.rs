@@ -354,21 +354,20 @@ impl<M> Dispatcher<M> {
     }
 
     /// Runs commands the handlers returned while an event was handled.
-    fn run(&mut self, mut commands: Vec<Command>) {
-        for command in commands.drain(..) {
+    fn run(&mut self, commands: Vec<Command>) {
+        for command in commands {
             let stream = command.stream();
             if let Err(e) = self.execute(command) {
                 self.refuse(stream, e);
             }
         }
-        self.last.recycle(commands);
     }
 
     /// Runs commands the chain returned for the application; the first refusal, else
     /// the first new stream.
-    fn run_all(&mut self, mut commands: Vec<Command>) -> Result<Option<StreamId>, Misuse> {
+    fn run_all(&mut self, commands: Vec<Command>) -> Result<Option<StreamId>, Misuse> {
         let (mut first_error, mut new_stream) = (None, None);
-        for command in commands.drain(..) {
+        for command in commands {
             match self.execute(command) {
                 Ok(id) => new_stream = new_stream.or(id),
                 Err(e) => {
@@ -376,7 +375,6 @@ impl<M> Dispatcher<M> {
                 }
             }
         }
-        self.last.recycle(commands);
         first_error.map_or(Ok(new_stream), Err)
     }
 
