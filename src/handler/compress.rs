@@ -491,20 +491,9 @@ fn encodable(head: &Response, threshold: usize) -> bool {
     }
     // RFC 9110 §8.6: a body known to be small is not worth it.
     let large = length
-        .and_then(content_length)
+        .and_then(crate::h1::parse::parse_content_length)
         .is_none_or(|n| n > threshold as u64);
     large && content_type.is_some_and(compressible)
-}
-
-/// The Content-Length, if valid (RFC 9110 §8.6); the connection checks it further.
-fn content_length(value: &[u8]) -> Option<u64> {
-    if value.is_empty() {
-        return None;
-    }
-    value.iter().try_fold(0u64, |n, &b| {
-        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
-        n.checked_mul(10)?.checked_add(u64::from(digit))
-    })
 }
 
 /// Application subtypes that are compressed already (and `octet-stream`, which may be
@@ -768,28 +757,6 @@ mod tests {
             ("0.a", None),
         ] {
             assert_eq!(qvalue(text.as_bytes()), value, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn content_lengths() {
-        assert_eq!(content_length(b"0"), Some(0));
-        assert_eq!(content_length(b"300"), Some(300));
-        assert_eq!(content_length(b"18446744073709551615"), Some(u64::MAX));
-        for bad in [
-            &b""[..],
-            b"18446744073709551616",
-            b"+1",
-            b"1 ",
-            b"0x10",
-            b"-0",
-        ] {
-            assert_eq!(
-                content_length(bad),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
         }
     }
 

@@ -91,6 +91,17 @@ async fn a_quiet_connection_serves_again() {
     .await;
 }
 
+/// A connection to `addr` that has had one `GET /` answered.
+async fn answered_get(addr: std::net::SocketAddr) -> TcpStream {
+    let mut sock = TcpStream::connect(addr).await.unwrap();
+    sock.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    read_until(&mut sock, &mut got, |g| g.ends_with(b"Hello, World!\n")).await;
+    sock
+}
+
 /// The connection's deadlines fire through the adapter's one timer: a head that stops
 /// coming gets its 408 and the close, and a kept-alive connection that stays quiet past
 /// its idle deadline is closed, each after a request that armed the timer for later.
@@ -114,12 +125,7 @@ async fn deadlines_fire_on_a_quiet_connection() {
     };
 
     // A request, then half of the next head and nothing more.
-    let mut sock = TcpStream::connect(addr).await.unwrap();
-    sock.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        .await
-        .unwrap();
-    let mut got = Vec::new();
-    read_until(&mut sock, &mut got, |g| g.ends_with(b"Hello, World!\n")).await;
+    let mut sock = answered_get(addr).await;
     sock.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
     let rest = read_to_end(sock).await;
     assert!(
@@ -129,12 +135,7 @@ async fn deadlines_fire_on_a_quiet_connection() {
     );
 
     // A request, then silence: closed with nothing more said.
-    let mut sock = TcpStream::connect(addr).await.unwrap();
-    sock.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        .await
-        .unwrap();
-    let mut got = Vec::new();
-    read_until(&mut sock, &mut got, |g| g.ends_with(b"Hello, World!\n")).await;
+    let sock = answered_get(addr).await;
     let started = std::time::Instant::now();
     assert_eq!(read_to_end(sock).await, b"");
     assert!(started.elapsed() >= Duration::from_millis(500));
