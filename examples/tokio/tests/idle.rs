@@ -37,12 +37,7 @@ async fn a_quiet_connection_serves_again() {
 
     // HTTP/1.1: a GET, a pause, then an echo whose body comes in two pieces with a
     // pause between them.
-    let mut sock = TcpStream::connect(addr).await.unwrap();
-    sock.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        .await
-        .unwrap();
-    let mut got = Vec::new();
-    read_until(&mut sock, &mut got, |g| g.ends_with(b"Hello, World!\n")).await;
+    let mut sock = answered_get(addr).await;
     tokio::time::sleep(PAUSE).await;
     sock.write_all(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nfirst")
         .await
