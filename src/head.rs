@@ -127,8 +127,9 @@ impl fmt::Debug for Field<'_> {
 pub struct Fields {
     store: Store,
     entries: Vec<Entry>,
-    /// How many fields a received section holds while they are still its checked lines
-    /// (see [`Fields::from_lines`]), `entries` then being empty; 0 once indexed.
+    /// How many fields the section holds while they are still checked lines, the whole
+    /// store (received, see [`Fields::from_lines`], or built, see `push_line`),
+    /// `entries` then being empty; 0 once indexed.
     lines: u32,
 }
 
@@ -281,11 +282,14 @@ impl Fields {
         Fields::default()
     }
 
-    /// An empty field list with room for `n` fields.
+    /// An empty field list with room for `n` fields of a typical size (a name and a
+    /// value of about 28 bytes together).
     pub fn with_capacity(n: usize) -> Fields {
+        /// A field's bytes as a line, `name: value CRLF`, in a typical head.
+        const TYPICAL_LINE: usize = 32;
         Fields {
-            store: Store::default(),
-            entries: Vec::with_capacity(n),
+            store: Store::Owned(Vec::with_capacity(n.saturating_mul(TYPICAL_LINE))),
+            entries: Vec::new(),
             lines: 0,
         }
     }
@@ -414,6 +418,14 @@ impl Fields {
     }
 
     fn push(&mut self, name: &[u8], value: &[u8], sensitive: bool) {
+        // A section not indexed yet grows as lines, in one buffer that is also what an
+        // HTTP/1.1 head writes: no index to allocate, and nothing to check or format
+        // again on sending. A field a line cannot hold (sensitive, or not valid on the
+        // wire, which sending then refuses) indexes the section.
+        if self.entries.is_empty() && !sensitive && crate::h1::encode::fits_a_line(name, value) {
+            self.push_line(name, value);
+            return;
+        }
         self.index();
         // A head built field by field would otherwise grow both buffers a few times
         // over: room for a typical small head from the first field.
@@ -435,6 +447,37 @@ impl Fields {
             value_len: offset(value.len()),
             sensitive,
         });
+    }
+
+    /// Adds the line `name: value CRLF` to a section kept as lines (or empty).
+    fn push_line(&mut self, name: &[u8], value: &[u8]) {
+        debug_assert!(self.entries.is_empty());
+        if self.lines == 0 {
+            // No lines and no index: whatever the store holds is no field's, and the
+            // lines must be all of it.
+            match &mut self.store {
+                Store::Owned(buf) => buf.clear(),
+                shared => *shared = Store::default(),
+            }
+        }
+        let buf = self.store.owned();
+        let line = name.len() + value.len() + 4;
+        offset(buf.len() + line);
+        if buf.capacity() == 0 {
+            // Allocated outright: cheaper than growing an empty vector.
+            *buf = Vec::with_capacity(FIRST_ROOM_BYTES.max(line));
+        }
+        buf.extend_from_slice(name);
+        buf.extend_from_slice(b": ");
+        buf.extend_from_slice(value);
+        buf.extend_from_slice(b"\r\n");
+        self.lines += 1;
+    }
+
+    /// The section as its lines, `name: value CRLF` each, if it is kept that way: every
+    /// field checked already, and the bytes what HTTP/1.1 writes.
+    pub(crate) fn as_lines(&self) -> Option<&[u8]> {
+        (self.lines > 0).then(|| self.store.bytes())
     }
 
     /// Adds a field at the end, keeping any others of the same name.
@@ -1020,9 +1063,11 @@ mod tests {
     fn lines_read_like_indexed_fields_until_changed() {
         let input = Bytes::from_static(b"Host: a\r\nX-Empty:\r\nX-Long:\t value \t\r\n");
         let mut f = Fields::from_lines(input.clone(), 3);
-        let indexed: Fields = [("Host", "a"), ("X-Empty", ""), ("X-Long", "value")]
+        let mut indexed: Fields = [("Host", "a"), ("X-Empty", ""), ("X-Long", "value")]
             .into_iter()
             .collect();
+        indexed.index();
+        assert!(indexed.as_lines().is_none());
         assert_eq!(f, indexed);
         assert_eq!((f.len(), f.iter().len()), (3, 3));
         let value = f.get_bytes("x-long").unwrap();
@@ -1051,6 +1096,78 @@ mod tests {
             b"a: 1\r\n",
             [(&b"a"[..], &b"2"[..])].into_iter()
         ));
+    }
+
+    #[test]
+    fn built_fields_are_lines_until_a_field_cannot_be_one() {
+        let mut f = Fields::with_capacity(4);
+        f.append("Content-Type", "text/plain");
+        f.append("X-Empty", "");
+        f.append("x-inner", "a  b");
+        assert_eq!(
+            f.as_lines(),
+            Some(&b"Content-Type: text/plain\r\nX-Empty: \r\nx-inner: a  b\r\n"[..])
+        );
+        assert_eq!(f.entries.capacity(), 0, "no index allocated");
+        assert_eq!(f.get("content-type"), Some(&b"text/plain"[..]));
+        assert_eq!(f.get("x-empty"), Some(&b""[..]));
+        assert_eq!(f.value_bytes(2).unwrap(), "a  b");
+        // Fields a line would not read back the same, or that must stay marked, index
+        // the section; their bytes and the order are kept.
+        for (name, value, sensitive) in [
+            ("X-Pad", " x\t", false),
+            ("Bad Name", "x", false),
+            ("X-Split", "a\r\nb", false),
+            ("X-Nul", "a\0", false),
+            ("Authorization", "secret", true),
+        ] {
+            let mut g = f.clone();
+            if sensitive {
+                g.append_sensitive(name, value);
+            } else {
+                g.append(name, value);
+            }
+            g.append("After", "1");
+            assert!(g.as_lines().is_none(), "{name}");
+            let last: Vec<_> = g.iter().skip(3).collect();
+            let expected = [
+                Field {
+                    name: name.as_bytes(),
+                    value: value.as_bytes(),
+                    sensitive,
+                },
+                Field {
+                    name: b"After",
+                    value: b"1",
+                    sensitive: false,
+                },
+            ];
+            assert_eq!(last, expected, "{name}");
+            assert_eq!(g.get("content-type"), Some(&b"text/plain"[..]));
+        }
+        // Changes index the lines in place.
+        let mut g = f.clone();
+        g.set("x-empty", "now");
+        assert_eq!(
+            format!("{g:?}"),
+            "[Content-Type: text/plain, X-Empty: now, x-inner: a  b]"
+        );
+        assert_eq!(g, {
+            let mut h = f.clone();
+            h.set("X-EMPTY", "now");
+            h
+        });
+        // A section emptied by removal starts its lines afresh.
+        g.append_sensitive("k", "v");
+        assert_eq!(g.remove("k") + g.remove("content-type"), 2);
+        assert_eq!(g.remove("x-empty") + g.remove("x-inner"), 2);
+        g.append("a", "1");
+        assert_eq!(g.as_lines(), Some(&b"a: 1\r\n"[..]));
+        // Received lines take built ones after them, copied once.
+        let mut r = Fields::from_lines(Bytes::from_static(b"Host:  a \r\n"), 1);
+        r.append("b", "2");
+        assert_eq!(r.as_lines(), Some(&b"Host:  a \r\nb: 2\r\n"[..]));
+        assert_eq!(format!("{r:?}"), "[Host: a, b: 2]");
     }
 
     #[test]

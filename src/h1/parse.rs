@@ -902,6 +902,15 @@ pub(crate) fn token_is(name: &[u8], lower: &[u8]) -> bool {
     lower_is(name, lower)
 }
 
+/// Whether the start of a checked field line (a token, a colon, a value without CR) is
+/// `lower` (lowercase letters and `-`), ignoring case. Setting bit 5 turns a byte into
+/// a letter or `-` only from that letter in either case, or from `-` or CR; a colon
+/// stays one. So the comparison is exact, and fails on a shorter name and its colon.
+pub(crate) fn line_start_is(s: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(!s.contains(&b'\r'));
+    lower_is(s, lower)
+}
+
 /// `s | 0x20` byte for byte equals `lower`, eight or four bytes at a time (`lower` is
 /// a constant, so its words are too); the last word may overlap the one before.
 #[inline(always)]

@@ -258,7 +258,15 @@ impl H1 {
 
     /// The hand-over to HTTP/2 once a request asked for h2c and qualified, and every
     /// event and byte before it was delivered: the request, and the input after it.
+    #[inline]
     pub(crate) fn take_h2c(&mut self) -> Option<Handoff> {
+        // Checked first, inline: asked on every wait, and almost never the case.
+        self.h2c_request.as_ref()?;
+        self.hand_over_h2c()
+    }
+
+    #[cold]
+    fn hand_over_h2c(&mut self) -> Option<Handoff> {
         if !self.events.is_empty() || !self.tx.is_empty() {
             return None;
         }
