@@ -426,6 +426,13 @@ impl Fields {
             self.push_line(name, value);
             return;
         }
+        self.push_entry(name, value, sensitive);
+    }
+
+    /// Adds a field to the index (indexing the section first): for a decoder, whose
+    /// sections start with pseudo-headers, which no line holds, and are read by name
+    /// and value rather than written as lines.
+    pub(crate) fn push_entry(&mut self, name: &[u8], value: &[u8], sensitive: bool) {
         self.index();
         // A head built field by field would otherwise grow both buffers a few times
         // over: room for a typical small head from the first field.
@@ -656,8 +663,9 @@ pub(crate) fn lines_match<'b>(
 
 /// The first field of a block of checked lines, and the lines after it.
 fn next_line(block: &[u8]) -> Option<(Field<'_>, &[u8])> {
-    let colon = block.iter().position(|&b| b == b':')?;
-    let lf = colon + crate::h1::parse::find_lf(&block[colon..])?;
+    use crate::h1::parse::{find_byte, find_lf};
+    let colon = find_byte::<b':'>(block)?;
+    let lf = colon + find_lf(&block[colon..])?;
     // The value is what lies between the colon and the line's CR, trimmed.
     let value = block.get(colon + 1..lf - 1)?;
     let field = Field {

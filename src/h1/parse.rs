@@ -69,28 +69,38 @@ pub(crate) fn find_head_end(
 
 /// The position of the first LF in `buf`, eight bytes at a time (SWAR): heads are
 /// scanned for line ends before anything else, so this is the hottest loop of parsing.
+#[inline]
 pub(crate) fn find_lf(buf: &[u8]) -> Option<usize> {
+    find_byte::<b'\n'>(buf)
+}
+
+/// The position of the first `B` in `buf`, eight bytes at a time: a zero byte of
+/// `word ^ B` is a `B`, and the lowest byte the test flags is exact (a borrow only
+/// flags bytes above a zero one). A tail of a longer buffer is the last eight bytes,
+/// some seen already without a match, so the lowest flag there is exact too.
+pub(crate) fn find_byte<const B: u8>(buf: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let mut chunks = buf.chunks_exact(8);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        // A zero byte of `x` is a LF of the chunk; the lowest flagged byte is exact.
-        let x = u64::from_le_bytes(word) ^ LFS;
+    let first = |at: usize| {
+        let x = word_at(buf, at) ^ (ONES * u64::from(B));
         let found = x.wrapping_sub(ONES) & !x & HIGHS;
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
+        (found != 0).then(|| at + (found.trailing_zeros() / 8) as usize)
+    };
+    let n = buf.len();
+    if n < 8 {
+        return buf.iter().position(|&b| b == B);
+    }
+    let mut at = 0;
+    while at + 8 <= n {
+        if let Some(i) = first(at) {
+            return Some(i);
         }
         at += 8;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|p| at + p)
+    if at == n {
+        return None;
+    }
+    first(n - 8)
 }
 
 /// Drops empty lines before a request line (RFC 9112 §2.2: a server SHOULD ignore at
@@ -1368,6 +1378,20 @@ pub(crate) mod tests {
             buf[at] = b'a';
         }
         assert_eq!(find_lf(b"\x0b\x09\n"), Some(2));
+        // Every length, every place, and a second match after the first.
+        for len in 0..20 {
+            for at in 0..len {
+                let mut s = vec![b'a'; len];
+                s[at] = b':';
+                if at + 1 < len {
+                    s[len - 1] = b':';
+                }
+                assert_eq!(find_byte::<b':'>(&s), Some(at), "{s:?}");
+                s[at] = b':' ^ 0x80;
+                s[len - 1] = b'a';
+                assert_eq!(find_byte::<b':'>(&s), None, "{s:?}");
+            }
+        }
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl Decoder {
                     over = true;
                 }
                 if !over {
-                    fields.append(name, value);
+                    fields.push_entry(name, value, false);
                 }
                 continue;
             }
