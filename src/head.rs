@@ -131,6 +131,24 @@ pub struct Fields {
     /// store (received, see [`Fields::from_lines`], or built, see `push_line`),
     /// `entries` then being empty; 0 once indexed.
     lines: u32,
+    /// How many fields a shared section holds as packed entries at the start of its
+    /// store (see [`Fields::share_via`]), `entries` then being empty and `lines` 0;
+    /// 0 once indexed.
+    packed: u32,
+}
+
+/// The bytes of a packed entry: the offsets and lengths of the name and the value
+/// within the bytes after the packed entries, as little-endian u32s, the name's length
+/// carrying the sensitive flag in its high bit.
+const PACKED: usize = 16;
+const SENSITIVE_BIT: u32 = 1 << 31;
+
+/// The buffers a decoder builds its sections in, which [`Fields::share_via`] gives back
+/// for the next one.
+#[derive(Debug, Default)]
+pub(crate) struct Workspace {
+    bytes: Vec<u8>,
+    entries: Vec<Entry>,
 }
 
 /// Where the bytes of the fields live.
@@ -272,6 +290,7 @@ impl Spans {
             store: Store::Shared(store),
             entries: self.entries,
             lines: 0,
+            packed: 0,
         }
     }
 }
@@ -291,6 +310,7 @@ impl Fields {
             store: Store::Owned(Vec::with_capacity(n.saturating_mul(TYPICAL_LINE))),
             entries: Vec::new(),
             lines: 0,
+            packed: 0,
         }
     }
 
@@ -303,14 +323,20 @@ impl Fields {
             store: Store::Shared(block),
             entries: Vec::new(),
             lines: offset(count),
+            packed: 0,
         }
     }
 
-    /// Indexes a section still kept as lines, before a change or an indexed lookup.
+    /// Indexes a section still kept as lines or packed entries, before a change or an
+    /// indexed lookup.
+    #[inline]
     fn index(&mut self) {
-        if self.lines == 0 {
-            return;
+        if self.lines != 0 || self.packed != 0 {
+            self.index_now();
         }
+    }
+
+    fn index_now(&mut self) {
         let base = self.store.bytes().as_ptr() as usize;
         // Within a store of at most 4 GiB (`from_lines` counts in u32), so exact.
         let at = |s: &[u8]| (s.as_ptr() as usize - base) as u32;
@@ -321,11 +347,12 @@ impl Fields {
                 name_len: f.name.len() as u32,
                 value: at(f.value),
                 value_len: f.value.len() as u32,
-                sensitive: false,
+                sensitive: f.sensitive,
             })
             .collect();
         self.entries = entries;
         self.lines = 0;
+        self.packed = 0;
     }
 
     /// Makes room for `fields` more fields holding `bytes` more bytes, so that a decoder
@@ -336,37 +363,66 @@ impl Fields {
         self.store.owned().reserve(bytes);
     }
 
-    /// An empty section to be built in `store` (emptied first), with room for `n`
-    /// fields: a decoder passes the buffer [`Fields::share_via`] gave back.
-    pub(crate) fn building(mut store: Vec<u8>, n: usize) -> Fields {
+    /// An empty section to be built in `work` (emptied first), with room for `n`
+    /// fields: a decoder passes what [`Fields::share_via`] gave back.
+    pub(crate) fn building(work: Workspace, n: usize) -> Fields {
+        let Workspace {
+            bytes: mut store,
+            mut entries,
+        } = work;
         store.clear();
+        entries.clear();
+        entries.reserve(n);
         Fields {
             store: Store::Owned(store),
-            entries: Vec::with_capacity(n),
+            entries,
             lines: 0,
+            packed: 0,
         }
     }
 
-    /// Shares a built section from `pool`: its bytes are appended there and split off,
-    /// and the buffer they were built in comes back for the next section. Once every
-    /// section split from it is dropped, `pool` is reused in place, so that a steady
-    /// flow of sections allocates nothing for their bytes; one kept alive keeps its
-    /// part of the pool (at most `POOL_BYTES` or its own size) alive with it.
-    pub(crate) fn share_via(&mut self, pool: &mut BytesMut) -> Vec<u8> {
+    /// Shares a built section from `pool`: its entries, packed, and its bytes are
+    /// appended there and split off, and the buffers they were built in come back for
+    /// the next section. Once every section split from it is dropped, `pool` is reused
+    /// in place, so that a steady flow of sections allocates nothing; one kept alive
+    /// keeps its part of the pool (at most `POOL_BYTES` or its own size) alive with it.
+    pub(crate) fn share_via(&mut self, pool: &mut BytesMut) -> Workspace {
         /// The pool's first size: a few typical request heads.
         const POOL_BYTES: usize = 4096;
+        // Only an indexed section of under 2 GiB (so that every length leaves the
+        // sensitive bit free) is packed; a decoder builds no other.
+        let packable = self.lines == 0 && self.packed == 0;
         let Store::Owned(built) = &mut self.store else {
-            return Vec::new();
+            return Workspace::default();
         };
+        if !packable || built.len() >= SENSITIVE_BIT as usize {
+            return Workspace::default();
+        }
+        let need = self.entries.len() * PACKED + built.len();
         // Room for a few sections at a time: in place if the sections shared earlier
         // are all gone, else a new buffer (the old one lives on with them).
-        if pool.capacity() < built.len() {
-            pool.reserve(POOL_BYTES.max(built.len()));
+        if pool.capacity() < need {
+            pool.reserve(POOL_BYTES.max(need));
+        }
+        for e in &self.entries {
+            let flagged = e.name_len | if e.sensitive { SENSITIVE_BIT } else { 0 };
+            let mut packed = [0; PACKED];
+            for (at, n) in [e.name, flagged, e.value, e.value_len]
+                .into_iter()
+                .enumerate()
+            {
+                packed[at * 4..at * 4 + 4].copy_from_slice(&n.to_le_bytes());
+            }
+            pool.extend_from_slice(&packed);
         }
         pool.extend_from_slice(built);
-        let built = std::mem::take(built);
+        let bytes = std::mem::take(built);
         self.store = Store::Shared(pool.split().freeze());
-        built
+        self.packed = offset(self.entries.len());
+        Workspace {
+            bytes,
+            entries: std::mem::take(&mut self.entries),
+        }
     }
 
     /// Adds a field whose bytes `write` appends to the owned buffer, name then value,
@@ -422,7 +478,8 @@ impl Fields {
         // HTTP/1.1 head writes: no index to allocate, and nothing to check or format
         // again on sending. A field a line cannot hold (sensitive, or not valid on the
         // wire, which sending then refuses) indexes the section.
-        if self.entries.is_empty() && !sensitive && crate::h1::encode::fits_a_line(name, value) {
+        let unindexed = self.entries.is_empty() && self.packed == 0;
+        if unindexed && !sensitive && crate::h1::encode::fits_a_line(name, value) {
             self.push_line(name, value);
             return;
         }
@@ -458,7 +515,7 @@ impl Fields {
 
     /// Adds the line `name: value CRLF` to a section kept as lines (or empty).
     fn push_line(&mut self, name: &[u8], value: &[u8]) {
-        debug_assert!(self.entries.is_empty());
+        debug_assert!(self.entries.is_empty() && self.packed == 0);
         if self.lines == 0 {
             // No lines and no index: whatever the store holds is no field's, and the
             // lines must be all of it.
@@ -591,8 +648,11 @@ impl Fields {
 
     /// The fields in wire order.
     pub fn iter(&self) -> FieldIter<'_> {
+        // Packed entries come first in the store, and offsets count from after them.
+        let (packed, bytes) = self.store.bytes().split_at(self.packed as usize * PACKED);
         FieldIter {
-            bytes: self.store.bytes(),
+            bytes,
+            packed,
             entries: self.entries.iter(),
             lines: self.lines as usize,
         }
@@ -600,7 +660,7 @@ impl Fields {
 
     /// The number of fields.
     pub fn len(&self) -> usize {
-        self.lines as usize + self.entries.len()
+        self.lines as usize + self.packed as usize + self.entries.len()
     }
 
     /// Whether there are no fields.
@@ -625,6 +685,14 @@ impl Fields {
     /// Drops the first `n` fields (the pseudo-headers of an HTTP/2 block, which become
     /// the head's own fields), without copying the rest.
     pub(crate) fn drop_first(&mut self, n: usize) {
+        if let (Store::Shared(store), 1..) = (&mut self.store, self.packed) {
+            // The entries go from the front; their offsets count from after the last,
+            // which stays where it was.
+            let n = n.min(self.packed as usize);
+            bytes::Buf::advance(store, n * PACKED);
+            self.packed -= n as u32;
+            return;
+        }
         self.index();
         self.entries.drain(..n.min(self.entries.len()));
     }
@@ -634,8 +702,10 @@ impl Fields {
 #[derive(Clone)]
 pub struct FieldIter<'a> {
     /// The store's bytes, looked up once rather than per field; for a section kept as
-    /// lines, the lines not read yet.
+    /// lines, the lines not read yet; for packed entries, the bytes after them.
     bytes: &'a [u8],
+    /// The packed entries not read yet.
+    packed: &'a [u8],
     entries: std::slice::Iter<'a, Entry>,
     /// The lines left to read (0 for an indexed section).
     lines: usize,
@@ -645,6 +715,7 @@ pub struct FieldIter<'a> {
 fn lines(block: &[u8], count: usize) -> FieldIter<'_> {
     FieldIter {
         bytes: block,
+        packed: &[],
         entries: [].iter(),
         lines: count,
     }
@@ -676,36 +747,66 @@ fn next_line(block: &[u8]) -> Option<(Field<'_>, &[u8])> {
     Some((field, &block[lf + 1..]))
 }
 
+impl<'a> FieldIter<'a> {
+    /// The next field of a section kept as lines.
+    fn next_line(&mut self) -> Option<Field<'a>> {
+        let Some((field, rest)) = next_line(self.bytes) else {
+            // Only checked blocks are read this way, so this is not reached; if it
+            // were, the iterator would end rather than repeat or panic.
+            self.lines = 0;
+            return None;
+        };
+        self.bytes = rest;
+        self.lines -= 1;
+        Some(field)
+    }
+
+    /// The next field of a section of packed entries.
+    #[inline(always)]
+    fn next_packed(&mut self) -> Option<Field<'a>> {
+        let (entry, rest) = self.packed.split_first_chunk::<PACKED>()?;
+        self.packed = rest;
+        let n = |at: usize| {
+            let mut word = [0; 4];
+            word.copy_from_slice(&entry[at..at + 4]);
+            u32::from_le_bytes(word) as usize
+        };
+        let (name, flagged, value, value_len) = (n(0), n(4), n(8), n(12));
+        let name_len = flagged & !(SENSITIVE_BIT as usize);
+        Some(Field {
+            name: &self.bytes[name..name + name_len],
+            value: &self.bytes[value..value + value_len],
+            sensitive: flagged != name_len,
+        })
+    }
+}
+
 impl<'a> Iterator for FieldIter<'a> {
     type Item = Field<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Field<'a>> {
-        if self.lines > 0 {
-            let Some((field, rest)) = next_line(self.bytes) else {
-                // Only checked blocks are read this way, so this is not reached; if it
-                // were, the iterator would end rather than repeat or panic.
-                self.lines = 0;
-                return None;
-            };
-            self.bytes = rest;
-            self.lines -= 1;
-            return Some(field);
+        if let Some(e) = self.entries.next() {
+            return Some(Field {
+                name: &self.bytes[e.name_range()],
+                value: &self.bytes[e.value_range()],
+                sensitive: e.sensitive,
+            });
         }
-        let e = self.entries.next()?;
-        Some(Field {
-            name: &self.bytes[e.name_range()],
-            value: &self.bytes[e.value_range()],
-            sensitive: e.sensitive,
-        })
+        if self.lines > 0 {
+            return self.next_line();
+        }
+        self.next_packed()
     }
 
     fn nth(&mut self, n: usize) -> Option<Field<'a>> {
-        // An indexed section skips to the entry; lines are read through.
+        // An indexed or packed section skips to the entry; lines are read through.
         if self.lines == 0 {
-            if n > 0 {
+            let packed = n.min(self.packed.len() / PACKED);
+            self.packed = &self.packed[packed * PACKED..];
+            if n > packed {
                 // Skips the first `n` entries.
-                let _ = self.entries.nth(n - 1);
+                let _ = self.entries.nth(n - packed - 1);
             }
         } else {
             for _ in 0..n {
@@ -716,7 +817,7 @@ impl<'a> Iterator for FieldIter<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.lines + self.entries.len();
+        let n = self.lines + self.packed.len() / PACKED + self.entries.len();
         (n, Some(n))
     }
 }
@@ -1190,22 +1291,74 @@ mod tests {
         sensitive.append_sensitive("a", "1");
         assert_ne!(sensitive, built);
         let mut pool = BytesMut::new();
-        let mut frozen = built.clone();
+        let mut frozen = Fields::building(Workspace::default(), 1);
+        frozen.push_entry(b"a", b"1", false);
         let work = frozen.share_via(&mut pool);
+        assert_eq!(frozen.packed, 1);
         assert_eq!(frozen, built);
         assert_eq!(frozen.get_bytes("a").unwrap(), "1");
         drop(frozen);
         // The pool is reused in place as long as the sections shared from it are
         // dropped: thousands of sections never leave its first allocation.
-        let base = pool.as_ptr() as usize - 2;
+        let base = pool.as_ptr() as usize - (PACKED + 2);
         let mut work = work;
         for i in 0..10_000 {
             let mut next = Fields::building(work, 1);
-            next.append("name", i.to_string());
+            next.push_entry(b"name", i.to_string().as_bytes(), false);
             work = next.share_via(&mut pool);
             let at = next.get_bytes("name").unwrap().as_ptr() as usize;
             assert!((base..base + 4096).contains(&at), "section {i} moved");
         }
+    }
+
+    #[test]
+    fn shared_sections_read_their_packed_entries_until_changed() {
+        let mut pool = BytesMut::new();
+        let mut f = Fields::building(Workspace::default(), 4);
+        for (name, value, sensitive) in [
+            (":method", "GET", false),
+            (":path", "/", false),
+            ("cookie", "secret", true),
+            ("accept", "*/*", false),
+        ] {
+            f.push_entry(name.as_bytes(), value.as_bytes(), sensitive);
+        }
+        let indexed = f.clone();
+        let work = f.share_via(&mut pool);
+        assert_eq!(
+            (work.entries.capacity() >= 4, f.packed, f.entries.capacity()),
+            (true, 4, 0)
+        );
+        assert_eq!(f, indexed);
+        assert_eq!(f.len(), 4);
+        assert_eq!(format!("{f:?}"), format!("{indexed:?}"));
+        assert!(f.iter().nth(2).unwrap().sensitive);
+        assert_eq!(f.iter().nth(3).unwrap().value, b"*/*");
+        assert!(f.iter().nth(4).is_none());
+        assert_eq!(f.iter().size_hint(), (4, Some(4)));
+        let cookie = f.get_bytes("cookie").unwrap();
+        // Dropping the pseudo-headers moves no byte and allocates no index.
+        let mut g = f.clone();
+        g.drop_first(2);
+        assert_eq!((g.len(), g.packed), (2, 2));
+        assert_eq!(g.get_bytes("cookie").unwrap().as_ptr(), cookie.as_ptr());
+        assert_eq!(
+            format!("{g:?}"),
+            "[cookie: secret (sensitive), accept: */*]"
+        );
+        // A change indexes the entries, wherever they start.
+        g.append("x", "1");
+        g.set("accept", "text/html");
+        assert_eq!(g.packed, 0);
+        assert_eq!(
+            format!("{g:?}"),
+            "[cookie: secret (sensitive), accept: text/html, x: 1]"
+        );
+        let mut h = f.clone();
+        h.drop_first(9);
+        assert!(h.is_empty());
+        h.append("a", "1");
+        assert_eq!(h.as_lines(), Some(&b"a: 1\r\n"[..]));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::table::{entry_size, static_entry, DynamicTable, STATIC};
 use super::{huffman, integer, HpackError};
+use crate::head::Workspace;
 use crate::Fields;
 use bytes::BytesMut;
 
@@ -33,7 +34,7 @@ pub struct Decoder {
     last_list_bytes: usize,
     /// Where lists are decoded, and where they are shared from (see
     /// `Fields::share_via`): both reused from list to list.
-    work: Vec<u8>,
+    work: Workspace,
     pool: BytesMut,
 }
 
@@ -49,7 +50,7 @@ impl Decoder {
             required_update: None,
             scratch: Vec::new(),
             last_list_bytes: 0,
-            work: Vec::new(),
+            work: Workspace::default(),
             pool: BytesMut::new(),
         }
     }
@@ -58,7 +59,7 @@ impl Decoder {
     /// `Connection::release_buffers`).
     pub(crate) fn release_buffers(&mut self) {
         self.scratch = Vec::new();
-        self.work = Vec::new();
+        self.work = Workspace::default();
         self.pool = BytesMut::new();
     }
 
