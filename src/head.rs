@@ -113,6 +113,11 @@ impl fmt::Debug for Field<'_> {
 /// field; [`Fields::get_bytes`] hands out a zero-copy [`Bytes`] when one is needed. A
 /// section that arrived as strict HTTP/1.1 lines is not even indexed until changed:
 /// reading it walks the checked lines, so receiving a head allocates nothing for it.
+/// One decoded from HPACK keeps its index in the shared buffer, in front of its bytes.
+/// A section you build is kept as lines too, each field checked as you add it, in one
+/// buffer that HTTP/1.1 writes as it is; a field no line can hold (one marked
+/// sensitive, or a value with whitespace at either end) indexes it, with no change to
+/// what it reads as.
 ///
 /// ```
 /// use weir::Fields;
