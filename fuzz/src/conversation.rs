@@ -1531,8 +1531,9 @@ impl Conversation {
             .and_then(Head::as_request)
             .is_some_and(|r| r.is_method("CONNECT"));
         // A 204 or 304 head ends the stream (it has no content), unless it opens a
-        // tunnel.
-        let ends = end || (matches!(res.status, 204 | 304) && !connect);
+        // tunnel: a 2xx to CONNECT does (a 204 can), a 304 to CONNECT does not.
+        let tunnel = connect && (200..300).contains(&res.status);
+        let ends = end || (matches!(res.status, 204 | 304) && !tunnel);
         if e.call(|c| c.send_response(id, res.clone(), end)).is_ok() {
             let m = e.sent.entry(id.0).or_default();
             m.heads.push(Head::Response(sent));
