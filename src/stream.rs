@@ -137,9 +137,9 @@ pub struct Duplex {
 
 impl Duplex {
     /// A view of `stream` with both directions open: the stream a client's
-    /// [`send_request`](crate::Connection::send_request) returned, or the stream of a request
-    /// a server received (give it that `Headers` event too: a request without a body
-    /// ends the read side at once).
+    /// [`send_request`](crate::Connection::send_request) returned, or the stream of a
+    /// request a server received (give it that `Headers` event too: a request without
+    /// a body ends the read side at once).
     ///
     /// A server that opens a tunnel (a 101, a 2xx to CONNECT) gets [`Event::Tunnel`]
     /// from the connection right behind its answer; until the view has taken it, a
@@ -256,9 +256,10 @@ impl Duplex {
     /// are read first).
     ///
     /// What is read is given back to the peer's flow-control window
-    /// ([`Connection::release_capacity`](crate::Connection::release_capacity)): do not release it yourself. On a server, the
-    /// first read that finds nothing asks for the body
-    /// ([`Connection::accept_body`](crate::Connection::accept_body): a `100 Continue` if the client expects one).
+    /// ([`Connection::release_capacity`](crate::Connection::release_capacity)): do not
+    /// release it yourself. On a server, the first read that finds nothing asks for the
+    /// body ([`Connection::accept_body`](crate::Connection::accept_body): a
+    /// `100 Continue` if the client expects one).
     pub fn read_partial(
         &mut self,
         conn: &mut (impl StreamControl + ?Sized),
@@ -297,8 +298,9 @@ impl Duplex {
     }
 
     /// Writes the front of `data`: as much as the stream's send buffer has room for
-    /// ([`Connection::send_capacity`](crate::Connection::send_capacity)), without copying. Returns how many bytes were
-    /// taken; 0 for some `data` means the buffer is full: write the rest after
+    /// ([`Connection::send_capacity`](crate::Connection::send_capacity)), without
+    /// copying. Returns how many bytes were taken; 0 for some `data` means the buffer is
+    /// full: write the rest after
     /// [`Event::Writable`] for the stream (the connection owes one).
     pub fn write(
         &mut self,
