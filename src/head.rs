@@ -717,7 +717,7 @@ pub struct FieldIter<'a> {
 }
 
 /// The fields of a block of checked lines (see [`Fields::from_lines`]), at most `count`.
-fn lines(block: &[u8], count: usize) -> FieldIter<'_> {
+pub(crate) fn lines(block: &[u8], count: usize) -> FieldIter<'_> {
     FieldIter {
         bytes: block,
         packed: &[],

@@ -6,5 +6,6 @@ pub(crate) mod encode;
 mod input;
 pub(crate) mod parse;
 mod state;
+mod whole;
 
 pub(crate) use state::H1;

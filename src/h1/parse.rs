@@ -9,7 +9,6 @@ use crate::head::{
 };
 use bytes::Bytes;
 use std::mem::MaybeUninit;
-use std::ops::Range;
 
 /// Headers parsed on the stack up to this many; beyond, on the heap.
 const STACK_FIELDS: usize = 128;
@@ -76,31 +75,53 @@ pub(crate) fn find_lf(buf: &[u8]) -> Option<usize> {
 
 /// The position of the first `B` in `buf`, eight bytes at a time: a zero byte of
 /// `word ^ B` is a `B`, and the lowest byte the test flags is exact (a borrow only
-/// flags bytes above a zero one). A tail of a longer buffer is the last eight bytes,
-/// some seen already without a match, so the lowest flag there is exact too.
+/// flags bytes above a zero one).
+#[inline(always)]
 pub(crate) fn find_byte<const B: u8>(buf: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let first = |at: usize| {
-        let x = word_at(buf, at) ^ (ONES * u64::from(B));
-        let found = x.wrapping_sub(ONES) & !x & HIGHS;
-        (found != 0).then(|| at + (found.trailing_zeros() / 8) as usize)
-    };
+    first_flagged(buf, 0, |w| {
+        let x = w ^ (ONES * u64::from(B));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    })
+}
+
+/// `0x01` in every byte of a word.
+pub(crate) const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+/// `0x80` in every byte of a word.
+pub(crate) const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// The position of the first byte at or after `from` in `buf` that `flagged` flags,
+/// eight bytes at a time. `flagged` sets the high bit of each byte of a little-endian
+/// word that it looks for, and may set others only above the lowest of those, so the
+/// lowest flag is exact. A tail shorter than a word is read as the last eight bytes
+/// of the buffer, shifted down past the bytes before it.
+#[inline(always)]
+pub(crate) fn first_flagged(
+    buf: &[u8],
+    from: usize,
+    flagged: impl Fn(u64) -> u64,
+) -> Option<usize> {
     let n = buf.len();
     if n < 8 {
-        return buf.iter().position(|&b| b == B);
+        return (from..n).find(|&i| flagged(u64::from(buf[i])) & 0x80 != 0);
     }
-    let mut at = 0;
+    let mut at = from;
     while at + 8 <= n {
-        if let Some(i) = first(at) {
-            return Some(i);
+        let found = flagged(word_at(buf, at));
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    if at == n {
+    if at >= n {
         return None;
     }
-    first(n - 8)
+    // The tail word starts before `at`: those bytes are shifted out rather than
+    // masked, as a flag of theirs could carry into the bytes after them. The zero
+    // bytes shifted in are past the end.
+    let word = word_at(buf, n - 8) >> ((at - (n - 8)) * 8);
+    let found = flagged(word);
+    let i = at + (found.trailing_zeros() / 8) as usize;
+    (i < n).then_some(i)
 }
 
 /// Drops empty lines before a request line (RFC 9112 §2.2: a server SHOULD ignore at
@@ -291,179 +312,6 @@ pub(crate) fn parse_request(src: &Bytes, config: &Config) -> Result<Request, Hea
             protocol: None,
         })
     })
-}
-
-/// A request head read whole from the front of the input, as offsets into it, so that
-/// the input can be frozen into the head's `Bytes` afterwards; checked already, while
-/// its fields were at hand.
-pub(crate) struct WholeRequest {
-    /// The head's length, empty line included.
-    pub len: usize,
-    /// The outcome of the request's checks.
-    pub checked: Checked,
-    /// What the request is made of.
-    pub parts: RequestParts,
-}
-
-/// Where the parts of a request head are in the buffer it was parsed from.
-pub(crate) struct RequestParts {
-    method: Range<usize>,
-    target: Range<usize>,
-    version: Version,
-    /// The field lines, CRLF included, and how many there are.
-    fields: Range<usize>,
-    count: usize,
-}
-
-impl RequestParts {
-    /// The request, over `src`: the first `len` bytes of the buffer it was parsed from.
-    #[inline(always)]
-    pub(crate) fn into_request(self, mut src: Bytes) -> Request {
-        let method = method_bytes(&src, self.method);
-        let target = src.slice(self.target);
-        let fields = if self.count == 0 {
-            Fields::new()
-        } else {
-            // The head's own reference becomes the fields' store: no count taken.
-            src.truncate(self.fields.end);
-            bytes::Buf::advance(&mut src, self.fields.start);
-            Fields::from_lines(src, self.count)
-        };
-        Request {
-            method,
-            target,
-            version: self.version,
-            fields,
-            scheme: None,
-            authority: None,
-            protocol: None,
-        }
-    }
-}
-
-/// The method at `at` in `src`: the common ones as static bytes, so that the head takes
-/// no reference to the input for them (a count taken and dropped per request).
-#[inline(always)]
-fn method_bytes(src: &Bytes, at: Range<usize>) -> Bytes {
-    match &src[at.clone()] {
-        b"GET" => Bytes::from_static(b"GET"),
-        b"POST" => Bytes::from_static(b"POST"),
-        b"HEAD" => Bytes::from_static(b"HEAD"),
-        b"PUT" => Bytes::from_static(b"PUT"),
-        b"DELETE" => Bytes::from_static(b"DELETE"),
-        b"OPTIONS" => Bytes::from_static(b"OPTIONS"),
-        _ => src.slice(at),
-    }
-}
-
-/// The common case in one pass: a strict connection whose input starts with a whole,
-/// valid request head. `httparse` finds the end and the fields at once, where the careful
-/// path first scans for the end (so that a head arriving a byte at a time is not parsed
-/// again on every read), then parses. While httparse's fields are at hand, their spans
-/// are collected, their line ends looked at and the request checked.
-///
-/// `None` whenever anything is off (incomplete, an error, a leniency, a limit): the
-/// careful path then finds the same head or names the error, so both agree. A request
-/// that parses but fails its checks is `Some`, with the error in its outcome.
-pub(crate) fn parse_whole_request(buf: &[u8], config: &Config) -> Option<WholeRequest> {
-    if config.allow_bare_lf == Leniency::Allow || config.allow_obs_fold == Leniency::Allow {
-        return None;
-    }
-    let mut parser = httparse::ParserConfig::default();
-    parser.allow_multiple_spaces_in_request_line_delimiters(
-        config.allow_multiple_spaces == Leniency::Allow,
-    );
-    with_headers(config.max_fields, |headers| {
-        let mut req = httparse::Request::new(&mut []);
-        let Ok(httparse::Status::Complete(len)) =
-            parser.parse_request_with_uninit_headers(&mut req, buf, headers)
-        else {
-            return None;
-        };
-        if len > config.max_head_bytes || len < 4 {
-            return None;
-        }
-        let head = &buf[..len];
-        let request_line_end = req
-            .headers
-            .first()
-            .map_or(len - 2, |h| offset_in(head, h.name.as_bytes()))
-            - 1;
-        if request_line_end > config.max_request_line + 1 {
-            return None;
-        }
-        let method = req.method?.as_bytes();
-        let target = req.path?.as_bytes();
-        // httparse skips empty lines before the request line, bare LF ones included,
-        // which only a lenient connection may do: the caller already dropped CRLF ones.
-        if offset_in(head, method) != 0 {
-            return None;
-        }
-        let version = if req.version? == 0 {
-            Version::Http10
-        } else {
-            Version::Http11
-        };
-        // Every line of a head that httparse accepts ends in LF: the request line, each
-        // field line (the next one starts right after it) and the empty line. RFC 9112
-        // §2.2 wants a CR before each; only the byte before each LF needs a look. The
-        // walk over the fields looks before each field line, this before the last two.
-        let mut scan = FieldScan::default();
-        let crlf = walk_fields(head, req.headers, &mut scan);
-        if !crlf || head[len - 2] != b'\r' || head[len - 4] != b'\r' {
-            return None;
-        }
-        // The field lines run from the first name to the empty line; httparse accepted
-        // them strictly and every line ends in CRLF, so they are what `from_lines` reads.
-        let fields_at = request_line_end + 1;
-        debug_assert!(crate::head::lines_match(
-            &head[fields_at..len - 2],
-            req.headers.iter().map(|h| (h.name.as_bytes(), h.value))
-        ));
-        let fields = req.headers.iter().map(|h| Field {
-            name: h.name.as_bytes(),
-            value: h.value,
-            sensitive: false,
-        });
-        let checked = check_parts(method, target, version, &scan, fields);
-        let target_at = offset_in(head, target);
-        Some(WholeRequest {
-            len,
-            checked,
-            parts: RequestParts {
-                method: 0..method.len(),
-                target: target_at..target_at + target.len(),
-                version,
-                fields: fields_at..len - 2,
-                count: req.headers.len(),
-            },
-        })
-    })
-}
-
-/// The fields of a head parsed whole: notes what the checks need in `scan`, and tells
-/// whether the line before each field line ends in CRLF.
-#[inline(always)]
-fn walk_fields<'h>(
-    head: &'h [u8],
-    headers: &[httparse::Header<'h>],
-    scan: &mut FieldScan<'h>,
-) -> bool {
-    // httparse already trimmed the values' whitespace on both sides.
-    debug_assert!(headers.iter().all(|h| trim_ows(h.value) == h.value));
-    let mut crlf = true;
-    for h in headers {
-        let name = h.name.as_bytes();
-        // The LF that ends the previous line is right before the name.
-        crlf &= head.get(offset_in(head, name).wrapping_sub(2)) == Some(&b'\r');
-        scan.add(name, h.value);
-    }
-    crlf
-}
-
-/// Where `part`, a slice of `buf`, starts in it.
-fn offset_in(buf: &[u8], part: &[u8]) -> usize {
-    part.as_ptr() as usize - buf.as_ptr() as usize
 }
 
 /// `httparse` only knows HTTP/1.0 and HTTP/1.1; tell a future version (505) from junk (400).
@@ -733,7 +581,7 @@ pub(crate) type Checked = Result<RequestInfo, (ErrorKind, Option<Bytes>)>;
 
 /// What one pass over a request's fields finds for the checks: the fields that decide
 /// framing, persistence and expectations, and the tokens that matter. Made on the fast
-/// path from httparse's fields, so that no field is looked up again afterwards.
+/// path as the head is read, so that no field is looked up again afterwards.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FieldScan<'a> {
     /// The first two of each: the second is only needed to name a duplicate.
@@ -760,7 +608,7 @@ impl<'a> FieldScan<'a> {
 
     /// Notes a field: a token `name` and a trimmed `value`.
     #[inline(always)]
-    fn add(&mut self, name: &'a [u8], value: &'a [u8]) {
+    pub(crate) fn add(&mut self, name: &'a [u8], value: &'a [u8]) {
         // The length and the first letter, lowercased, rule out most fields before
         // any comparison: no two of the names that matter have the same length, so
         // one lookup by length gives the only first letter worth a closer look.
@@ -1041,8 +889,6 @@ fn check_target(method: &[u8], t: &[u8]) -> Result<(), ProtocolError> {
 /// either term below is a byte that fails; the test for `#` flags a byte only at or
 /// above one that fails (borrows run upwards), so no word passes wrongly.
 fn ascii_without_hash(s: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const HASHES: u64 = ONES * b'#' as u64;
     // Non-ASCII | `#` (a zero byte of `w ^ HASHES`).
     let word_fails = |w: u64| {

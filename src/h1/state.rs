@@ -24,6 +24,7 @@ use super::body::{Decoded, Decoder, Encoder};
 use super::encode::{self, FieldInfo};
 use super::input::Input;
 use super::parse::{self, Checked, Framing, HeadError, RequestInfo};
+use super::whole;
 use crate::error::{Error, ErrorKind, Limit, Misuse, ProtocolError, Timeout};
 use crate::event::{Event, Initiator};
 use crate::h2::frame::Setting;
@@ -549,9 +550,9 @@ impl H1 {
         self.idle_deadline = None;
         let offset = self.input.offset();
         if self.head_scanned == 0 {
-            if let Some(whole) = parse::parse_whole_request(self.input.bytes(), &self.config) {
+            if let Some(whole) = whole::parse_whole_request(self.input.bytes(), &self.config) {
                 self.header_deadline = None;
-                let parse::WholeRequest {
+                let whole::WholeRequest {
                     len,
                     checked,
                     parts,
