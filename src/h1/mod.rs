@@ -1,5 +1,5 @@
-//! HTTP/1.1 (RFC 9112): heads through `httparse`, body framing, encoding, and the
-//! connection state machine.
+//! HTTP/1.1 (RFC 9112): heads (plain ones in one pass of our own, the rest through
+//! `httparse`), body framing, encoding, and the connection state machine.
 
 mod body;
 pub(crate) mod encode;

@@ -78,6 +78,10 @@ pub(crate) fn find_lf(buf: &[u8]) -> Option<usize> {
 /// flags bytes above a zero one).
 #[inline(always)]
 pub(crate) fn find_byte<const B: u8>(buf: &[u8]) -> Option<usize> {
+    // A short buffer byte by byte: a comparison each, where the word test costs more.
+    if buf.len() < 8 {
+        return buf.iter().position(|&b| b == B);
+    }
     first_flagged(buf, 0, |w| {
         let x = w ^ (ONES * u64::from(B));
         x.wrapping_sub(ONES) & !x & HIGHS

@@ -344,6 +344,7 @@ impl DynamicTable {
 
     /// The entry at dynamic position `i`: 0 is the newest, HPACK index 62 (RFC 7541
     /// §2.3.3).
+    #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
         let from_oldest = self.slots.len().checked_sub(i.checked_add(1)?)?;
         self.slots.get(from_oldest).map(|s| self.entry(s))
