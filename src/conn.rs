@@ -2,6 +2,7 @@
 
 use crate::h1::H1;
 use crate::h2::conn::{H2, PREFACE};
+use crate::park::{Folded, Parked};
 use crate::{
     Command, Config, Fields, Misuse, Output, Priority, Reason, Request, Response, Side, StreamId,
     Version,
@@ -278,6 +279,61 @@ impl Connection {
     /// ```
     pub fn release_buffers(&mut self) {
         each!(self, c => c.release_buffers())
+    }
+
+    /// Puts the connection aside if it is idle: nothing received and not yet read,
+    /// nothing to send, no event waiting, no exchange (HTTP/1.1) or stream (HTTP/2)
+    /// under way, no shutdown started. Drain [`poll_output`](Connection::poll_output)
+    /// first. The [`Parked`] value holds what the connection needs to carry on, in
+    /// far less room than the connection (an HTTP/1.1 one folds to a few words);
+    /// `self` is left closed, with nothing to say. Returns `None`, changing nothing,
+    /// when the connection is not idle.
+    ///
+    /// A server holding thousands of connections that wait for their next request
+    /// parks them, watches their sockets, and resumes one when its socket turns
+    /// readable or its [`deadline`](Parked::deadline) comes.
+    pub fn park(&mut self) -> Option<Parked> {
+        let sniff = match &self.sniff {
+            None => false,
+            Some(sniff) if sniff.len == 0 => true,
+            // Part of a preface is held: the connection is reading.
+            Some(_) => return None,
+        };
+        let (side, config, now) = match &self.proto {
+            Proto::H1(h1) => (h1.side(), h1.shared_config(), h1.now()),
+            Proto::H2(h2) => (h2.side(), h2.shared_config(), h2.now()),
+        };
+        let h1 = match &self.proto {
+            Proto::H1(h1) => Some(h1.park()?),
+            Proto::H2(h2) if h2.can_park() => None,
+            Proto::H2(_) => return None,
+        };
+        let husk = Proto::H1(H1::husk(side, config, now));
+        let folded = match (h1, std::mem::replace(&mut self.proto, husk)) {
+            (Some(h1), _) => Folded::H1 { h1, sniff },
+            (None, Proto::H2(h2)) => Folded::H2(h2),
+            // Checked above: not reached.
+            (None, proto) => {
+                self.proto = proto;
+                return None;
+            }
+        };
+        self.sniff = None;
+        self.deadline = None;
+        Some(Parked(folded))
+    }
+
+    /// The connection a [`Parked`] folds (see [`Parked::resume`]).
+    pub(crate) fn unpark(folded: Folded, now: Instant) -> Connection {
+        let (proto, sniff) = match folded {
+            Folded::H1 { h1, sniff } => (Proto::H1(h1.resume(now)), sniff),
+            Folded::H2(h2) => (Proto::H2(h2), false),
+        };
+        Connection {
+            proto,
+            sniff: sniff.then(Sniff::default),
+            deadline: None,
+        }
     }
 
     /// Starts a request (client); returns its stream.

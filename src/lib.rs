@@ -110,6 +110,7 @@ pub mod hpack;
 #[cfg(feature = "http")]
 mod http_conv;
 mod memory;
+mod park;
 mod priority;
 mod send_buffer;
 mod stream;
@@ -128,6 +129,7 @@ pub use head::{
 };
 #[cfg(feature = "http")]
 pub use http_conv::{ConnectProtocol, HttpConvertError, ReasonPhrase, RequestTarget};
+pub use park::Parked;
 pub use priority::Priority;
 pub use stream::{Duplex, Inbound, StreamError};
 pub use stream_control::StreamControl;

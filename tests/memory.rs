@@ -63,15 +63,14 @@ fn server(now: Instant, config: &Arc<Config>) -> Box<Dispatcher> {
 
 /// What one connection holds once idle, and at most while it served, with `input` as
 /// its peer's only read.
-fn measure(input: &[u8]) -> (i64, i64, Box<Dispatcher>) {
+fn measure(input: &[u8], config: &Arc<Config>) -> (i64, i64, Box<Dispatcher>) {
     let now = Instant::now();
-    let config = Arc::new(Config::default());
     let before = counting::held() as i64;
     counting::reset_peak();
     // The adapter's output buffer counts too (the connection may swap its own for
     // it), and is dropped when the connection goes quiet, as the adapters do.
     let mut out = Vec::new();
-    let mut server = server(now, &config);
+    let mut server = server(now, config);
     server.handle_input(now, input);
     serve(&mut server, &mut out);
     let peak = counting::peak() as i64 - before;
@@ -80,13 +79,26 @@ fn measure(input: &[u8]) -> (i64, i64, Box<Dispatcher>) {
     (counting::held() as i64 - before, peak, server)
 }
 
+/// What `server`'s connection holds once parked: the heap the `Parked` value owns,
+/// and its own size.
+fn parked_bytes(mut server: Box<Dispatcher>) -> i64 {
+    let parked = server.park().expect("the connection is idle");
+    drop(server);
+    let with = counting::held() as i64;
+    drop(parked);
+    let without = counting::held() as i64;
+    with - without + std::mem::size_of::<weir::Parked>() as i64
+}
+
 #[test]
 fn an_idle_connection_holds_little_and_a_small_request_takes_little() {
     // Once for nothing: the first use of some things (the clock, the harness's
     // output capture) allocates for good.
-    drop(measure(GET));
+    // The configuration is shared by all connections, as the servers share it.
+    let config = Arc::new(Config::default());
+    drop(measure(GET, &config));
     // HTTP/1.1: one GET answered, kept alive.
-    let (idle, peak, server) = measure(GET);
+    let (idle, peak, server) = measure(GET, &config);
     assert_eq!(server.connection().version(), Version::Http11);
     assert!(!server.connection().is_closed());
     eprintln!("HTTP/1.1: idle {idle} bytes, at most {peak} while serving");
@@ -100,13 +112,20 @@ fn an_idle_connection_holds_little_and_a_small_request_takes_little() {
     // the HTTP/2 preface into a page-sized buffer), and the queues hold one event at
     // a time rather than room for four.
     assert!(peak <= 3_000, "a small request took {peak} bytes at once");
-    drop(server);
+    let parked = parked_bytes(server);
+    eprintln!("HTTP/1.1: parked {parked} bytes");
+    // The configuration is shared: a parked HTTP/1.1 connection is a few words, and
+    // nothing on the heap.
+    assert!(
+        parked <= 64,
+        "a parked HTTP/1.1 connection holds {parked} bytes"
+    );
 
     // HTTP/2 by prior knowledge: the preface and an empty SETTINGS, acknowledged.
     let mut hello = PREFACE.to_vec();
     hello.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
     hello.extend_from_slice(&[0, 0, 0, 4, 1, 0, 0, 0, 0]);
-    let (idle, peak, server) = measure(&hello);
+    let (idle, peak, server) = measure(&hello, &config);
     assert_eq!(server.connection().version(), Version::Http2);
     assert!(!server.connection().is_closed());
     eprintln!("HTTP/2: idle {idle} bytes, at most {peak} while serving");
@@ -117,4 +136,11 @@ fn an_idle_connection_holds_little_and_a_small_request_takes_little() {
         "an idle HTTP/2 connection holds {idle} bytes"
     );
     assert!(peak <= 4_000, "the handshake took {peak} bytes at once");
+    let parked = parked_bytes(server);
+    eprintln!("HTTP/2: parked {parked} bytes");
+    // The protocol's state without the handlers and the dispatcher's bookkeeping.
+    assert!(
+        parked <= 1_200,
+        "a parked HTTP/2 connection holds {parked} bytes"
+    );
 }

@@ -61,6 +61,15 @@ impl Input {
         self.offset
     }
 
+    /// An empty buffer whose next byte is at `offset` in the whole input (a parked
+    /// connection coming back).
+    pub(crate) fn at(offset: u64) -> Input {
+        Input {
+            buf: BytesMut::new(),
+            offset,
+        }
+    }
+
     /// Takes the first `n` bytes (`n <= len`) without copying.
     pub(crate) fn take(&mut self, n: usize) -> Bytes {
         self.offset += n as u64;

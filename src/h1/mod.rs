@@ -8,4 +8,4 @@ pub(crate) mod parse;
 mod state;
 mod whole;
 
-pub(crate) use state::H1;
+pub(crate) use state::{ParkedH1, H1};

@@ -208,6 +208,47 @@ pub(crate) struct H1 {
     overrun: bool,
 }
 
+/// An idle HTTP/1.1 connection folded to what it needs to carry on (see
+/// `H1::park`).
+#[derive(Debug)]
+pub(crate) struct ParkedH1 {
+    side: Side,
+    config: Arc<Config>,
+    /// Where the next request starts in the whole input, for errors' offsets.
+    offset: u64,
+    idle_deadline: Option<Instant>,
+    next_id: u32,
+    h2c: bool,
+}
+
+impl ParkedH1 {
+    pub(crate) fn idle_deadline(&self) -> Option<Instant> {
+        self.idle_deadline
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The connection again, as it was when it was parked.
+    pub(crate) fn resume(self, now: Instant) -> H1 {
+        let ParkedH1 {
+            side,
+            config,
+            offset,
+            idle_deadline,
+            next_id,
+            h2c,
+        } = self;
+        let mut h1 = H1::new(side, config, now);
+        h1.input = Input::at(offset);
+        h1.idle_deadline = idle_deadline;
+        h1.next_id = next_id;
+        h1.h2c = h2c;
+        h1
+    }
+}
+
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 impl H1 {
@@ -217,6 +258,11 @@ impl H1 {
 
     pub(crate) fn shared_config(&self) -> Arc<Config> {
         self.config.clone()
+    }
+
+    /// The time of the latest call.
+    pub(crate) fn now(&self) -> Instant {
+        self.now
     }
 
     pub(crate) fn new(side: Side, config: Arc<Config>, now: Instant) -> H1 {
@@ -405,6 +451,72 @@ impl H1 {
 
     pub(crate) fn is_write_closed(&self) -> bool {
         self.write_closed || self.life.is_closed()
+    }
+
+    /// The few words an idle connection needs to carry on, if it is idle: nothing
+    /// received and not yet read, nothing to send, no exchange under way, no event
+    /// waiting, and no deadline but the idle one. Every field is named, so that a new
+    /// one has to be thought about here.
+    pub(crate) fn park(&self) -> Option<ParkedH1> {
+        let H1 {
+            side,
+            config,
+            input,
+            eof,
+            input_closed,
+            tx,
+            events,
+            exchanges,
+            undecided,
+            next_id,
+            // Taken afresh when the connection comes back.
+            now: _,
+            last_input: _,
+            head_scanned,
+            header_deadline,
+            idle_deadline,
+            early,
+            write_closed,
+            close_error,
+            life,
+            h2c,
+            h2c_request,
+            waiting,
+            overrun,
+        } = self;
+        let idle = input.is_empty()
+            && !eof
+            && !input_closed
+            && tx.is_empty()
+            && events.is_empty()
+            && exchanges.is_empty()
+            && undecided.is_empty()
+            && *head_scanned == 0
+            && header_deadline.is_none()
+            && early.is_none()
+            && !write_closed
+            && close_error.is_none()
+            && life.is_open()
+            && h2c_request.is_none()
+            && waiting.is_empty()
+            && !overrun;
+        idle.then(|| ParkedH1 {
+            side: *side,
+            config: config.clone(),
+            offset: input.offset(),
+            idle_deadline: *idle_deadline,
+            next_id: *next_id,
+            h2c: *h2c,
+        })
+    }
+
+    /// A connection that is over before it began: what a parked connection leaves
+    /// behind.
+    pub(crate) fn husk(side: Side, config: Arc<Config>, now: Instant) -> H1 {
+        let mut h1 = H1::new(side, config, now);
+        h1.idle_deadline = None;
+        h1.life = Life::Closed;
+        h1
     }
 
     /// See `Connection::release_buffers`.

@@ -2413,6 +2413,40 @@ impl H2 {
         self.closing && self.tx.is_empty()
     }
 
+    /// Whether the connection may be put aside as it is (see `Connection::park`):
+    /// nothing received and not yet read, nothing to send, no event waiting, no
+    /// stream open, and no shutdown under way. Its deadlines (a SETTINGS acknowledgment)
+    /// go with it.
+    pub(crate) fn can_park(&self) -> bool {
+        self.input.is_empty()
+            && self.tx.is_empty()
+            && self.events.is_empty()
+            // Closed streams are remembered (see `remember_if_closed`), and go along.
+            && self.streams.values().all(|s| s.state == State::Closed)
+            && self.partial.is_none()
+            && self.waiting.is_empty()
+            && !self.paused
+            && !self.eof
+            && !self.closing
+            && !self.goaway_sent
+            && self.goaway_received.is_none()
+            && self.flood.is_none()
+    }
+
+    pub(crate) fn shared_config(&self) -> Arc<Config> {
+        self.config.clone()
+    }
+
+    /// The time of the latest call.
+    pub(crate) fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The deadline `poll_output` reports when it has nothing else to give.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.deadline()
+    }
+
     /// See `Connection::release_buffers`.
     pub(crate) fn release_buffers(&mut self) {
         if self.input.is_empty() {

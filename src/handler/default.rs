@@ -23,6 +23,11 @@ impl DefaultHandler {
         self.events.release();
     }
 
+    /// Whether no event waits for the application.
+    pub(super) fn is_idle(&self) -> bool {
+        self.events.is_empty()
+    }
+
     pub(super) fn init(
         &mut self,
         stream: StreamId,

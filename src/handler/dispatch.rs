@@ -4,7 +4,9 @@
 use super::chain::Next;
 use super::default::DefaultHandler;
 use super::{Handler, Info, Options, Terminate};
-use crate::{Command, Connection, Event, Head, Misuse, Output, Request, StreamId, StreamMap};
+use crate::{
+    Command, Connection, Event, Head, Misuse, Output, Parked, Request, StreamId, StreamMap,
+};
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -168,6 +170,33 @@ impl<M> Dispatcher<M> {
         if self.refused.is_empty() {
             self.refused = VecDeque::new();
         }
+    }
+
+    /// Puts the connection aside as [`Connection::park`] does, if no stream is in
+    /// the chain either (handlers keep their state per stream, as Cowboy's do) and
+    /// no refused command waits for [`take_refused`](Dispatcher::take_refused). The
+    /// dispatcher is left with a closed connection, and its handlers go with it:
+    /// a resumed connection gets a new chain.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use weir::handler::{Compress, Dispatcher};
+    /// use weir::{Config, Connection, Side};
+    ///
+    /// let now = Instant::now();
+    /// let chain = |conn| Dispatcher::<()>::new(conn).handler(Compress::new());
+    /// let mut server = chain(Connection::new(Side::Server, Config::default(), now));
+    /// let parked = server.park().expect("nothing under way");
+    /// // ... the socket turns readable ...
+    /// let mut server = chain(parked.resume(now));
+    /// server.handle_input(now, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    /// ```
+    pub fn park(&mut self) -> Option<Parked> {
+        let idle = self.streams.is_empty()
+            && self.held.is_empty()
+            && self.refused.is_empty()
+            && self.last.is_idle();
+        idle.then(|| self.conn.park()).flatten()
     }
 
     /// See [`Connection::wants_input`].
