@@ -303,9 +303,13 @@ impl Connection {
             Proto::H1(h1) => (h1.side(), h1.shared_config(), h1.now()),
             Proto::H2(h2) => (h2.side(), h2.shared_config(), h2.now()),
         };
-        let h1 = match &self.proto {
+        let h1 = match &mut self.proto {
             Proto::H1(h1) => Some(h1.park()?),
-            Proto::H2(h2) if h2.can_park() => None,
+            Proto::H2(h2) if h2.can_park() => {
+                // What goes along is the protocol's state, not its buffers.
+                h2.release_buffers();
+                None
+            }
             Proto::H2(_) => return None,
         };
         let husk = Proto::H1(H1::husk(side, config, now));

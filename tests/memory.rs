@@ -143,4 +143,10 @@ fn an_idle_connection_holds_little_and_a_small_request_takes_little() {
         parked <= 1_200,
         "a parked HTTP/2 connection holds {parked} bytes"
     );
+    // Parking gives the buffers back by itself.
+    let mut fresh = self::server(Instant::now(), &config);
+    fresh.handle_input(Instant::now(), &hello);
+    serve(&mut fresh, &mut Vec::new());
+    let unreleased = parked_bytes(fresh);
+    assert_eq!(unreleased, parked, "parked without a release first");
 }

@@ -130,7 +130,13 @@ impl Client {
         let conn = Connection::with_version(Side::Client, version, config, Instant::now());
         let link = Link::new(conn);
         let (tx, events) = mpsc::channel(EVENTS);
-        let task = tokio::spawn(drive(sock, link.clone(), ClientApp { events: tx }, None));
+        let task = tokio::spawn(drive(
+            sock,
+            link.clone(),
+            ClientApp { events: tx },
+            None,
+            None,
+        ));
         Client {
             link,
             version,

@@ -3,6 +3,8 @@
 //! shutdown signal at once.
 
 use crate::link::{Link, Machine, Shared};
+use crate::park::{ParkedConn, Parker};
+use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
@@ -11,8 +13,9 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
-use weir::{Event, Output};
+use weir::{Event, Output, Parked};
 
 /// How much one socket read may take in.
 const READ_BUFFER: usize = 16 * 1024;
@@ -20,7 +23,16 @@ const READ_BUFFER: usize = 16 * 1024;
 /// A connection with nothing to write that has heard nothing for this long gives its
 /// buffers back (`release_buffers`): idle connections then cost little, and busy ones
 /// still reuse theirs.
-const IDLE_RELEASE: Duration = Duration::from_millis(100);
+const QUIET: Duration = Duration::from_millis(100);
+
+/// A connection that can be parked (plain TCP, on a server with a park) is parked
+/// after this much quiet with nothing under way, and its task ends: it then costs a
+/// few words. A connection whose peer sends its next request sooner (one under load)
+/// keeps its task; one quiet for this long has a round trip's worth of time before
+/// its peer can need it, and the park gives it back within one wake of a thread.
+/// Short, since a burst of new connections holds a task each until it parks, and the
+/// memory they took stays with the process.
+const QUIET_PARKED: Duration = Duration::from_millis(2);
 
 thread_local! {
     /// The buffer socket reads land in, one per thread rather than one per
@@ -68,6 +80,13 @@ pub(crate) trait App<C>: Send {
         let _ = machine;
         false
     }
+
+    /// Puts the connection aside if nothing is under way (see `Connection::park`):
+    /// the task then ends, and the connection is served again by a new one.
+    fn park(&mut self, machine: &mut C) -> Option<Parked> {
+        let _ = machine;
+        None
+    }
 }
 
 /// Drives `link`'s machine over `sock` with `app` until the connection is over, or
@@ -81,11 +100,15 @@ pub(crate) trait App<C>: Send {
 /// uses what it captured in place, where an `async fn` would keep a second copy of
 /// each argument for the whole life of the connection.
 #[allow(clippy::manual_async_fn)]
+///
+/// With a `parker`, a plain TCP connection that goes quiet with nothing under way is
+/// handed to it, and the task ends.
 pub(crate) fn drive<S, C, A>(
     mut sock: S,
     link: Arc<Link<C>>,
     mut app: A,
     mut stop: Option<watch::Receiver<bool>>,
+    parker: Option<Parker>,
 ) -> impl Future<Output = io::Result<()>>
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
@@ -120,6 +143,8 @@ where
         let stopped = stopped(&mut stop);
         tokio::pin!(stopped);
         let mut polls = 0u32;
+        let parks = parker.is_some() && TypeId::of::<S>() == TypeId::of::<TcpStream>();
+        let quiet = if parks { QUIET_PARKED } else { QUIET };
         loop {
             // Drain the machine (while the output has room), under the lock.
             let mut drained = None;
@@ -181,7 +206,7 @@ where
                 deadline = drained;
             }
             let reading = wants_input && drained.is_some();
-            let release_at = (flushed && reading && !released).then(|| quiet_since + IDLE_RELEASE);
+            let release_at = (flushed && reading && !released).then(|| quiet_since + quiet);
             let stall_limit = match (sent < out.len(), stalled_since) {
                 (false, _) => None,
                 (true, Some(since)) => Some(since + WRITE_STALL),
@@ -260,6 +285,13 @@ where
                     deadline = None;
                 }
                 if release_at.is_some_and(|at| now >= at) && !read {
+                    let parkable = idle && !(stopping || write_shut || woke.bell);
+                    if let (Some(parker), true) = (&parker, parks && parkable) {
+                        let parked = app.park(&mut link.lock().machine);
+                        if let Some(conn) = parked {
+                            return park(sock, conn, parker);
+                        }
+                    }
                     link.lock().release_buffers();
                     app.release_buffers();
                     out = Vec::new();
@@ -269,6 +301,19 @@ where
             stopping |= woke.stop;
         }
     }
+}
+
+/// Hands a parked connection's socket to `parker`, out of the runtime. Only a plain
+/// TCP socket is parked: the caller checked that `S` is one (were it not, the
+/// connection would close).
+fn park<S: 'static>(sock: S, conn: Parked, parker: &Parker) -> io::Result<()> {
+    let any: Box<dyn Any> = Box::new(sock);
+    let Ok(tcp) = any.downcast::<TcpStream>() else {
+        return Ok(());
+    };
+    let sock = tcp.into_std()?;
+    parker.park(ParkedConn { sock, conn });
+    Ok(())
 }
 
 /// What a wait of the connection's loop woke for: all that was ready at once.

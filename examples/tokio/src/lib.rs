@@ -23,6 +23,7 @@ pub mod args;
 mod client;
 mod driver;
 mod link;
+mod park;
 mod server;
 mod stream_io;
 pub mod tls;

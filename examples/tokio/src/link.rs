@@ -145,7 +145,6 @@ impl<C: Machine> Shared<C> {
         self.deliver(Event::Closed { error: None });
     }
 
-    /// Whether a handle still holds a stream.
     /// Frees the machine's buffers and the view map's memory while nothing is under
     /// way (see `Connection::release_buffers`).
     pub(crate) fn release_buffers(&mut self) {
@@ -155,6 +154,7 @@ impl<C: Machine> Shared<C> {
         }
     }
 
+    /// Whether a handle still holds a stream.
     pub(crate) fn has_views(&self) -> bool {
         !self.views.is_empty()
     }

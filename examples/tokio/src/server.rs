@@ -3,6 +3,7 @@
 
 use crate::driver::{drive, App};
 use crate::link::{Link, Shared, Views};
+use crate::park::{self, ParkedConn, Parker};
 use crate::tls::{negotiated, Identity};
 use crate::{ws, StreamIo};
 use std::future::Future;
@@ -15,7 +16,9 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use weir::handler::{Compress, Decompress, Dispatcher};
-use weir::{Command, Config, Connection, Event, Head, Reason, Request, Response, Side, Version};
+use weir::{
+    Command, Config, Connection, Event, Head, Parked, Reason, Request, Response, Side, Version,
+};
 use weir_blocking::args::Protocol;
 use weir_blocking::{path_of, Application, Responder, Routes};
 
@@ -112,6 +115,8 @@ impl Server {
         let mut stopped = self.stop.subscribe();
         // A connection's I/O error concerns that peer only: the results are dropped.
         let mut connections = JoinSet::new();
+        // Idle plain-TCP connections wait there without a task (see `park`).
+        let (parker, mut woken) = park::start()?;
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
@@ -124,7 +129,11 @@ impl Server {
                             continue;
                         }
                         match &acceptor {
-                            None => connections.spawn(serve(sock, config, fixed, stop)),
+                            None => {
+                                let conn = connection(config, fixed);
+                                let parker = Some(parker.clone());
+                                connections.spawn(serve_conn(sock, conn, stop, parker))
+                            }
                             Some(acceptor) => connections.spawn(serve_tls(
                                 sock,
                                 config,
@@ -140,15 +149,64 @@ impl Server {
                     Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
                 },
                 Some(_) = connections.join_next() => {}
+                Some(conn) = woken.recv() => {
+                    resume(&mut connections, conn, &self.stop, Some(&parker));
+                }
                 () = async { drop(stopped.wait_for(|stop| *stop).await) } => break,
             }
         }
         drop(self.listener);
-        let finished = async { while connections.join_next().await.is_some() {} };
+        // The parked connections are served again, to close as the others do; so is
+        // any a task parks until it sees the shutdown. The park ends once every task
+        // that could park is gone.
+        parker.take_all();
+        drop(parker);
+        let finished = async {
+            let mut parked = true;
+            while parked || !connections.is_empty() {
+                tokio::select! {
+                    Some(_) = connections.join_next() => {}
+                    conn = woken.recv(), if parked => match conn {
+                        Some(conn) => resume(&mut connections, conn, &self.stop, None),
+                        None => parked = false,
+                    },
+                }
+            }
+        };
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, finished).await;
         connections.abort_all();
         Ok(())
     }
+}
+
+/// A server connection: of version `fixed`, or detected from the first bytes.
+fn connection(config: Arc<Config>, fixed: Option<Version>) -> Connection {
+    let now = Instant::now();
+    match fixed {
+        Some(v) => Connection::with_version(Side::Server, v, config, now),
+        None => Connection::new(Side::Server, config, now),
+    }
+}
+
+/// Serves a parked connection again on a task of its own, which parks it again
+/// when it goes idle if there is a `parker`.
+fn resume(
+    connections: &mut JoinSet<io::Result<()>>,
+    parked: ParkedConn,
+    stop: &Arc<watch::Sender<bool>>,
+    parker: Option<&Parker>,
+) {
+    // Back in the runtime; a socket it cannot take is closed.
+    let Ok(sock) = TcpStream::from_std(parked.sock) else {
+        return;
+    };
+    let conn = parked.conn.resume(Instant::now());
+    connections.spawn(serve_conn(
+        sock,
+        conn,
+        Some(stop.subscribe()),
+        parker.cloned(),
+    ));
 }
 
 /// Whether an accept error concerns only the connection being accepted.
@@ -221,13 +279,27 @@ where
         Some(v) => Connection::with_version(Side::Server, v, config, now),
         None => Connection::new(Side::Server, config, now),
     };
+    serve_conn(sock, conn, stop, None)
+}
+
+/// Serves `conn` over `sock` as [`serve`] does; with a `parker`, a plain TCP
+/// connection is parked there when it goes idle, and its task ends.
+fn serve_conn<S>(
+    sock: S,
+    conn: Connection,
+    stop: Option<watch::Receiver<bool>>,
+    parker: Option<Parker>,
+) -> impl Future<Output = io::Result<()>> + Send
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
     let server: Dispatcher = Dispatcher::new(conn)
         .handler(Compress::new())
         .handler(Decompress::new());
     let app = ServerApp {
         routes: Routes::new(),
     };
-    drive(sock, Link::new(server), app, stop)
+    drive(sock, Link::new(server), app, stop, parker)
 }
 
 /// The example routes: [`Routes`] for most, a [`StreamIo`] task for the streaming ones.
@@ -330,6 +402,10 @@ impl App<Dispatcher> for ServerApp {
 
     fn release_buffers(&mut self) {
         self.routes.release_buffers();
+    }
+
+    fn park(&mut self, machine: &mut Dispatcher) -> Option<Parked> {
+        machine.park()
     }
 
     fn go_away(&mut self, machine: &mut Dispatcher) -> bool {
