@@ -292,6 +292,7 @@ impl Connection {
     /// A server holding thousands of connections that wait for their next request
     /// parks them, watches their sockets, and resumes one when its socket turns
     /// readable or its [`deadline`](Parked::deadline) comes.
+    #[cold]
     pub fn park(&mut self) -> Option<Parked> {
         let sniff = match &self.sniff {
             None => false,

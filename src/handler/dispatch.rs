@@ -191,6 +191,8 @@ impl<M> Dispatcher<M> {
     /// let mut server = chain(parked.resume(now));
     /// server.handle_input(now, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     /// ```
+    // Once per quiet spell, not per request: kept out of the callers' code.
+    #[cold]
     pub fn park(&mut self) -> Option<Parked> {
         let idle = self.streams.is_empty()
             && self.held.is_empty()

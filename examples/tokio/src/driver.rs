@@ -27,11 +27,11 @@ const QUIET: Duration = Duration::from_millis(100);
 
 /// A connection that can be parked (plain TCP, on a server with a park) is parked
 /// after this much quiet with nothing under way, and its task ends: it then costs a
-/// few words. A connection whose peer sends its next request sooner (one under load)
-/// keeps its task; one quiet for this long has a round trip's worth of time before
-/// its peer can need it, and the park gives it back within one wake of a thread.
-/// Short, since a burst of new connections holds a task each until it parks, and the
-/// memory they took stays with the process.
+/// few words. A connection whose peer sends its next request sooner keeps its task,
+/// and one found busy looks for quiet less often (up to `QUIET`); the park gives a
+/// parked one back within one wake of a thread. Short, since a burst of new
+/// connections holds a task each until it parks, and the memory they took stays
+/// with the process.
 const QUIET_PARKED: Duration = Duration::from_millis(2);
 
 thread_local! {
@@ -144,7 +144,10 @@ where
         tokio::pin!(stopped);
         let mut polls = 0u32;
         let parks = parker.is_some() && TypeId::of::<S>() == TypeId::of::<TcpStream>();
-        let quiet = if parks { QUIET_PARKED } else { QUIET };
+        // A connection whose timer keeps finding activity is busy: it looks for quiet
+        // less and less often, up to `QUIET`, rather than wake every 2 ms.
+        let mut quiet = if parks { QUIET_PARKED } else { QUIET };
+        let mut busy_looks = 0u32;
         loop {
             // Drain the machine (while the output has room), under the lock.
             let mut drained = None;
@@ -296,6 +299,14 @@ where
                     app.release_buffers();
                     out = Vec::new();
                     released = true;
+                } else if release_at.is_some_and(|at| now < at) {
+                    // The first look usually comes as a new connection's first
+                    // request has just been answered: only from the second on does
+                    // activity say that the connection is busy.
+                    if busy_looks > 0 {
+                        quiet = (quiet * 2).min(QUIET);
+                    }
+                    busy_looks += 1;
                 }
             }
             stopping |= woke.stop;
@@ -306,6 +317,8 @@ where
 /// Hands a parked connection's socket to `parker`, out of the runtime. Only a plain
 /// TCP socket is parked: the caller checked that `S` is one (were it not, the
 /// connection would close).
+#[cold]
+#[inline(never)]
 fn park<S: 'static>(sock: S, conn: Parked, parker: &Parker) -> io::Result<()> {
     let any: Box<dyn Any> = Box::new(sock);
     let Ok(tcp) = any.downcast::<TcpStream>() else {

@@ -1,4 +1,4 @@
-//! # weir-tokio: weir on the tokio runtime, a task per connection, TLS with ALPN
+//! # weir-tokio: weir on the tokio runtime, a task per busy connection, TLS with ALPN
 //!
 //! The adapter is the driving loop of `weir`'s crate documentation, waiting at once on
 //! the socket's readiness, the connection's next deadline, and the application's
@@ -7,7 +7,10 @@
 //! - [`Server`] accepts connections and serves each on its own task with the example
 //!   routes (`EXAMPLE-SERVERS.md`) through the built-in compression handlers; over TLS
 //!   (rustls) when given an [`Identity`], ALPN choosing `h2` or `http/1.1`;
-//!   [`ShutdownHandle`] stops it gracefully (HTTP/2 GOAWAY, the open streams finish);
+//!   [`ShutdownHandle`] stops it gracefully (HTTP/2 GOAWAY, the open streams finish).
+//!   A plain-TCP connection that goes quiet with nothing under way is parked: its task
+//!   ends, and one thread watches all parked sockets and deadlines until the
+//!   connection is needed again (see [`weir::Parked`]);
 //! - [`Client`] connects over TCP or TLS and sends requests;
 //! - [`StreamIo`] is one stream as `AsyncRead + AsyncWrite` (weir's
 //!   [`Duplex`](weir::Duplex) view): the body of a request or response, or the raw
