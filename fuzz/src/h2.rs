@@ -1608,6 +1608,21 @@ fn run(mode: Mode, script: Script<'_>) -> Outcome {
             _ => app.act(&mut h, k),
         }
         h.drain(app);
+        // Parking an idle connection and resuming it is invisible: whatever the
+        // script did, the events and the bytes stay those of a connection never
+        // parked (the detected and fixed servers, compared below, park alike).
+        if c & 0x40 != 0 {
+            let version = h.conn.version();
+            if let Some(parked) = h.conn.park() {
+                assert!(
+                    h.conn.is_closed(),
+                    "a parked connection leaves a closed one"
+                );
+                assert_eq!(parked.version(), version);
+                h.conn = parked.resume(h.now);
+                h.drain(app);
+            }
+        }
     }
     h.feed(usize::MAX);
     h.drain(app);
