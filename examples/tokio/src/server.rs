@@ -274,12 +274,7 @@ pub fn serve<S>(
 where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
-    let now = Instant::now();
-    let conn = match version {
-        Some(v) => Connection::with_version(Side::Server, v, config, now),
-        None => Connection::new(Side::Server, config, now),
-    };
-    serve_conn(sock, conn, stop, None)
+    serve_conn(sock, connection(config.into(), version), stop, None)
 }
 
 /// Serves `conn` over `sock` as [`serve`] does; with a `parker`, a plain TCP
