@@ -99,10 +99,10 @@ pub(crate) trait App<C>: Send {
 /// A plain function returning an `async` block rather than an `async fn`: the block
 /// uses what it captured in place, where an `async fn` would keep a second copy of
 /// each argument for the whole life of the connection.
-#[allow(clippy::manual_async_fn)]
 ///
 /// With a `parker`, a plain TCP connection that goes quiet with nothing under way is
 /// handed to it, and the task ends.
+#[allow(clippy::manual_async_fn)]
 pub(crate) fn drive<S, C, A>(
     mut sock: S,
     link: Arc<Link<C>>,
@@ -147,7 +147,7 @@ where
         // A connection whose timer keeps finding activity is busy: it looks for quiet
         // less and less often, up to `QUIET`, rather than wake every 2 ms.
         let mut quiet = if parks { QUIET_PARKED } else { QUIET };
-        let mut busy_looks = 0u32;
+        let mut looked = false;
         loop {
             // Drain the machine (while the output has room), under the lock.
             let mut drained = None;
@@ -288,8 +288,9 @@ where
                     deadline = None;
                 }
                 if release_at.is_some_and(|at| now >= at) && !read {
-                    let parkable = idle && !(stopping || write_shut || woke.bell);
-                    if let (Some(parker), true) = (&parker, parks && parkable) {
+                    let parkable = parks && idle && !(stopping || write_shut || woke.bell);
+                    if let Some(parker) = parker.as_ref().filter(|_| parkable) {
+                        // The lock is let go before the socket leaves.
                         let parked = app.park(&mut link.lock().machine);
                         if let Some(conn) = parked {
                             return park(sock, conn, parker);
@@ -303,10 +304,10 @@ where
                     // The first look usually comes as a new connection's first
                     // request has just been answered: only from the second on does
                     // activity say that the connection is busy.
-                    if busy_looks > 0 {
+                    if looked {
                         quiet = (quiet * 2).min(QUIET);
                     }
-                    busy_looks += 1;
+                    looked = true;
                 }
             }
             stopping |= woke.stop;
