@@ -220,6 +220,83 @@ fn continuation_must_follow_without_interruption() {
     assert!(raw.take().iter().any(|f| f.kind == 7 && f.code() == 1));
 }
 
+/// Answers a GET on `stream` at once, so that the stream closes both ways.
+fn answer(raw: &mut Raw, stream: u32) {
+    raw.get(stream, "/");
+    raw.conn
+        .send_response(StreamId(stream), Response::new(204), true)
+        .unwrap();
+    raw.drain();
+}
+
+/// The frames that are RST_STREAM or GOAWAY, as (type, stream, code): the stream
+/// reset, or the last stream a GOAWAY names.
+fn errors(frames: &[Frame]) -> Vec<(u8, u32, u32)> {
+    frames
+        .iter()
+        .filter(|f| f.kind == 3 || f.kind == 7)
+        .map(|f| match f.kind {
+            7 => (7, goaway_last(f), f.code()),
+            _ => (f.kind, f.stream, f.code()),
+        })
+        .collect()
+}
+
+/// RFC 9113 §5.1, "closed": frames the peer sent before it learned that a stream
+/// closed. After this side's RST_STREAM they are ignored ("An endpoint MUST ignore
+/// frames that it receives on closed streams after it has sent a RST_STREAM frame");
+/// otherwise DATA is a stream error and HEADERS a connection error, STREAM_CLOSED.
+/// Only the last `h2_max_closed_streams` are told apart: an older one is an unknown
+/// stream below the highest, and HEADERS on it a PROTOCOL_ERROR (§5.1.1).
+#[test]
+fn late_frames_on_closed_streams() {
+    let config = Config {
+        h2_max_closed_streams: 2,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    answer(&mut raw, 1);
+    // Stream 3 sends a body, and this side resets it.
+    let post = raw.block(&[(":method", "POST"), (":scheme", "http"), (":path", "/")]);
+    raw.send(&frame(1, 0x4, 3, &post));
+    raw.conn.reset_stream(StreamId(3), Reason::CANCEL).unwrap();
+    raw.drain();
+    assert_eq!(errors(&raw.take()), [(3, 3, 0x8)]);
+    raw.events.clear();
+    // What was in flight on 3 (DATA, trailers) is ignored, and the trailers' HPACK
+    // still updates the table: the next request decodes.
+    raw.send(&frame(0, 0, 3, b"body"));
+    let trailers = raw.block(&[("x-trailer", "t")]);
+    raw.send(&frame(1, 0x5, 3, &trailers));
+    assert_eq!(errors(&raw.take()), []);
+    assert!(raw.events.is_empty(), "{:?}", raw.events);
+    // DATA on 1, which closed without a reset: STREAM_CLOSED.
+    raw.send(&frame(0, 0, 1, b"late"));
+    assert_eq!(errors(&raw.take()), [(3, 1, 0x5)]);
+    // Two more close: 1 and 3 are forgotten. DATA on 3 is now answered too.
+    answer(&mut raw, 5);
+    answer(&mut raw, 7);
+    assert_eq!(raw.events.len(), 2, "{:?}", raw.events);
+    raw.take();
+    raw.send(&frame(0, 0, 3, b"late"));
+    assert_eq!(errors(&raw.take()), [(3, 3, 0x5)]);
+    // HEADERS on 7, remembered: a connection error STREAM_CLOSED.
+    raw.send(&frame(1, 0x5, 7, &trailers));
+    assert_eq!(errors(&raw.take()), [(7, 7, 0x5)]);
+    // HEADERS on a forgotten stream: PROTOCOL_ERROR.
+    let config = Config {
+        h2_max_closed_streams: 1,
+        ..Config::default()
+    };
+    let mut raw = Raw::new(config, &[]);
+    answer(&mut raw, 1);
+    answer(&mut raw, 3);
+    raw.take();
+    let block = raw.block(&[("x-trailer", "t")]);
+    raw.send(&frame(1, 0x5, 1, &block));
+    assert_eq!(errors(&raw.take()), [(7, 3, 0x1)]);
+}
+
 #[test]
 fn malformed_requests_are_reset_without_reaching_the_application() {
     let mut raw = Raw::new(Config::default(), &[]);
@@ -940,8 +1017,9 @@ fn initial_window_changes_apply_in_order_within_a_frame() {
     raw.conn
         .send_response(StreamId(1), Response::new(200), false)
         .unwrap();
+    // The body stays open: a closed stream has no window left to adjust.
     raw.conn
-        .send_data(StreamId(1), Bytes::from(vec![b'x'; 100]), true)
+        .send_data(StreamId(1), Bytes::from(vec![b'x'; 100]), false)
         .unwrap();
     raw.drain();
     assert_eq!(data_bytes(&raw.take(), 1), 10);

@@ -9,6 +9,7 @@ use super::frame::{
     PriorityUpdate, PushPromise, RstStream, Setting, Settings, Unknown, WindowUpdate, HEADER_LEN,
 };
 use super::schedule::Schedule;
+use super::stream::closed::Closed;
 use super::stream::map::StreamMap;
 use super::stream::state::{State, Transition};
 use super::upgrade::{self, Handoff};
@@ -265,8 +266,9 @@ pub(crate) struct H2 {
     pending_priorities: VecDeque<(u32, Priority)>,
     /// Reused by `write_windowless`, so that writing allocates nothing.
     scratch: Vec<u32>,
-    /// Closed streams, oldest first, bounded by `h2_max_closed_streams`.
-    closed: VecDeque<u32>,
+    /// Closed streams, oldest first, bounded by `h2_max_closed_streams`: they leave
+    /// `streams` as they close.
+    closed: Closed,
     next_local: u32,
     last_remote: u32,
     send_window: i64,
@@ -401,7 +403,7 @@ impl H2 {
             schedule: Schedule::default(),
             pending_priorities: VecDeque::new(),
             scratch: Vec::new(),
-            closed: VecDeque::new(),
+            closed: Closed::default(),
             next_local: if side == Side::Client { 1 } else { 2 },
             last_remote: 0,
             send_window: DEFAULT_WINDOW,
@@ -697,14 +699,18 @@ impl H2 {
         self.recv_window -= len;
         if !self.streams.contains_key(&d.stream) {
             self.release_connection(d.flow_len);
-            return match self.unknown_state(d.stream) {
+            if self.unknown_state(d.stream) == State::Idle {
                 // §6.1: DATA on an idle stream is a connection error PROTOCOL_ERROR.
-                State::Idle => Err(h2_error(Http2Error::IdleStream(kind::DATA))),
-                _ => {
-                    self.stream_error(d.stream, Http2Error::StreamClosed);
-                    Ok(())
-                }
-            };
+                return Err(h2_error(Http2Error::IdleStream(kind::DATA)));
+            }
+            // §5.1: after this side sent RST_STREAM, frames in flight are ignored.
+            // §6.1: "If a DATA frame is received whose stream is not in the "open" or
+            // "half-closed (local)" state, the recipient MUST respond with a stream
+            // error of type STREAM_CLOSED."
+            if self.closed.get(d.stream) != Some(true) {
+                self.stream_error(d.stream, Http2Error::StreamClosed);
+            }
+            return Ok(());
         }
         let window = self.config.h2_initial_window_size;
         let manual = self.config.h2_manual_flow_control;
@@ -854,11 +860,17 @@ impl H2 {
         if self.streams.contains_key(&id) {
             return self.on_block_for_known(id, fields, end_stream);
         }
-        // §5.1.1: "An endpoint that receives an unexpected stream identifier MUST
-        // respond with a connection error of type PROTOCOL_ERROR": a lower id than one
-        // already used (closed streams still remembered were handled above).
         if self.unknown_state(id) != State::Idle {
-            return Err(h2_error(Http2Error::StreamId));
+            return match self.closed.get(id) {
+                // §5.1: a HEADERS frame on a closed stream, ignored after this side's
+                // RST_STREAM.
+                Some(true) => Ok(()),
+                Some(false) => Err(h2_error(Http2Error::StreamClosed)),
+                // §5.1.1: "An endpoint that receives an unexpected stream identifier
+                // MUST respond with a connection error of type PROTOCOL_ERROR": a
+                // lower id than one already used, and closed too long ago to tell.
+                None => Err(h2_error(Http2Error::StreamId)),
+            };
         }
         // §5.1.1: streams the peer opens have its parity and grow.
         let theirs = (id % 2 == 1) == (self.side == Side::Server);
@@ -1475,10 +1487,9 @@ impl H2 {
     /// Remembers a stream that closed without ever being opened here (refused or
     /// malformed), so late frames on it are ignored.
     fn remember_closed(&mut self, id: u32, reset: bool) {
-        let mut s = Stream::new(State::Closed, 0, 0);
-        s.reset_locally = reset;
-        self.insert_stream(id, s);
-        self.after_state_change(id);
+        self.closed
+            .push(id, reset, self.config.h2_max_closed_streams);
+        self.close_if_done();
     }
 
     /// Bookkeeping after a stream may have closed: bounded memory of closed streams,
@@ -1488,28 +1499,23 @@ impl H2 {
         self.close_if_done();
     }
 
-    /// Keeps a closed stream in the bounded memory of closed streams. What the
-    /// application still held of its body goes back to the connection window: the
-    /// stream can no longer be released, and its window no longer matters.
+    /// Moves a stream that closed from the map to the bounded memory of closed
+    /// streams. What the application still held of its body goes back to the
+    /// connection window: the stream can no longer be released, and its window no
+    /// longer matters.
     fn remember_if_closed(&mut self, id: u32) {
-        if self
+        if !self
             .streams
             .get(&id)
             .is_some_and(|s| s.state == State::Closed)
         {
-            if let Some(s) = self.streams.get_mut(&id) {
-                s.drop_queue(&mut self.queued, &mut self.spare_queues);
-                let held = std::mem::take(&mut s.held);
-                self.release_connection(held);
-            }
-            self.closed.push_back(id);
-            while self.closed.len() > self.config.h2_max_closed_streams {
-                if let Some(old) = self.closed.pop_front() {
-                    if let Some(s) = self.streams.remove(&old) {
-                        self.active.leave(old, s.state);
-                    }
-                }
-            }
+            return;
+        }
+        if let Some(mut s) = self.streams.remove(&id) {
+            s.drop_queue(&mut self.queued, &mut self.spare_queues);
+            self.release_connection(s.held);
+            self.closed
+                .push_new(id, s.reset_locally, self.config.h2_max_closed_streams);
         }
     }
 
@@ -2421,7 +2427,8 @@ impl H2 {
         self.input.is_empty()
             && self.tx.is_empty()
             && self.events.is_empty()
-            // Closed streams are remembered (see `remember_if_closed`), and go along.
+            // Closed streams are remembered apart (see `remember_if_closed`), and go
+            // along.
             && self.streams.values().all(|s| s.state == State::Closed)
             && self.partial.is_none()
             && self.waiting.is_empty()
