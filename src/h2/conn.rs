@@ -431,11 +431,18 @@ impl H2 {
     }
 
     fn start(&mut self) {
+        // Room for what a new connection writes first (the preface, SETTINGS and
+        // WINDOW_UPDATE, then an acknowledgment and a small response), rather than a
+        // buffer doubled from a few bytes on the way.
+        self.tx.reserve(256);
         if self.side == Side::Client {
             self.tx.extend_from_slice(PREFACE);
         }
         let c = &self.config;
-        let mut params = vec![
+        // Room for every setting either side may send, so that the list is one
+        // allocation.
+        let mut params = Vec::with_capacity(8);
+        params.extend([
             Setting {
                 id: Setting::MAX_CONCURRENT_STREAMS,
                 value: c.h2_max_concurrent_streams,
@@ -452,7 +459,7 @@ impl H2 {
                 id: Setting::MAX_HEADER_LIST_SIZE,
                 value: u32::try_from(c.max_head_bytes).unwrap_or(u32::MAX),
             },
-        ];
+        ]);
         if c.h2_header_table_size != 4096 {
             params.push(Setting {
                 id: Setting::HEADER_TABLE_SIZE,
