@@ -283,6 +283,19 @@ fn late_frames_on_closed_streams() {
     // HEADERS on 7, remembered: a connection error STREAM_CLOSED.
     raw.send(&frame(1, 0x5, 7, &trailers));
     assert_eq!(errors(&raw.take()), [(7, 7, 0x5)]);
+    // A HEADERS frame that is a stream error on a new stream (it depends on itself,
+    // RFC 9113 §5.3.1) uses the stream's id: the same id cannot open a stream later.
+    let mut raw = Raw::new(Config::default(), &[]);
+    let block = raw.block(&[(":method", "GET"), (":scheme", "http"), (":path", "/")]);
+    let mut payload = vec![0, 0, 0, 1, 16];
+    payload.extend_from_slice(&block);
+    raw.send(&frame(1, 0x25, 1, &payload));
+    assert_eq!(errors(&raw.take()), [(3, 1, 0x1)]);
+    raw.get(1, "/");
+    assert_eq!(errors(&raw.take()), []);
+    assert!(raw.events.is_empty(), "{:?}", raw.events);
+    raw.get(3, "/");
+    assert_eq!(requests_seen(&raw.events), [3]);
     // HEADERS on a forgotten stream: PROTOCOL_ERROR.
     let config = Config {
         h2_max_closed_streams: 1,

@@ -1471,7 +1471,16 @@ impl H2 {
                 }
                 self.after_state_change(id);
             }
-            None => self.remember_closed(id, true),
+            None => {
+                // §5.1.1: a stream error on an idle stream a client may open (its
+                // HEADERS was malformed) uses the identifier: a later HEADERS cannot
+                // open it, and lands on the closed stream remembered here. (A client
+                // has no such streams: only PUSH_PROMISE opens the server's.)
+                if self.side == Side::Server && id % 2 == 1 && id > self.last_remote {
+                    self.last_remote = id;
+                }
+                self.remember_closed(id, true)
+            }
         }
     }
 
