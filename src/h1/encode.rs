@@ -129,7 +129,7 @@ pub(crate) fn fits_a_line(name: &[u8], value: &[u8]) -> bool {
 /// application sends goes through this. A zero byte of `w ^ c` is a byte of `w` equal
 /// to `c`, and the test for one flags a byte only at or above a zero byte (borrows run
 /// upwards), so no word is flagged wrongly.
-fn has_cr_lf_or_nul(v: &[u8]) -> bool {
+pub(crate) fn has_cr_lf_or_nul(v: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let zero = |x: u64| x.wrapping_sub(ONES) & !x;

@@ -551,7 +551,10 @@ pub(crate) fn is_tchar(b: u8) -> bool {
 }
 
 /// [`is_tchar`] as a table: one load per byte rather than a chain of ranges.
-static TCHAR: [bool; 256] = {
+static TCHAR: [bool; 256] = TCHAR_TABLE;
+
+/// The table of [`TCHAR`], for other tables built from it.
+pub(crate) const TCHAR_TABLE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {

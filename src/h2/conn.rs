@@ -855,7 +855,9 @@ impl H2 {
     ) -> ConnResult {
         // §4.3: every block is decoded, whatever becomes of its stream, or the
         // compression contexts diverge.
-        let decoded = self.decoder.decode(&block, self.config.max_head_bytes);
+        let decoded = self
+            .decoder
+            .decode_checked(&block, self.config.max_head_bytes);
         let fields = match decoded {
             Ok(f) => Some(f),
             Err(e) if e.is_connection_error() => return Err(h2_error(Http2Error::Compression)),
@@ -896,7 +898,7 @@ impl H2 {
             self.refuse(id, Reason::REFUSED_STREAM);
             return Ok(());
         }
-        let Some(fields) = fields else {
+        let Some((fields, checked)) = fields else {
             self.refuse(id, Reason::PROTOCOL_ERROR);
             return Ok(());
         };
@@ -904,7 +906,7 @@ impl H2 {
             req,
             length,
             priority,
-        } = match fields::parse_request(fields) {
+        } = match fields::parse_request(fields, checked) {
             Ok(r) => r,
             // A reset the peer's error forces on this side: it spends the reset budget
             // like any other, or malformed requests would be a MadeYouReset flood
@@ -949,7 +951,7 @@ impl H2 {
     fn on_block_for_known(
         &mut self,
         id: u32,
-        fields: Option<Fields>,
+        fields: Option<(Fields, u64)>,
         end_stream: bool,
     ) -> ConnResult {
         let s = self.streams.get_mut(&id).expect("caller checked");
@@ -965,7 +967,7 @@ impl H2 {
             self.stream_error(id, Http2Error::StreamClosed);
             return Ok(());
         }
-        let Some(fields) = fields else {
+        let Some((fields, checked)) = fields else {
             self.stream_error(id, Http2Error::Compression);
             return Ok(());
         };
@@ -981,7 +983,7 @@ impl H2 {
                 self.stream_error(id, Http2Error::UnexpectedHeaders);
                 return Ok(());
             }
-            if let Err(e) = fields::check_trailers(&fields) {
+            if let Err(e) = fields::check_trailers(&fields, checked) {
                 self.stream_error(id, e);
                 return Ok(());
             }
@@ -1006,7 +1008,7 @@ impl H2 {
             self.stream_error(id, Http2Error::UnexpectedHeaders);
             return Ok(());
         }
-        let (res, length) = match fields::parse_response(fields) {
+        let (res, length) = match fields::parse_response(fields, checked) {
             Ok(r) => r,
             Err(e) => {
                 self.stream_error(id, e);
@@ -1078,7 +1080,12 @@ impl H2 {
         self.check_partial_size()
     }
 
-    fn on_promise_block(&mut self, id: u32, promised: u32, fields: Option<Fields>) -> ConnResult {
+    fn on_promise_block(
+        &mut self,
+        id: u32,
+        promised: u32,
+        fields: Option<(Fields, u64)>,
+    ) -> ConnResult {
         self.last_remote = promised;
         // §8.4: the associated stream must be open or half-closed (local) and ours.
         let associated_ok = self
@@ -1088,7 +1095,7 @@ impl H2 {
         if !associated_ok {
             return Err(h2_error(Http2Error::Push));
         }
-        let request = fields.map(fields::parse_request);
+        let request = fields.map(|(f, checked)| fields::parse_request(f, checked));
         let mut s = self.new_stream(Transition::RecvPushPromise);
         // §8.4: "Promised requests MUST be safe ... and cacheable"; a client treats
         // any other as a stream error PROTOCOL_ERROR on the promised stream.

@@ -2,7 +2,7 @@
 //! §8.2–§8.3.
 
 use crate::error::Http2Error;
-use crate::h1::parse::{is_tchar, parse_content_length};
+use crate::h1::parse::parse_content_length;
 use crate::head::list_elements;
 use crate::{Field, Fields, Priority, Request, Response, Version};
 use bytes::Bytes;
@@ -195,22 +195,73 @@ pub(crate) fn is_pseudo_value(v: &[u8]) -> bool {
     v.iter().all(|&b| b > b' ' && b != 0x7f)
 }
 
+/// Whether a received field passes every check that looks at it alone, and is one
+/// that nothing else in its block's checks reads: a pseudo-header other than
+/// `:status` with a value as §8.3.1 allows (the block's checks still see its name), or
+/// a regular field that [`check_field`] accepts other than Content-Length, Host and
+/// Priority.
+///
+/// The HPACK decoder asks this once per table entry, so that a field sent again by
+/// index is not checked again (see `Decoder::decode_checked`). It depends on the
+/// field alone, never on the block around it, or a verdict could not be kept.
+pub(crate) fn passes(name: &[u8], value: &[u8]) -> bool {
+    if let [b':', pseudo @ ..] = name {
+        return match pseudo {
+            b"method" => crate::h1::parse::is_token(value),
+            b"scheme" | b"authority" | b"path" | b"protocol" => is_pseudo_value(value),
+            _ => false,
+        };
+    }
+    let read_by_block = match name.len() {
+        4 => name == b"host",
+        8 => name == b"priority",
+        14 => name == b"content-length",
+        _ => false,
+    };
+    !read_by_block
+        && check_field(&Field {
+            name,
+            value,
+            sensitive: false,
+        })
+        .is_ok()
+}
+
+/// [`passes`] for each entry of the static table (RFC 7541 Appendix A): bit `i` for
+/// index `i + 1`. Computed by a test (`static_verdicts`) rather than at each start.
+pub(crate) const STATIC_PASSES: u64 = 0x1eff_ffdf_f7ff_c07f;
+
+/// Whether `checked` (from `Decoder::decode_checked`) marks the `i`th field.
+fn marked(checked: u64, i: usize) -> bool {
+    i < 64 && checked >> i & 1 == 1
+}
+
+/// The octets a field name may hold: RFC 9113 §8.2.1 forbids 0x00-0x20, 0x41-0x5a
+/// and 0x7f-0xff, and a name is a token (RFC 9110 §5.1), so a lowercase tchar.
+static NAME_OCTET: [bool; 256] = {
+    let mut table = crate::h1::parse::TCHAR_TABLE;
+    let mut b = b'A';
+    while b <= b'Z' {
+        table[b as usize] = false;
+        b += 1;
+    }
+    table
+};
+
 /// Checks one regular field (RFC 9113 §8.2.1, §8.2.2).
 fn check_field(f: &Field<'_>) -> Result<(), Http2Error> {
-    // "A field name MUST NOT contain characters in the ranges 0x00-0x20, 0x41-0x5a,
-    // or 0x7f-0xff"; and it must be a token to mean anything in HTTP.
-    if f.name.is_empty()
-        || !f
-            .name
-            .iter()
-            .all(|&b| is_tchar(b) && !b.is_ascii_uppercase())
-    {
+    // One load per octet and no early exit: names are short.
+    let name_ok = f
+        .name
+        .iter()
+        .fold(!f.name.is_empty(), |ok, &b| ok & NAME_OCTET[usize::from(b)]);
+    if !name_ok {
         return Err(Http2Error::FieldName);
     }
     // "A field value MUST NOT contain the zero value (ASCII NUL, 0x00), line feed
     // (ASCII LF, 0x0a), or carriage return (ASCII CR, 0x0d) at any position. A field
     // value MUST NOT start or end with an ASCII whitespace character."
-    if f.value.iter().any(|&b| b == 0 || b == b'\n' || b == b'\r')
+    if crate::h1::encode::has_cr_lf_or_nul(f.value)
         || matches!(f.value.first(), Some(b' ' | b'\t'))
         || matches!(f.value.last(), Some(b' ' | b'\t'))
     {
@@ -219,24 +270,33 @@ fn check_field(f: &Field<'_>) -> Result<(), Http2Error> {
     // §8.2.2: connection-specific fields make a message malformed, and "The only
     // exception to this is the TE header field, which MAY be present in an HTTP/2
     // request; when it is, it MUST NOT contain any value other than 'trailers'."
-    if f.name == b"te" {
-        if f.value != b"trailers" {
-            return Err(Http2Error::ConnectionField);
-        }
-    } else if f.name != b"host" && is_connection_specific(f.name) {
+    // The name is lowercase by now: compared exactly, by length first.
+    let refused = match f.name.len() {
+        2 => f.name == b"te" && f.value != b"trailers",
+        7 => f.name == b"upgrade",
+        10 => f.name == b"connection" || f.name == b"keep-alive",
+        16 => f.name == b"proxy-connection",
+        17 => f.name == b"transfer-encoding",
+        _ => false,
+    };
+    if refused {
         return Err(Http2Error::ConnectionField);
     }
     Ok(())
 }
 
-/// Checks the regular fields after the `n` pseudo-headers; returns the Content-Length.
-fn check_regular(fields: &Fields, n: usize) -> Result<Regular<'_>, Http2Error> {
+/// Checks the regular fields after the `n` pseudo-headers, but those `checked` marks
+/// as passing already (see [`passes`]); returns what the block's checks need.
+fn check_regular(fields: &Fields, n: usize, checked: u64) -> Result<Regular<'_>, Http2Error> {
     let mut regular = Regular::default();
-    for f in fields.iter().skip(n) {
+    for (i, f) in fields.iter().enumerate().skip(n) {
         if f.name.first() == Some(&b':') {
             // §8.3: "All pseudo-header fields MUST appear in a field block before all
             // regular field lines."
             return Err(Http2Error::PseudoHeader);
+        }
+        if marked(checked, i) {
+            continue;
         }
         check_field(&f)?;
         match f.name {
@@ -292,7 +352,10 @@ pub(crate) struct RequestBlock {
 /// RFC 9113 §8.3.1: `:method`, `:scheme` and `:path` are required (a non-empty path),
 /// except CONNECT (§8.5) which has `:authority` and neither of the others, unless it is
 /// an extended CONNECT (RFC 8441 §4) carrying `:protocol`.
-pub(crate) fn parse_request(mut fields: Fields) -> Result<RequestBlock, Http2Error> {
+///
+/// `checked` marks fields known to pass the checks of each field alone (see
+/// [`passes`]); 0 checks them all.
+pub(crate) fn parse_request(mut fields: Fields, checked: u64) -> Result<RequestBlock, Http2Error> {
     let (mut method, mut scheme, mut authority, mut path, mut protocol) =
         (None, None, None, None, None);
     let mut n = 0;
@@ -317,14 +380,18 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<RequestBlock, Http2Err
         host,
         priority,
         priorities,
-    } = check_regular(&fields, n)?;
+    } = check_regular(&fields, n, checked)?;
     let method = method.ok_or(Http2Error::PseudoHeader)?;
-    if !crate::h1::parse::is_token(method) {
-        return Err(Http2Error::PseudoHeader);
-    }
-    for v in [scheme, authority, path, protocol].into_iter().flatten() {
-        if !is_pseudo_value(v) {
+    // The pseudo-headers' own checks, unless each of them passed already (n <= 5).
+    let all_pseudo = (1u64 << n) - 1;
+    if checked & all_pseudo != all_pseudo {
+        if !crate::h1::parse::is_token(method) {
             return Err(Http2Error::PseudoHeader);
+        }
+        for v in [scheme, authority, path, protocol].into_iter().flatten() {
+            if !is_pseudo_value(v) {
+                return Err(Http2Error::PseudoHeader);
+            }
         }
     }
     let connect = method == b"CONNECT";
@@ -385,7 +452,10 @@ pub(crate) fn parse_request(mut fields: Fields) -> Result<RequestBlock, Http2Err
 }
 
 /// A received response block made into a head; also its Content-Length.
-pub(crate) fn parse_response(mut fields: Fields) -> Result<(Response, Option<u64>), Http2Error> {
+pub(crate) fn parse_response(
+    mut fields: Fields,
+    checked: u64,
+) -> Result<(Response, Option<u64>), Http2Error> {
     let mut status = None;
     let mut n = 0;
     for f in fields.iter() {
@@ -402,7 +472,7 @@ pub(crate) fn parse_response(mut fields: Fields) -> Result<(Response, Option<u64
         }
         _ => return Err(Http2Error::PseudoHeader),
     };
-    let length = check_regular(&fields, n)?.length;
+    let length = check_regular(&fields, n, checked)?.length;
     fields.drop_first(n);
     Ok((
         Response {
@@ -416,23 +486,238 @@ pub(crate) fn parse_response(mut fields: Fields) -> Result<(Response, Option<u64
 }
 
 /// Checks a received trailer block: no pseudo-headers (RFC 9113 §8.1).
-pub(crate) fn check_trailers(fields: &Fields) -> Result<(), Http2Error> {
-    check_regular(fields, 0).map(|_| ())
+pub(crate) fn check_trailers(fields: &Fields, checked: u64) -> Result<(), Http2Error> {
+    check_regular(fields, 0, checked).map(|_| ())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hpack::Decoder;
+    use proptest::prelude::*;
 
     fn block(pairs: &[(&str, &str)]) -> Fields {
         pairs.iter().copied().collect()
+    }
+
+    /// Every field checked, as for a block from no table.
+    fn parse_request_all(fields: Fields) -> Result<RequestBlock, Http2Error> {
+        parse_request(fields, 0)
+    }
+
+    fn parse_response_all(fields: Fields) -> Result<(Response, Option<u64>), Http2Error> {
+        parse_response(fields, 0)
+    }
+
+    /// One field representation of a raw HPACK block.
+    #[derive(Debug, Clone)]
+    enum Rep {
+        /// A literal with a literal name, added to the table or not (RFC 7541 §6.2.1,
+        /// §6.2.2).
+        Literal {
+            name: Vec<u8>,
+            value: Vec<u8>,
+            indexing: bool,
+        },
+        /// An indexed field (§6.1), taken modulo the entries there are.
+        Indexed(u8),
+    }
+
+    /// RFC 7541 §5.1, for the tests' own blocks.
+    fn integer(mut v: usize, prefix: u8, flags: u8, out: &mut Vec<u8>) {
+        let max = (1usize << prefix) - 1;
+        if v < max {
+            out.push(flags | v as u8);
+            return;
+        }
+        out.push(flags | max as u8);
+        v -= max;
+        while v >= 128 {
+            out.push((v % 128) as u8 | 0x80);
+            v /= 128;
+        }
+        out.push(v as u8);
+    }
+
+    fn string(s: &[u8], out: &mut Vec<u8>) {
+        integer(s.len(), 7, 0, out);
+        out.extend_from_slice(s);
+    }
+
+    /// Names and values that each check cares about, and bytes that break them.
+    fn name() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            3 => prop::sample::select(vec![
+                ":method",
+                ":scheme",
+                ":authority",
+                ":path",
+                ":protocol",
+                ":status",
+                ":x",
+                "content-length",
+                "host",
+                "priority",
+                "te",
+                "connection",
+                "keep-alive",
+                "proxy-connection",
+                "transfer-encoding",
+                "upgrade",
+                "Upgrade",
+                "accept",
+                "x-a",
+            ])
+            .prop_map(|n| n.as_bytes().to_vec()),
+            1 => prop::collection::vec(prop::sample::select(b"aZ:- \0\xe9".to_vec()), 0..4),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            3 => prop::sample::select(vec![
+                "GET", "CONNECT", "http", "/", "", "5", "trailers", "gzip", "u=1", "h:1",
+            ])
+            .prop_map(|v| v.as_bytes().to_vec()),
+            1 => prop::collection::vec(
+                prop::sample::select(b"a1/ \t\0\n\r\x7f\x80".to_vec()),
+                0..4
+            ),
+        ]
+    }
+
+    fn rep() -> impl Strategy<Value = Rep> {
+        prop_oneof![
+            (name(), value(), any::<bool>()).prop_map(|(name, value, indexing)| {
+                Rep::Literal {
+                    name,
+                    value,
+                    indexing,
+                }
+            }),
+            any::<u8>().prop_map(Rep::Indexed),
+        ]
+    }
+
+    /// RFC 9113 §8.2.1 and §8.2.2 as written, octet by octet.
+    fn check_field_as_written(name: &[u8], value: &[u8]) -> Result<(), Http2Error> {
+        let name_ok = !name.is_empty()
+            && name.iter().all(|&b| {
+                !(b <= 0x20 || (0x41..=0x5a).contains(&b) || b >= 0x7f)
+                    && crate::h1::parse::is_tchar(b)
+            });
+        if !name_ok {
+            return Err(Http2Error::FieldName);
+        }
+        let ws = |b: Option<&u8>| b == Some(&b' ') || b == Some(&b'\t');
+        if value.iter().any(|&b| b == 0 || b == b'\n' || b == b'\r')
+            || ws(value.first())
+            || ws(value.last())
+        {
+            return Err(Http2Error::FieldValue);
+        }
+        let specific = [
+            &b"connection"[..],
+            b"proxy-connection",
+            b"keep-alive",
+            b"transfer-encoding",
+            b"upgrade",
+        ];
+        if specific.contains(&name) || (name == b"te" && value != b"trailers") {
+            return Err(Http2Error::ConnectionField);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn check_field_is_the_rfc_as_written(
+            name in name(),
+            value in prop_oneof![
+                value(),
+                prop::collection::vec(any::<u8>(), 0..24),
+                Just(b"trailers".to_vec()),
+            ],
+        ) {
+            let f = Field { name: &name, value: &value, sensitive: false };
+            prop_assert_eq!(check_field(&f), check_field_as_written(&name, &value));
+        }
+
+        /// The verdicts the decoder keeps on its table never change what a block's
+        /// checks decide: whatever the fields, and however they came (literal, by
+        /// index from either table, again in a later block), a request, a response and
+        /// trailers read with the verdicts read exactly as with every field checked.
+        #[test]
+        fn verdicts_never_change_an_outcome(
+            blocks in prop::collection::vec(
+                (0..5usize, value(), prop::collection::vec(rep(), 0..8)),
+                1..6,
+            )
+        ) {
+            let mut decoder = Decoder::new(4096);
+            for (start, pseudo, reps) in blocks {
+                let mut entries = decoder.table_entries().len();
+                // Most blocks start as a valid request or response would, so that the
+                // checks of the rest decide.
+                let mut raw = match start {
+                    0 => vec![0x82, 0x86, 0x84, 0x81], // GET, http, /, empty authority
+                    1 => vec![0x88],                   // 200
+                    2 => Vec::new(),
+                    // A request with any method, or any path, kept in the table.
+                    3 => {
+                        let mut raw = vec![0x40];
+                        string(b":method", &mut raw);
+                        string(&pseudo, &mut raw);
+                        entries += 1;
+                        raw.extend([0x86, 0x84, 0x81]);
+                        raw
+                    }
+                    _ => {
+                        let mut raw = vec![0x82, 0x86, 0x81, 0x40];
+                        string(b":path", &mut raw);
+                        string(&pseudo, &mut raw);
+                        entries += 1;
+                        raw
+                    }
+                };
+                for r in reps {
+                    match r {
+                        Rep::Literal { name, value, indexing } => {
+                            raw.push(if indexing { 0x40 } else { 0x00 });
+                            string(&name, &mut raw);
+                            string(&value, &mut raw);
+                            entries += usize::from(indexing);
+                        }
+                        Rep::Indexed(k) => {
+                            integer(1 + usize::from(k) % (61 + entries), 7, 0x80, &mut raw)
+                        }
+                    }
+                }
+                let Ok((fields, checked)) = decoder.decode_checked(&raw, 1 << 16) else {
+                    continue;
+                };
+                let request = |c| parse_request(fields.clone(), c)
+                    .map(|b| (b.req, b.length, b.priority));
+                prop_assert_eq!(request(checked), request(0));
+                prop_assert_eq!(
+                    parse_response(fields.clone(), checked),
+                    parse_response(fields.clone(), 0)
+                );
+                prop_assert_eq!(
+                    check_trailers(&fields, checked),
+                    check_trailers(&fields, 0)
+                );
+            }
+        }
     }
 
     #[test]
     fn requests() {
         let RequestBlock {
             req, length: len, ..
-        } = parse_request(block(&[
+        } = parse_request_all(block(&[
             (":method", "POST"),
             (":scheme", "https"),
             (":authority", "example.com"),
@@ -446,7 +731,7 @@ mod tests {
         assert_eq!(req.fields.len(), 1);
         assert_eq!(len, Some(5));
         let connect =
-            parse_request(block(&[(":method", "CONNECT"), (":authority", "a:443")])).unwrap();
+            parse_request_all(block(&[(":method", "CONNECT"), (":authority", "a:443")])).unwrap();
         assert_eq!(connect.req.target, "a:443");
     }
 
@@ -530,9 +815,9 @@ mod tests {
             ],
         ];
         for pairs in bad {
-            assert!(parse_request(block(pairs)).is_err(), "{pairs:?}");
+            assert!(parse_request_all(block(pairs)).is_err(), "{pairs:?}");
         }
-        assert!(parse_request(block(&[
+        assert!(parse_request_all(block(&[
             (":method", "GET"),
             (":scheme", "http"),
             (":path", "/"),
@@ -543,7 +828,7 @@ mod tests {
 
     #[test]
     fn responses() {
-        let (res, _) = parse_response(block(&[(":status", "204"), ("x", "1")])).unwrap();
+        let (res, _) = parse_response_all(block(&[(":status", "204"), ("x", "1")])).unwrap();
         assert_eq!(res.status, 204);
         assert_eq!(res.fields.len(), 1);
         for bad in [
@@ -551,7 +836,7 @@ mod tests {
             &[("x", "1")],
             &[(":status", "20a")],
         ] {
-            assert!(parse_response(block(bad)).is_err(), "{bad:?}");
+            assert!(parse_response_all(block(bad)).is_err(), "{bad:?}");
         }
     }
 

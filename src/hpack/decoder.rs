@@ -2,6 +2,7 @@
 
 use super::table::{entry_size, static_entry, DynamicTable, STATIC};
 use super::{huffman, integer, HpackError};
+use crate::h2::fields as h2_fields;
 use crate::head::Workspace;
 use crate::Fields;
 use bytes::BytesMut;
@@ -103,6 +104,22 @@ impl Decoder {
     /// [`HpackError::ListTooLarge`], a stream error. Any other error is a connection
     /// error (COMPRESSION_ERROR, RFC 9113 §4.3).
     pub fn decode(&mut self, block: &[u8], max_list_size: usize) -> Result<Fields, HpackError> {
+        self.decode_checked(block, max_list_size)
+            .map(|(fields, _)| fields)
+    }
+
+    /// [`decode`](Decoder::decode), and which fields are known to pass the checks
+    /// HTTP/2 makes of each field alone (`h2::fields::passes`): bit `i` for the `i`th
+    /// field, none past the 64th.
+    ///
+    /// The verdict is taken once per table entry, when it is added (for the static
+    /// table, once and for all), so that a field sent again by index, as most fields
+    /// of a connection's later messages are, is not checked again.
+    pub(crate) fn decode_checked(
+        &mut self,
+        block: &[u8],
+        max_list_size: usize,
+    ) -> Result<(Fields, u64), HpackError> {
         let max_list = max_list_size.min(MAX_LIST);
         let work = std::mem::take(&mut self.work);
         let mut fields = Fields::building(work, block.len().min(32));
@@ -112,17 +129,22 @@ impl Decoder {
         let mut pos = self.size_updates(block)?;
         let mut list_size = 0usize;
         let mut over = false;
+        let mut checked = 0u64;
+        // The bit of the next field kept (0 past the 64th).
+        let mut bit = 1u64;
         while let Some(&first) = block.get(pos) {
             if first & 0x80 != 0 {
                 // RFC 7541 §6.1: indexed header field.
                 let index = integer::decode(block, &mut pos, 7)?;
-                let (name, value) = lookup(&self.table, index)?;
+                let (name, value, passes) = lookup(&self.table, index)?;
                 list_size = list_size.saturating_add(entry_size(name, value));
                 if list_size > max_list {
                     over = true;
                 }
                 if !over {
                     fields.push_entry(name, value, false);
+                    checked |= if passes { bit } else { 0 };
+                    bit <<= 1;
                 }
                 continue;
             }
@@ -145,6 +167,7 @@ impl Decoder {
                     read_field(table, block, &mut pos, name_index, buf)
                 })?
             };
+            let is_kept = kept.is_some();
             let (name, value) = match kept {
                 Some(f) => (f.name, f.value),
                 None => {
@@ -163,8 +186,11 @@ impl Decoder {
             }
             if indexing {
                 // RFC 7541 §6.2.1: the field is added to the dynamic table as a new entry.
-                self.table.insert(name, value);
+                let passes = h2_fields::passes(name, value);
+                self.table.insert_checked(name, value, passes);
+                checked |= if passes && is_kept { bit } else { 0 };
             }
+            bit <<= u32::from(is_kept);
         }
         if over {
             return Err(HpackError::ListTooLarge {
@@ -174,7 +200,7 @@ impl Decoder {
         }
         self.last_list_bytes = list_size;
         self.work = fields.share_via(&mut self.pool);
-        Ok(fields)
+        Ok((fields, checked))
     }
 
     /// Applies the table size updates at the start of `block`; returns where the field
@@ -221,20 +247,24 @@ impl Decoder {
 }
 
 /// The entry at `index` of the index space shared by both tables (RFC 7541 §2.3.3).
-fn lookup(table: &DynamicTable, index: usize) -> Result<(&[u8], &[u8]), HpackError> {
+fn lookup(table: &DynamicTable, index: usize) -> Result<(&[u8], &[u8], bool), HpackError> {
     if index == 0 {
         // RFC 7541 §6.1: the index value of 0 is not used; it MUST be treated as a
         // decoding error if found in an indexed header field representation (and it
         // means "literal name" in the others, which never come here with 0).
         return Err(HpackError::ZeroIndex);
     }
-    if let Some(entry) = static_entry(index) {
-        return Ok(entry);
+    if let Some((name, value)) = static_entry(index) {
+        return Ok((
+            name,
+            value,
+            h2_fields::STATIC_PASSES >> (index - 1) & 1 == 1,
+        ));
     }
     // RFC 7541 §2.3.3: indices strictly greater than the sum of the lengths of both
     // tables MUST be treated as a decoding error.
     table
-        .get(index - STATIC.len() - 1)
+        .get_checked(index - STATIC.len() - 1)
         .ok_or(HpackError::BadIndex(index))
 }
 
@@ -509,5 +539,39 @@ mod tests {
         let mut d = Decoder::new(4096);
         let fields = d.decode(&[0x82, 0x84], usize::MAX).unwrap();
         assert_eq!(fields.len(), 2);
+    }
+
+    #[test]
+    fn static_verdicts() {
+        let computed = STATIC
+            .iter()
+            .enumerate()
+            .filter(|(_, (name, value))| h2_fields::passes(name, value))
+            .fold(0u64, |mask, (i, _)| mask | 1 << i);
+        assert_eq!(
+            h2_fields::STATIC_PASSES,
+            computed,
+            "STATIC_PASSES should be {computed:#x}"
+        );
+    }
+
+    #[test]
+    fn verdicts_follow_each_field_by_index() {
+        let mut d = Decoder::new(4096);
+        // :method GET (static), then new entries: a plain field, an uppercase name, a
+        // Content-Length (read by the block's checks); then one without indexing.
+        let mut block = vec![0x82];
+        block.extend(indexed_literal("x-a", "1"));
+        block.extend(indexed_literal("X-B", "2"));
+        block.extend(indexed_literal("content-length", "3"));
+        block.extend([0x00, 3, b'x', b'-', b'c', 1, b'4']);
+        let (fields, checked) = d.decode_checked(&block, BIG).unwrap();
+        assert_eq!(fields.len(), 5);
+        assert_eq!(checked, 0b00011);
+        // The same fields again by index (newest first: 62 is content-length) keep
+        // their verdicts; :status 200 is never marked.
+        let (fields, checked) = d.decode_checked(&[0xbe, 0xbf, 0xc0, 0x88], BIG).unwrap();
+        assert_eq!(fields.len(), 4);
+        assert_eq!(checked, 0b0100);
     }
 }

@@ -291,7 +291,19 @@ const INITIAL_SLOTS: usize = 32;
 struct Slot {
     at: usize,
     name_len: usize,
-    value_len: usize,
+    /// The value's length, and in [`PASSES`] what the decoder's check said of the
+    /// entry when it was added (see `Decoder::decode_checked`; never set in an
+    /// encoder's table): a flag rather than a field, so that a slot stays three words.
+    value: usize,
+}
+
+/// The verdict's bit in `Slot::value`: no slice is that long.
+const PASSES: usize = 1 << (usize::BITS - 1);
+
+impl Slot {
+    fn value_len(&self) -> usize {
+        self.value & !PASSES
+    }
 }
 
 /// The dynamic table (RFC 7541 §2.3.2): a FIFO of entries, newest first in index order.
@@ -334,7 +346,7 @@ impl DynamicTable {
 
     fn entry(&self, slot: &Slot) -> (&[u8], &[u8]) {
         let name_end = slot.at + slot.name_len;
-        let value_end = name_end + slot.value_len;
+        let value_end = name_end + slot.value_len();
         // Slots always describe stored bytes; empty slices would only hide a bug.
         (
             self.bytes.get(slot.at..name_end).unwrap_or_default(),
@@ -342,12 +354,20 @@ impl DynamicTable {
         )
     }
 
-    /// The entry at dynamic position `i`: 0 is the newest, HPACK index 62 (RFC 7541
-    /// §2.3.3).
-    #[inline]
+    /// The entry at dynamic position `i`.
+    #[cfg(test)]
     pub(crate) fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        self.get_checked(i).map(|(name, value, _)| (name, value))
+    }
+
+    /// The entry at dynamic position `i` (0 is the newest, HPACK index 62, RFC 7541
+    /// §2.3.3), with the verdict it was inserted with.
+    #[inline]
+    pub(crate) fn get_checked(&self, i: usize) -> Option<(&[u8], &[u8], bool)> {
         let from_oldest = self.slots.len().checked_sub(i.checked_add(1)?)?;
-        self.slots.get(from_oldest).map(|s| self.entry(s))
+        let s = self.slots.get(from_oldest)?;
+        let (name, value) = self.entry(s);
+        Some((name, value, s.value & PASSES != 0))
     }
 
     /// The entry at position `k` counting from the oldest.
@@ -362,7 +382,7 @@ impl DynamicTable {
 
     fn evict_oldest(&mut self) {
         if let Some(s) = self.slots.pop_front() {
-            self.size -= s.name_len + s.value_len + 32;
+            self.size -= s.name_len + s.value_len() + 32;
         }
         match self.slots.front() {
             Some(next) => self.start = next.at,
@@ -394,6 +414,16 @@ impl DynamicTable {
     /// empties the table if it never can. Returns the number of entries evicted and
     /// whether the entry was added.
     pub(crate) fn insert(&mut self, name: &[u8], value: &[u8]) -> (usize, bool) {
+        self.insert_checked(name, value, false)
+    }
+
+    /// [`insert`](DynamicTable::insert), keeping a check's verdict on the entry.
+    pub(crate) fn insert_checked(
+        &mut self,
+        name: &[u8],
+        value: &[u8],
+        passes: bool,
+    ) -> (usize, bool) {
         let size = entry_size(name, value);
         // RFC 7541 §4.4: an entry larger than the maximum size empties the table and is
         // not added.
@@ -430,7 +460,8 @@ impl DynamicTable {
         self.slots.push_back(Slot {
             at,
             name_len: name.len(),
-            value_len: value.len(),
+            // A slice is at most isize::MAX long: its length never reaches PASSES.
+            value: value.len() | if passes { PASSES } else { 0 },
         });
         self.size += size;
         (evicted, true)
