@@ -14,11 +14,13 @@
 //!   non-incremental streams together take one turn in the round robin, as if they
 //!   were one more incremental stream; neither kind can starve the other.
 //!
-//! Every operation is O(1) or O(log n) but moving an incremental stream to another
-//! urgency (O(n) in its urgency), and none allocates once the queues have grown.
+//! Serving a stream and adding one with a higher id than its level's others (as
+//! streams come) are O(1); adding one below them, and taking a stream out before its
+//! turn, are O(n) in its urgency, over a few octets per stream. None allocates once
+//! the queues have grown.
 
 use crate::Priority;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// The turn of a level's non-incremental streams (0 is never a stream that sends).
 const SEQUENTIAL: u32 = 0;
@@ -36,9 +38,55 @@ pub(crate) struct Schedule {
 #[derive(Debug, Default)]
 struct Level {
     /// Non-incremental streams, served lowest id first.
-    sequential: BTreeSet<u32>,
+    sequential: SortedIds,
     /// Whose turn it is: incremental streams by id, and `SEQUENTIAL` for the others.
     turns: VecDeque<u32>,
+}
+
+/// Stream ids in ascending order, without repeats: a set whose usual insertion (a new
+/// stream, so the highest id) and removal (the lowest, once served) cost as little as
+/// a queue's, where a B-tree's cost more than the rest of serving a small response.
+#[derive(Debug, Default)]
+struct SortedIds(VecDeque<u32>);
+
+impl SortedIds {
+    fn insert(&mut self, id: u32) {
+        match self.0.back() {
+            Some(&last) if last >= id => {
+                if let Err(at) = self.0.binary_search(&id) {
+                    self.0.insert(at, id);
+                }
+            }
+            _ => self.0.push_back(id),
+        }
+    }
+
+    /// Whether `id` was there.
+    fn remove(&mut self, id: u32) -> bool {
+        if self.0.front() == Some(&id) {
+            self.0.pop_front();
+            return true;
+        }
+        match self.0.binary_search(&id) {
+            Ok(at) => {
+                self.0.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn first(&self) -> Option<u32> {
+        self.0.front().copied()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().copied()
+    }
 }
 
 /// The stream to serve next, and where its turn came from.
@@ -74,7 +122,7 @@ impl Schedule {
         let l = &mut levels[i];
         let turn = if p.incremental {
             Some(id)
-        } else if l.sequential.remove(&id) && l.sequential.is_empty() {
+        } else if l.sequential.remove(id) && l.sequential.is_empty() {
             Some(SEQUENTIAL)
         } else {
             None
@@ -94,7 +142,7 @@ impl Schedule {
         let id = *l.turns.front()?;
         Some(if id == SEQUENTIAL {
             Turn {
-                id: *l.sequential.first()?,
+                id: l.sequential.first()?,
                 level: i,
                 sequential: true,
             }
@@ -120,7 +168,7 @@ impl Schedule {
             Some(if turn.sequential { SEQUENTIAL } else { turn.id })
         );
         if turn.sequential && !stays {
-            l.sequential.remove(&turn.id);
+            l.sequential.remove(turn.id);
         }
         let again = if turn.sequential {
             !l.sequential.is_empty()
@@ -141,7 +189,7 @@ impl Schedule {
         };
         let l = &mut levels[turn.level];
         if turn.sequential {
-            l.sequential.remove(&turn.id);
+            l.sequential.remove(turn.id);
             if l.sequential.is_empty() {
                 l.turns.pop_front();
             }
@@ -156,7 +204,7 @@ impl Schedule {
         for l in self.levels.iter().flat_map(|levels| levels.iter()) {
             for &t in &l.turns {
                 if t == SEQUENTIAL {
-                    out.extend(l.sequential.iter().copied());
+                    out.extend(l.sequential.iter());
                 } else {
                     out.push(t);
                 }
@@ -186,6 +234,29 @@ fn level(p: Priority) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    proptest! {
+        /// SortedIds is a set in ascending order, whatever the order of its changes.
+        #[test]
+        fn sorted_ids_are_an_ordered_set(
+            ops in prop::collection::vec((any::<bool>(), 0u32..24), 0..64)
+        ) {
+            let (mut ids, mut model) = (SortedIds::default(), BTreeSet::new());
+            for (add, id) in ops {
+                if add {
+                    ids.insert(id);
+                    model.insert(id);
+                } else {
+                    prop_assert_eq!(ids.remove(id), model.remove(&id));
+                }
+                prop_assert_eq!(ids.first(), model.first().copied());
+                prop_assert_eq!(ids.is_empty(), model.is_empty());
+                prop_assert!(ids.iter().eq(model.iter().copied()));
+            }
+        }
+    }
 
     /// Serves `frames` frames; `left[id]` is how many each stream still has.
     fn run(s: &mut Schedule, left: &mut [u32], frames: usize) -> Vec<u32> {
