@@ -1352,3 +1352,66 @@ fn a_malformed_priority_resets_an_open_stream_and_ends_the_connection_on_an_idle
             .any(|e| matches!(e, Event::Closed { error: Some(_) })));
     }
 }
+
+#[test]
+fn blocks_larger_than_a_frame_go_out_in_continuation_frames() {
+    // RFC 9113 §4.3: a field block larger than SETTINGS_MAX_FRAME_SIZE (16,384 by
+    // default) is a HEADERS or PUSH_PROMISE frame and CONTINUATION frames, with nothing
+    // between them and END_HEADERS on the last.
+    let mut raw = Raw::new(Config::default(), &[]);
+    raw.get(1, "/");
+    // Octets whose Huffman codes are longer than 8 bits: the block stays as long.
+    let big = |n: usize| "{}~^".repeat(n / 4);
+    let promised = raw
+        .conn
+        .push(
+            StreamId(1),
+            Request::new("GET", "/pushed")
+                .field("host", "a")
+                .field("x-big", big(20_000)),
+        )
+        .unwrap();
+    raw.conn
+        .send_response(
+            StreamId(1),
+            Response::new(200).field("x-big", big(40_000)),
+            true,
+        )
+        .unwrap();
+    raw.drain();
+    let frames = raw.take();
+    let kinds: Vec<(u8, u8, usize)> = frames
+        .iter()
+        .map(|f| (f.kind, f.flags & 0x4, f.payload.len()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (5, 0, 16_384),
+            (9, 0x4, kinds[1].2),
+            (1, 0, 16_384),
+            (9, 0, 16_384),
+            (9, 0x4, kinds[4].2),
+        ],
+        "PUSH_PROMISE and HEADERS, each followed by its CONTINUATION frames"
+    );
+    assert!(frames.iter().all(|f| f.stream == 1));
+    assert_eq!(frames[0].payload[..4], promised.0.to_be_bytes());
+    // Joined, the fragments decode to what was sent.
+    let mut decoder = weir::hpack::Decoder::new(4096);
+    let promise: Vec<u8> = frames[0].payload[4..]
+        .iter()
+        .chain(&frames[1].payload)
+        .copied()
+        .collect();
+    let fields = decoder.decode(&promise, 1 << 20).unwrap();
+    assert_eq!(fields.get(":path").unwrap(), b"/pushed");
+    assert_eq!(fields.get("x-big").unwrap(), big(20_000).as_bytes());
+    let head: Vec<u8> = frames[2..]
+        .iter()
+        .flat_map(|f| f.payload.iter().copied())
+        .collect();
+    let fields = decoder.decode(&head, 1 << 20).unwrap();
+    assert_eq!(fields.get(":status").unwrap(), b"200");
+    assert_eq!(fields.get("x-big").unwrap(), big(40_000).as_bytes());
+}

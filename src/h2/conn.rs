@@ -23,6 +23,7 @@ use crate::{
     Reason, Request, Response, Side, StreamId,
 };
 use bytes::{Buf, Bytes, BytesMut};
+use std::collections::hash_map::Entry;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
@@ -253,7 +254,7 @@ pub(crate) struct H2 {
     local_initial_window: u32,
     decoder: Decoder,
     encoder: Encoder,
-    /// The field block being written, its allocation kept for the next.
+    /// The part of a field block that CONTINUATION frames carry, its allocation kept.
     block: Vec<u8>,
     /// The streams in an active state (see `Active`).
     active: Active,
@@ -1527,14 +1528,12 @@ impl H2 {
     /// connection window: the stream can no longer be released, and its window no
     /// longer matters.
     fn remember_if_closed(&mut self, id: u32) {
-        if !self
-            .streams
-            .get(&id)
-            .is_some_and(|s| s.state == State::Closed)
-        {
+        // One lookup: this runs once per stream.
+        let Entry::Occupied(entry) = self.streams.entry(id) else {
             return;
-        }
-        if let Some(mut s) = self.streams.remove(&id) {
+        };
+        if entry.get().state == State::Closed {
+            let mut s = entry.remove();
             s.drop_queue(&mut self.queued, &mut self.spare_queues);
             self.release_connection(s.held);
             self.closed
@@ -1958,18 +1957,14 @@ impl H2 {
         p.recv_final = true;
         p.head_request = request.is_method("HEAD");
         self.insert_stream(promised, p);
-        self.encode_block(fields::request_fields(&request));
         // The promised id takes 4 octets of the first frame.
-        self.write_fragments(stream.0, 4, |len, end_headers, tx| {
-            FrameHead {
-                length: (4 + len) as u32,
-                kind: kind::PUSH_PROMISE,
-                flags: if end_headers { flag::END_HEADERS } else { 0 },
-                stream: stream.0,
-            }
-            .encode(tx);
-            tx.extend_from_slice(&promised.to_be_bytes());
-        });
+        self.write_block_frames(
+            stream.0,
+            kind::PUSH_PROMISE,
+            0,
+            &promised.to_be_bytes(),
+            fields::request_fields(&request),
+        );
         Ok(StreamId(promised))
     }
 
@@ -2192,56 +2187,58 @@ impl H2 {
         fields: impl IntoIterator<Item = Field<'f>>,
         end_stream: bool,
     ) {
-        self.encode_block(fields);
         let flags = if end_stream { flag::END_STREAM } else { 0 };
-        self.write_fragments(stream, 0, |len, end_headers, tx| {
-            FrameHead {
-                length: len as u32,
-                kind: kind::HEADERS,
-                flags: flags | if end_headers { flag::END_HEADERS } else { 0 },
-                stream,
-            }
-            .encode(tx);
-        });
+        self.write_block_frames(stream, kind::HEADERS, flags, &[], fields);
     }
 
-    /// Encodes `fields` into `self.block`, whose allocation every block reuses.
-    fn encode_block<'f>(&mut self, fields: impl IntoIterator<Item = Field<'f>>) {
-        self.block.clear();
-        self.encoder.encode(fields, &mut self.block);
-    }
-
-    /// Writes the block encoded in `self.block`: `first` writes the head of the first
-    /// frame, given its fragment's length and whether it ends the block, and then the
-    /// `reserved` octets that precede the fragment in its payload; CONTINUATION frames
-    /// carry the rest.
-    fn write_fragments(
+    /// Encodes a field block into a `kind` frame (HEADERS or PUSH_PROMISE) with `flags`,
+    /// whose payload starts with `prefix`, and CONTINUATION frames if the peer's
+    /// SETTINGS_MAX_FRAME_SIZE needs them (RFC 9113 §4.3: one contiguous sequence).
+    ///
+    /// The block is encoded straight into the output behind room for the frame's head,
+    /// which is written once the length is known: nearly every block fits one frame,
+    /// and so is never copied.
+    fn write_block_frames<'f>(
         &mut self,
         stream: u32,
-        reserved: usize,
-        first: impl FnOnce(usize, bool, &mut Vec<u8>),
+        kind: u8,
+        flags: u8,
+        prefix: &[u8],
+        fields: impl IntoIterator<Item = Field<'f>>,
     ) {
-        let block = &self.block;
+        let head_at = self.tx.len();
+        self.tx.extend_from_slice(&[0; HEADER_LEN]);
+        self.tx.extend_from_slice(prefix);
+        let block_at = self.tx.len();
+        self.encoder.encode(fields, &mut self.tx);
         let max = self.remote.max_frame_size as usize;
-        let head_len = block.len().min(max - reserved);
-        first(head_len, head_len == block.len(), &mut self.tx);
-        self.tx.extend_from_slice(&block[..head_len]);
-        let mut at = head_len;
-        while at < block.len() {
-            let end = (at + max).min(block.len());
+        let first_len = (self.tx.len() - block_at).min(max - prefix.len());
+        let rest_at = block_at + first_len;
+        let whole = rest_at == self.tx.len();
+        let first = FrameHead {
+            length: (prefix.len() + first_len) as u32,
+            kind,
+            flags: flags | if whole { flag::END_HEADERS } else { 0 },
+            stream,
+        };
+        self.tx[head_at..head_at + HEADER_LEN].copy_from_slice(&first.to_bytes());
+        if whole {
+            return;
+        }
+        // The rest goes in CONTINUATION frames, through a buffer kept for it.
+        self.block.clear();
+        self.block.extend_from_slice(&self.tx[rest_at..]);
+        self.tx.truncate(rest_at);
+        for (i, fragment) in self.block.chunks(max).enumerate() {
+            let last = (i + 1) * max >= self.block.len();
             FrameHead {
-                length: (end - at) as u32,
+                length: fragment.len() as u32,
                 kind: kind::CONTINUATION,
-                flags: if end == block.len() {
-                    flag::END_HEADERS
-                } else {
-                    0
-                },
+                flags: if last { flag::END_HEADERS } else { 0 },
                 stream,
             }
             .encode(&mut self.tx);
-            self.tx.extend_from_slice(&block[at..end]);
-            at = end;
+            self.tx.extend_from_slice(fragment);
         }
     }
 

@@ -84,11 +84,15 @@ impl FrameHead {
     }
 
     pub(crate) fn encode(&self, dst: &mut Vec<u8>) {
+        dst.extend_from_slice(&self.to_bytes());
+    }
+
+    /// The head's nine octets (RFC 9113 §4.1).
+    pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
         debug_assert!(self.length < 1 << 24);
-        dst.extend_from_slice(&self.length.to_be_bytes()[1..]);
-        dst.push(self.kind);
-        dst.push(self.flags);
-        dst.extend_from_slice(&(self.stream & 0x7fff_ffff).to_be_bytes());
+        let [_, l0, l1, l2] = self.length.to_be_bytes();
+        let [s0, s1, s2, s3] = (self.stream & 0x7fff_ffff).to_be_bytes();
+        [l0, l1, l2, self.kind, self.flags, s0, s1, s2, s3]
     }
 
     fn has(&self, flag: u8) -> bool {
