@@ -11,6 +11,7 @@ use super::frame::{
 use super::schedule::Schedule;
 use super::stream::closed::Closed;
 use super::stream::map::StreamMap;
+use super::stream::queue::{Queued, SendQueue};
 use super::stream::state::{State, Transition};
 use super::upgrade::{self, Handoff};
 use crate::error::Http2Error;
@@ -27,11 +28,6 @@ use std::collections::hash_map::Entry;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// How many emptied stream queues are kept for new streams, and the most entries one
-/// may hold to be kept: enough for the streams of a steady exchange, little memory.
-const SPARE_QUEUES: usize = 8;
-const SPARE_QUEUE_LEN: usize = 16;
 
 /// The client connection preface (RFC 9113 §3.4).
 pub(crate) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -74,13 +70,6 @@ impl Default for Remote {
     }
 }
 
-/// One piece of a stream's outgoing body, queued until flow control lets it go.
-#[derive(Debug)]
-enum Queued {
-    Data { data: Bytes, end_stream: bool },
-    Trailers(Fields),
-}
-
 /// What this side remembers about a stream.
 #[derive(Debug)]
 struct Stream {
@@ -93,7 +82,7 @@ struct Stream {
     unreleased: u32,
     /// Manual flow control: body bytes delivered that the application has not released.
     held: u32,
-    queue: VecDeque<Queued>,
+    queue: SendQueue,
     /// The body bytes in `queue`, against `send_buffer_per_stream`.
     queued: usize,
     /// Whether the final (non-1xx) head went each way.
@@ -134,7 +123,7 @@ impl Stream {
             recv_window: i64::from(recv_window),
             unreleased: 0,
             held: 0,
-            queue: VecDeque::new(),
+            queue: SendQueue::default(),
             queued: 0,
             sent_final: false,
             recv_final: false,
@@ -166,17 +155,10 @@ impl Stream {
     }
 
     /// Forgets what was queued (the stream was reset or closed), and its bytes from the
-    /// connection's count `total`. The emptied queue goes to `spare` for a later stream.
-    fn drop_queue(&mut self, total: &mut usize, spare: &mut Vec<VecDeque<Queued>>) {
-        let mut queue = std::mem::take(&mut self.queue);
+    /// connection's count `total`.
+    fn drop_queue(&mut self, total: &mut usize) {
+        self.queue.clear();
         *total -= std::mem::take(&mut self.queued);
-        // A few small queues are kept, so that a stream in steady state does not
-        // allocate one; a large one is freed, so that one burst does not stay.
-        if queue.capacity() > 0 && queue.capacity() <= SPARE_QUEUE_LEN && spare.len() < SPARE_QUEUES
-        {
-            queue.clear();
-            spare.push(queue);
-        }
     }
 }
 
@@ -258,8 +240,6 @@ pub(crate) struct H2 {
     block: Vec<u8>,
     /// The streams in an active state (see `Active`).
     active: Active,
-    /// Emptied send queues of closed streams, for new streams (see `Stream::drop_queue`).
-    spare_queues: Vec<VecDeque<Queued>>,
     streams: StreamMap<Stream>,
     /// The streams with something to send, in the order they are served.
     schedule: Schedule,
@@ -398,7 +378,6 @@ impl H2 {
             decoder: Decoder::new(4096),
             encoder: Encoder::new(),
             block: Vec::new(),
-            spare_queues: Vec::new(),
             active: Active::default(),
             streams: StreamMap::default(),
             schedule: Schedule::default(),
@@ -1143,7 +1122,7 @@ impl H2 {
         };
         let counted = s.state.is_active();
         s.set_state(r.stream, next, &mut self.active);
-        s.drop_queue(&mut self.queued, &mut self.spare_queues);
+        s.drop_queue(&mut self.queued);
         if s.surfaced {
             self.events.push_back(Event::StreamReset {
                 stream: StreamId(r.stream),
@@ -1303,7 +1282,7 @@ impl H2 {
         for id in refused {
             if let Some(s) = self.streams.get_mut(&id) {
                 s.set_state(id, State::Closed, &mut self.active);
-                s.drop_queue(&mut self.queued, &mut self.spare_queues);
+                s.drop_queue(&mut self.queued);
                 self.events.push_back(Event::StreamReset {
                     stream: StreamId(id),
                     code: Reason::REFUSED_STREAM,
@@ -1469,7 +1448,7 @@ impl H2 {
                     &mut self.active,
                 );
                 s.reset_locally = true;
-                s.drop_queue(&mut self.queued, &mut self.spare_queues);
+                s.drop_queue(&mut self.queued);
                 if surfaced {
                     self.events.push_back(Event::StreamReset {
                         stream: StreamId(id),
@@ -1534,7 +1513,7 @@ impl H2 {
         };
         if entry.get().state == State::Closed {
             let mut s = entry.remove();
-            s.drop_queue(&mut self.queued, &mut self.spare_queues);
+            s.drop_queue(&mut self.queued);
             self.release_connection(s.held);
             self.closed
                 .push_new(id, s.reset_locally, self.config.h2_max_closed_streams);
@@ -1589,7 +1568,7 @@ impl H2 {
                 });
             }
             s.set_state(id, State::Closed, &mut self.active);
-            s.drop_queue(&mut self.queued, &mut self.spare_queues);
+            s.drop_queue(&mut self.queued);
         }
         self.events.push_back(Event::Closed { error });
     }
@@ -1909,7 +1888,7 @@ impl H2 {
         };
         s.set_state(stream.0, next, &mut self.active);
         s.reset_locally = true;
-        s.drop_queue(&mut self.queued, &mut self.spare_queues);
+        s.drop_queue(&mut self.queued);
         self.write_rst(stream.0, code);
         self.events.push_back(Event::StreamReset {
             stream,
@@ -2143,15 +2122,11 @@ impl H2 {
     fn new_stream(&mut self, t: Transition) -> Stream {
         let state = State::Idle.on(t).unwrap_or(State::Closed);
         debug_assert_ne!(state, State::Closed, "{t:?} does not open a stream");
-        let mut s = Stream::new(
+        Stream::new(
             state,
             self.remote.initial_window_size,
             self.local_initial_window,
-        );
-        if let Some(queue) = self.spare_queues.pop() {
-            s.queue = queue;
-        }
-        s
+        )
     }
 
     fn stream_mut(&mut self, stream: StreamId) -> Result<&mut Stream, Misuse> {
@@ -2483,7 +2458,6 @@ impl H2 {
         self.events.release();
         self.schedule.release();
         self.block = Vec::new();
-        self.spare_queues = Vec::new();
         self.scratch = Vec::new();
         self.decoder.release_buffers();
         self.encoder.release_buffers();

@@ -415,14 +415,14 @@ pub(crate) fn parse_request(mut fields: Fields, checked: u64) -> Result<RequestB
             return Err(Http2Error::PseudoHeader);
         }
     }
-    let bytes = |v: Option<&[u8]>| v.map(|v| fields.bytes_of(v));
+    let bytes = |v: Option<&[u8]>| v.map(|v| pseudo_bytes(&fields, v));
     let target = if connect && protocol.is_none() {
         authority
     } else {
         path
     };
     let (method, target, scheme, authority, protocol) = (
-        fields.bytes_of(method),
+        pseudo_bytes(&fields, method),
         bytes(target).unwrap_or_default(),
         bytes(scheme),
         bytes(authority),
@@ -449,6 +449,27 @@ pub(crate) fn parse_request(mut fields: Fields, checked: u64) -> Result<RequestB
         length,
         priority,
     })
+}
+
+/// A pseudo-header's value, one of `fields`, as `Bytes`: the values nearly every
+/// request carries (a standard method, `http` or `https`, the path `/`) as static
+/// bytes, which cost no count on the block's shared store to make or to drop.
+fn pseudo_bytes(fields: &Fields, v: &[u8]) -> Bytes {
+    let known: &'static [u8] = match v {
+        b"GET" => b"GET",
+        b"POST" => b"POST",
+        b"HEAD" => b"HEAD",
+        b"PUT" => b"PUT",
+        b"DELETE" => b"DELETE",
+        b"OPTIONS" => b"OPTIONS",
+        b"PATCH" => b"PATCH",
+        b"CONNECT" => b"CONNECT",
+        b"http" => b"http",
+        b"https" => b"https",
+        b"/" => b"/",
+        _ => return fields.bytes_of(v),
+    };
+    Bytes::from_static(known)
 }
 
 /// A received response block made into a head; also its Content-Length.

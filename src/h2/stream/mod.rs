@@ -2,4 +2,5 @@
 
 pub(crate) mod closed;
 pub(crate) mod map;
+pub(crate) mod queue;
 pub(crate) mod state;
