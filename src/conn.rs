@@ -3,6 +3,7 @@
 use crate::h1::H1;
 use crate::h2::conn::{H2, PREFACE};
 use crate::park::{Folded, Parked};
+use crate::transmit::{Sink, Transmit};
 use crate::{
     Command, Config, Fields, Misuse, Output, Priority, Reason, Request, Response, Side, StreamId,
     Version,
@@ -205,14 +206,28 @@ impl Connection {
 
     /// The next thing to do: bytes to transmit (appended to `out`), an event, or the
     /// deadline to wait for. Drain it after every input and command.
+    #[inline]
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
+        self.poll_into(out)
+    }
+
+    /// [`poll_output`](Connection::poll_output), with the bytes to transmit appended to
+    /// a [`Transmit`], which passes large HTTP/2 body chunks on as the application's
+    /// own `Bytes` rather than copying them: write it with one vectored write. (HTTP/1.1
+    /// copies bodies into it as `poll_output` does.)
+    #[inline]
+    pub fn poll_output_vectored(&mut self, out: &mut Transmit) -> Output {
+        self.poll_into(out)
+    }
+
+    pub(crate) fn poll_into<S: Sink>(&mut self, out: &mut S) -> Output {
         let h1 = match &mut self.proto {
             Proto::H2(c) => return c.poll_output(out),
             Proto::H1(c) => c,
         };
         // Returned as soon as it is made: an `Output` is a few hundred bytes, and
         // holding it across the check below would copy it once more per call.
-        let deadline = match h1.poll_output(out) {
+        let deadline = match h1.poll_output(out.buf()) {
             Output::Timeout(deadline) => deadline,
             other => return other,
         };
@@ -220,7 +235,7 @@ impl Connection {
         // HTTP/2 takes over, with the 101 as its first bytes.
         if let Some(handoff) = h1.take_h2c() {
             self.proto = Proto::H2(Box::new(H2::upgraded(handoff)));
-            return self.poll_output(out);
+            return self.poll_into(out);
         }
         self.deadline = deadline;
         Output::Timeout(deadline)

@@ -117,6 +117,7 @@ mod stream;
 mod stream_control;
 mod stream_map;
 pub mod testing;
+mod transmit;
 
 pub use command::Command;
 pub use config::{Config, ConfigError, Leniency};
@@ -134,6 +135,7 @@ pub use priority::Priority;
 pub use stream::{Duplex, Inbound, StreamError};
 pub use stream_control::StreamControl;
 pub use stream_map::{StreamHasher, StreamMap};
+pub use transmit::{Chunks, Transmit};
 
 use std::time::Instant;
 

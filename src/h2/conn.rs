@@ -19,6 +19,7 @@ use crate::h1::encode::{check_fields, check_request, FieldInfo};
 use crate::hpack::{Decoder, Encoder};
 use crate::memory::LeanQueue;
 use crate::send_buffer::{room, woken, Waiting};
+use crate::transmit::Sink;
 use crate::{
     Config, Error, ErrorKind, Event, Field, Fields, Head, Initiator, Misuse, Output, Priority,
     Reason, Request, Response, Side, StreamId,
@@ -1807,6 +1808,10 @@ impl H2 {
 
     /// Tells the streams that waited for room and now have it (see `send_buffer`).
     fn wake_writable(&mut self) {
+        // Checked on every poll: nearly always, no stream waits.
+        if self.waiting.is_empty() {
+            return;
+        }
         let (per_stream, per_connection) = self.send_bounds();
         let mut waiting = std::mem::take(&mut self.waiting);
         let ready = waiting.ready(|id| {
@@ -2230,8 +2235,8 @@ impl H2 {
 
     /// Writes DATA (and trailers behind it) that flow control allows, a frame at a
     /// time in the order of the schedule; returns whether anything was written.
-    fn write_data(&mut self, out: &mut Vec<u8>) -> bool {
-        let before = out.len();
+    fn write_data<S: Sink>(&mut self, out: &mut S) -> bool {
+        let mut wrote = false;
         while !self.closing {
             let Some(turn) = self.schedule.peek() else {
                 break;
@@ -2250,25 +2255,27 @@ impl H2 {
             if self.send_window <= 0 && needs_window(s) {
                 // The connection window is spent for every stream alike; what needs
                 // none still goes, whatever its urgency.
-                self.write_windowless(out);
+                wrote |= self.write_windowless(out);
                 break;
             }
             if !self.write_frame(turn.id, out) {
                 break;
             }
+            wrote = true;
             let stays = self.streams.get_mut(&turn.id).is_some_and(|s| {
                 s.scheduled = sendable(s);
                 s.scheduled
             });
             self.schedule.served(turn, stays);
         }
-        out.len() > before
+        wrote
     }
 
     /// Writes what takes no window, trailers and empty DATA (an END_STREAM alone), for
     /// every stream in the schedule; streams it empties leave the schedule when next
-    /// met in `write_data`.
-    fn write_windowless(&mut self, out: &mut Vec<u8>) {
+    /// met in `write_data`. Returns whether it wrote anything.
+    fn write_windowless<S: Sink>(&mut self, out: &mut S) -> bool {
+        let mut wrote = false;
         let mut ids = std::mem::take(&mut self.scratch);
         ids.clear();
         self.schedule.collect(&mut ids);
@@ -2282,15 +2289,17 @@ impl H2 {
                 if !self.write_frame(id, out) {
                     break;
                 }
+                wrote = true;
             }
         }
         self.scratch = ids;
+        wrote
     }
 
     /// Writes one frame from the front of stream `id`'s queue: DATA as large as the
     /// windows and the peer's SETTINGS_MAX_FRAME_SIZE allow, or the trailers. Returns
     /// whether it wrote anything.
-    fn write_frame(&mut self, id: u32, out: &mut Vec<u8>) -> bool {
+    fn write_frame<S: Sink>(&mut self, id: u32, out: &mut S) -> bool {
         let max_frame = self.remote.max_frame_size as usize;
         let Some(s) = self.streams.get_mut(&id) else {
             return false;
@@ -2321,8 +2330,8 @@ impl H2 {
                         }
                     }
                 }
-                Data::encode_head(id, n, end, out);
-                out.extend_from_slice(&chunk);
+                Data::encode_head(id, n, end, out.buf());
+                out.body(chunk);
                 s.send_window -= n as i64;
                 self.send_window -= n as i64;
                 if !end {
@@ -2349,7 +2358,7 @@ impl H2 {
             // Encoded now, in wire order, so both HPACK contexts stay in step.
             let fields: Vec<Field<'_>> = fields::trailer_fields(&f).collect();
             self.write_block(id, fields, true);
-            out.append(&mut self.tx);
+            out.buf().append(&mut self.tx);
         }
         match reset {
             // Behind the frame just written in `out`: `tx` is handed out next.
@@ -2359,9 +2368,9 @@ impl H2 {
         true
     }
 
-    pub(crate) fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
+    pub(crate) fn poll_output<S: Sink>(&mut self, out: &mut S) -> Output {
         if !self.tx.is_empty() {
-            out.append(&mut self.tx);
+            out.buf().append(&mut self.tx);
             self.owed_control = 0;
             return Output::Transmit;
         }

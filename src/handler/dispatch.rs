@@ -4,8 +4,10 @@
 use super::chain::Next;
 use super::default::DefaultHandler;
 use super::{Handler, Info, Options, Terminate};
+use crate::transmit::Sink;
 use crate::{
     Command, Connection, Event, Head, Misuse, Output, Parked, Request, StreamId, StreamMap,
+    Transmit,
 };
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -209,11 +211,22 @@ impl<M> Dispatcher<M> {
     /// The next output, as [`Connection::poll_output`] gives it, with the events that
     /// reached the end of the chain. The handlers run here, as events come.
     pub fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
+        self.poll_into(out)
+    }
+
+    /// [`poll_output`](Dispatcher::poll_output) into a [`Transmit`], as
+    /// [`Connection::poll_output_vectored`] fills it: large body chunks are passed on
+    /// without a copy.
+    pub fn poll_output_vectored(&mut self, out: &mut Transmit) -> Output {
+        self.poll_into(out)
+    }
+
+    fn poll_into<S: Sink>(&mut self, out: &mut S) -> Output {
         loop {
             if let Some(event) = self.last.next_event() {
                 return Output::Event(event);
             }
-            match self.conn.poll_output(out) {
+            match self.conn.poll_into(out) {
                 Output::Event(event) => self.route(event),
                 other => return other,
             }

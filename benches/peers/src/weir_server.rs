@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use weir::{Config, Connection, Decimal, Event, Output, Response, Side, StreamId};
+use weir::{Config, Connection, Decimal, Event, Output, Response, Side, StreamId, Transmit};
 
 use crate::raw::{self, H2Client};
 use crate::{Case, Cycle};
@@ -27,16 +27,17 @@ fn respond(conn: &mut Connection, stream: StreamId, body: &Bytes) {
 }
 
 /// Runs the connection until it waits for input: answers each request and hands each
-/// transmission to `read`. Returns how many requests were answered.
+/// transmission to `read`, in the pieces a vectored write would take (large bodies
+/// as the application's own bytes). Returns how many requests were answered.
 fn drain(
     conn: &mut Connection,
-    out: &mut Vec<u8>,
+    out: &mut Transmit,
     body: &Bytes,
     mut read: impl FnMut(&[u8]),
 ) -> usize {
     let mut answered = 0;
     loop {
-        match conn.poll_output(out) {
+        match conn.poll_output_vectored(out) {
             Output::Event(Event::Headers { stream, .. }) => {
                 respond(conn, stream, body);
                 answered += 1;
@@ -44,7 +45,7 @@ fn drain(
             Output::Event(Event::Writable { .. }) => {}
             Output::Event(other) => panic!("unexpected event {other:?}"),
             Output::Transmit => {
-                read(out);
+                out.chunks().for_each(&mut read);
                 out.clear();
             }
             Output::Timeout(_) => return answered,
@@ -56,7 +57,7 @@ fn drain(
 pub struct H1 {
     conn: Connection,
     now: Instant,
-    out: Vec<u8>,
+    out: Transmit,
     /// The case's requests, in one write.
     wire: Vec<u8>,
     requests: usize,
@@ -71,7 +72,7 @@ impl H1 {
         H1 {
             conn: Connection::new(Side::Server, Config::default(), now),
             now,
-            out: Vec::new(),
+            out: Transmit::new(),
             wire: raw::h1_request("/").repeat(case.requests()),
             requests: case.requests(),
             body: case.body(),
@@ -109,7 +110,7 @@ pub struct H2 {
     conn: Connection,
     client: H2Client,
     now: Instant,
-    out: Vec<u8>,
+    out: Transmit,
     wire: Vec<u8>,
     requests: usize,
     body: Bytes,
@@ -123,7 +124,7 @@ impl H2 {
             conn: Connection::new(Side::Server, Config::default(), now),
             client: H2Client::new("/"),
             now,
-            out: Vec::new(),
+            out: Transmit::new(),
             wire: Vec::new(),
             requests: case.requests(),
             body: case.body(),
