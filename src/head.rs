@@ -4,6 +4,7 @@
 //! in their original case and order, as [`Bytes`] slices of the connection's input
 //! buffer. A head you send has the same type and is written exactly as you built it.
 
+use crate::h1::encode::{FieldInfo, LineFraming};
 use bytes::{Bytes, BytesMut};
 use std::fmt;
 
@@ -140,6 +141,9 @@ pub struct Fields {
     /// store (see [`Fields::share_via`]), `entries` then being empty and `lines` 0;
     /// 0 once indexed.
     packed: u32,
+    /// What the lines built by `push_line` say of framing, noted as they come, so that
+    /// sending the head need not read them again (see `h1::encode::LineFraming`).
+    framing: LineFraming,
 }
 
 /// The bytes of a packed entry: the offsets and lengths of the name and the value
@@ -296,6 +300,7 @@ impl Spans {
             entries: self.entries,
             lines: 0,
             packed: 0,
+            framing: LineFraming::default(),
         }
     }
 }
@@ -316,6 +321,7 @@ impl Fields {
             entries: Vec::new(),
             lines: 0,
             packed: 0,
+            framing: LineFraming::default(),
         }
     }
 
@@ -329,6 +335,7 @@ impl Fields {
             entries: Vec::new(),
             lines: offset(count),
             packed: 0,
+            framing: LineFraming::UNKNOWN,
         }
     }
 
@@ -383,6 +390,7 @@ impl Fields {
             entries,
             lines: 0,
             packed: 0,
+            framing: LineFraming::default(),
         }
     }
 
@@ -528,7 +536,9 @@ impl Fields {
                 Store::Owned(buf) => buf.clear(),
                 shared => *shared = Store::default(),
             }
+            self.framing = LineFraming::default();
         }
+        self.framing.note(name, value);
         let buf = self.store.owned();
         let line = name.len() + value.len() + 4;
         offset(buf.len() + line);
@@ -547,6 +557,12 @@ impl Fields {
     /// field checked already, and the bytes what HTTP/1.1 writes.
     pub(crate) fn as_lines(&self) -> Option<&[u8]> {
         (self.lines > 0).then(|| self.store.bytes())
+    }
+
+    /// What framing needs from the lines ([`as_lines`](Fields::as_lines)), if they
+    /// were noted as they were added.
+    pub(crate) fn lines_framing(&self) -> Option<FieldInfo> {
+        self.framing.info()
     }
 
     /// Adds a field at the end, keeping any others of the same name.

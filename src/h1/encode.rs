@@ -28,8 +28,12 @@ pub(crate) struct FieldInfo {
 pub(crate) fn check_fields(fields: &Fields) -> Result<FieldInfo, Misuse> {
     let mut framing = Framing::default();
     // Lines passed these checks as they were parsed (httparse's strict rules are
-    // stricter) or added (`fits_a_line`); only the framing fields need a look.
+    // stricter) or added (`fits_a_line`); only the framing fields need a look, and
+    // none at all if they were noted as they were added.
     if let Some(lines) = fields.as_lines() {
+        if let Some(info) = fields.lines_framing() {
+            return Ok(info);
+        }
         framing.note_lines(lines);
         return Ok(framing.info());
     }
@@ -43,6 +47,68 @@ pub(crate) fn check_fields(fields: &Fields) -> Result<FieldInfo, Misuse> {
         framing.note(f.name, f.value);
     }
     Ok(framing.info())
+}
+
+/// [`FieldInfo`] of lines noted as they are added to a head (see `Fields::push_line`),
+/// in one word, as long as they hold no field that needs more than a word to follow: a
+/// Connection or Transfer-Encoding field, or a Content-Length of 2^60 or more, makes
+/// it unknown, and the lines are read again on sending. So is it for received lines.
+///
+/// The bits: `UNKNOWN`; the number of Content-Length fields
+/// (counting stops at 2) in two bits from `COUNT_SHIFT`; `NUMBER` if the first
+/// one's value is a number, which the bits below it then hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LineFraming(u64);
+
+impl LineFraming {
+    pub(crate) const UNKNOWN: LineFraming = LineFraming(1 << 63);
+    const COUNT_SHIFT: u32 = 61;
+    const NUMBER: u64 = 1 << 60;
+
+    /// Notes the line `name: value`, `name` being a token and `value` without the
+    /// whitespace around it (as `fits_a_line` requires).
+    pub(crate) fn note(&mut self, name: &[u8], value: &[u8]) {
+        // The length rules out most names before any comparison.
+        let framing = match name.len() {
+            10 => token_is(name, b"connection"),
+            14 => token_is(name, b"content-length"),
+            17 => token_is(name, b"transfer-encoding"),
+            _ => false,
+        };
+        if !framing || *self == LineFraming::UNKNOWN {
+            return;
+        }
+        if name.len() != 14 {
+            *self = LineFraming::UNKNOWN;
+            return;
+        }
+        let count = self.0 >> LineFraming::COUNT_SHIFT & 3;
+        if count > 0 {
+            // Only the first value counts; the others only make the count 2.
+            self.0 = self.0 & !(3 << LineFraming::COUNT_SHIFT) | 2 << LineFraming::COUNT_SHIFT;
+            return;
+        }
+        self.0 = match parse_content_length(value) {
+            Some(n) if n < LineFraming::NUMBER => {
+                1 << LineFraming::COUNT_SHIFT | LineFraming::NUMBER | n
+            }
+            Some(_) => LineFraming::UNKNOWN.0,
+            None => 1 << LineFraming::COUNT_SHIFT,
+        };
+    }
+
+    /// The lines' [`FieldInfo`], if it is known.
+    pub(crate) fn info(self) -> Option<FieldInfo> {
+        if self == LineFraming::UNKNOWN {
+            return None;
+        }
+        Some(FieldInfo {
+            lengths: (self.0 >> LineFraming::COUNT_SHIFT & 3) as u8,
+            length: (self.0 & LineFraming::NUMBER != 0)
+                .then_some(self.0 & (LineFraming::NUMBER - 1)),
+            ..FieldInfo::default()
+        })
+    }
 }
 
 /// [`FieldInfo`] as it is gathered, field by field.
@@ -256,7 +322,7 @@ mod tests {
         // No whitespace at either end, so that every field is a line.
         // Elements after a colon that may fall where a longer name's colon would.
         let value = "([a-e:,0-9]([a-e:, 0-9]{0,18}[a-e:,0-9])?)?|[a-e:]{0,15}:(close|chunked|12)\
-                     |close|chunked|gzip, chunked";
+                     |close|chunked|gzip, chunked|1152921504606846975|1152921504606846976";
         (name, value)
     }
 
@@ -275,6 +341,21 @@ mod tests {
             prop_assert!(lines.as_lines().is_some() || fields.is_empty());
             prop_assert!(indexed.as_lines().is_none());
             prop_assert_eq!(check_fields(&lines), check_fields(&indexed));
+            // What the lines noted as they came is what reading them finds, and it is
+            // known unless a Connection or Transfer-Encoding field (or a first
+            // Content-Length of 2^60 or more) needs the reading.
+            let mut read = Framing::default();
+            read.note_lines(lines.as_lines().unwrap_or_default());
+            let noted = lines.lines_framing();
+            prop_assert!(noted.is_none_or(|n| n == read.info()));
+            let first_length = fields
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| parse_content_length(v.as_bytes()));
+            let simple = fields.iter().all(|(n, _)| {
+                !n.eq_ignore_ascii_case("connection") && !n.eq_ignore_ascii_case("transfer-encoding")
+            }) && first_length.is_none_or(|l| l < 1 << 60);
+            prop_assert_eq!(noted.is_some(), simple);
         }
     }
 
