@@ -444,6 +444,10 @@ pub enum Http2Error {
     /// Our SETTINGS were not acknowledged in time.
     #[error("SETTINGS not acknowledged in time")]
     SettingsTimeout,
+    /// A HEADERS frame that starts a stream beyond our SETTINGS_MAX_CONCURRENT_STREAMS
+    /// (a pushed response, on a client).
+    #[error("a stream beyond SETTINGS_MAX_CONCURRENT_STREAMS")]
+    ConcurrentStreams,
 }
 
 impl Http2Error {
@@ -456,6 +460,7 @@ impl Http2Error {
             StreamClosed => Reason::STREAM_CLOSED,
             Compression => Reason::COMPRESSION_ERROR,
             SettingsTimeout => Reason::SETTINGS_TIMEOUT,
+            ConcurrentStreams => Reason::REFUSED_STREAM,
             _ => Reason::PROTOCOL_ERROR,
         }
     }
@@ -493,6 +498,7 @@ impl Http2Error {
             UnexpectedHeaders => "RFC 9113 §8.1",
             Push => "RFC 9113 §8.4",
             PriorityUpdate => "RFC 9218 §7.1",
+            ConcurrentStreams => "RFC 9113 §5.1.2",
             SettingsTimeout => "RFC 9113 §6.5.3",
         }
     }

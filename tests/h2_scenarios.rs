@@ -1415,3 +1415,111 @@ fn blocks_larger_than_a_frame_go_out_in_continuation_frames() {
     assert_eq!(fields.get(":status").unwrap(), b"200");
     assert_eq!(fields.get("x-big").unwrap(), big(40_000).as_bytes());
 }
+
+#[test]
+fn pushed_responses_keep_to_the_clients_concurrency_limit() {
+    // RFC 9113 §5.1.2: a pushed stream counts once its response starts (§8.4: a
+    // reserved one does not), and "Endpoints MUST NOT exceed the limit set by their
+    // peer". The server refuses to start a second pushed response over a limit of 1
+    // until the first ends.
+    let one = Config {
+        h2_max_concurrent_streams: 1,
+        ..Config::default()
+    };
+    let mut p = Pair::with_version(Version::Http2, one, Config::default(), Instant::now());
+    let id = p
+        .client
+        .send_request(Request::new("GET", "/").field("host", "a"), true)
+        .unwrap();
+    p.drive();
+    let push = |p: &mut Pair, path: &'static str| {
+        p.server
+            .push(id, Request::new("GET", path).field("host", "a"))
+            .unwrap()
+    };
+    let (a, b) = (push(&mut p, "/a"), push(&mut p, "/b"));
+    p.server
+        .send_response(a, Response::new(200), false)
+        .unwrap();
+    assert!(matches!(
+        p.server.send_response(b, Response::new(100), false),
+        Err(weir::Misuse::State(_))
+    ));
+    // The first ends once its END_STREAM goes out.
+    p.server.send_data(a, Bytes::from("a"), true).unwrap();
+    p.drive();
+    p.server.send_response(b, Response::new(200), true).unwrap();
+    p.drive();
+    let ended: Vec<StreamId> = p
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Data {
+                stream,
+                end_stream: true,
+                ..
+            }
+            | Event::Headers {
+                stream,
+                end_stream: true,
+                ..
+            } => Some(*stream),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ended, [a, b]);
+}
+
+#[test]
+fn a_pushed_response_over_the_limit_is_refused() {
+    // RFC 9113 §5.1.2: "An endpoint that receives a HEADERS frame that causes its
+    // advertised concurrent stream limit to be exceeded MUST treat this as a stream
+    // error ... of type PROTOCOL_ERROR or REFUSED_STREAM."
+    let one = Config {
+        h2_max_concurrent_streams: 1,
+        ..Config::default()
+    };
+    let mut raw = Raw::client_with(one, Some(&[]));
+    let id = raw
+        .conn
+        .send_request(Request::new("GET", "/").field("host", "a"), true)
+        .unwrap();
+    raw.drain();
+    raw.take();
+    for promised in [2u32, 4] {
+        let mut payload = promised.to_be_bytes().to_vec();
+        payload.extend(raw.block(&[
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":authority", "a"),
+            (":path", "/p"),
+        ]));
+        raw.send(&frame(5, 0x4, id.0, &payload));
+    }
+    for promised in [2u32, 4] {
+        let block = raw.block(&[(":status", "200")]);
+        raw.send(&frame(1, 0x4, promised, &block));
+    }
+    let frames = raw.take();
+    let resets: Vec<(u32, u32)> = frames
+        .iter()
+        .filter(|f| f.kind == 3)
+        .map(|f| (f.stream, f.code()))
+        .collect();
+    assert_eq!(resets, [(4, 0x7)], "REFUSED_STREAM for the second");
+    assert!(raw.events.iter().any(|e| matches!(
+        e,
+        Event::StreamReset {
+            stream: StreamId(4),
+            code: Reason::REFUSED_STREAM,
+            initiator: weir::Initiator::Local
+        }
+    )));
+    assert!(raw.events.iter().any(|e| matches!(
+        e,
+        Event::Headers {
+            stream: StreamId(2),
+            ..
+        }
+    )));
+}

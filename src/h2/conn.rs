@@ -188,25 +188,34 @@ struct Partial {
     promised: Option<u32>,
 }
 
-/// The streams the client opened (odd identifiers) that are in an active state (open
-/// or half-closed): the number SETTINGS_MAX_CONCURRENT_STREAMS limits (RFC 9113
-/// §5.1.2), kept as streams enter the map and change state, rather than counted over
-/// the remembered closed streams for every new one.
+/// The streams in an active state (open or half-closed) that the client opened (odd
+/// identifiers) and that the server pushed (even ones, once their response started):
+/// the numbers SETTINGS_MAX_CONCURRENT_STREAMS limits (RFC 9113 §5.1.2), kept as
+/// streams enter the map and change state, rather than counted for every new one.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Active {
     odd: usize,
+    even: usize,
 }
 
 impl Active {
+    fn count(&mut self, id: u32) -> &mut usize {
+        if id % 2 == 1 {
+            &mut self.odd
+        } else {
+            &mut self.even
+        }
+    }
+
     fn enter(&mut self, id: u32, state: State) {
-        if id % 2 == 1 && state.is_active() {
-            self.odd += 1;
+        if state.is_active() {
+            *self.count(id) += 1;
         }
     }
 
     fn leave(&mut self, id: u32, state: State) {
-        if id % 2 == 1 && state.is_active() {
-            self.odd -= 1;
+        if state.is_active() {
+            *self.count(id) -= 1;
         }
     }
 }
@@ -989,6 +998,18 @@ impl H2 {
             self.stream_error(id, Http2Error::UnexpectedHeaders);
             return Ok(());
         }
+        // §5.1.2: "An endpoint that receives a HEADERS frame that causes its advertised
+        // concurrent stream limit to be exceeded MUST treat this as a stream error ...
+        // of type PROTOCOL_ERROR or REFUSED_STREAM": a pushed response starting beyond
+        // ours.
+        let pushed = self
+            .streams
+            .get(&id)
+            .is_some_and(|s| s.state == State::ReservedRemote);
+        if pushed && self.active_even() >= self.config.h2_max_concurrent_streams as usize {
+            self.stream_error(id, Http2Error::ConcurrentStreams);
+            return Ok(());
+        }
         let (res, length) = match fields::parse_response(fields, checked) {
             Ok(r) => r,
             Err(e) => {
@@ -1649,9 +1670,20 @@ impl H2 {
         if self.side != Side::Server {
             return Err(Misuse::WrongSide);
         }
+        let pushed_active = self.active_even();
         let s = open_stream(&mut self.streams, stream)?;
         if s.sent_final || !(s.state.can_send() || s.state == State::ReservedLocal) {
             return Err(Misuse::State("the response head was already sent"));
+        }
+        // RFC 9113 §5.1.2: "Endpoints MUST NOT exceed the limit set by their peer." A
+        // pushed stream becomes active with its first response HEADERS (§8.4), an
+        // informational one too: it waits for a pushed response to end.
+        if s.state == State::ReservedLocal
+            && pushed_active >= self.remote.max_concurrent_streams as usize
+        {
+            return Err(Misuse::State(
+                "the peer's SETTINGS_MAX_CONCURRENT_STREAMS is reached",
+            ));
         }
         // RFC 9113 §8.6: HTTP/2 has no 101; upgrades happen with extended CONNECT.
         if head.status == 101 || !(100..=999).contains(&head.status) {
@@ -2112,15 +2144,29 @@ impl H2 {
 
     /// The active streams the client opened, checked against a count in debug builds.
     fn active_odd(&self) -> usize {
+        self.active_of(1)
+    }
+
+    /// The active streams the server pushed (see `active_odd`).
+    fn active_even(&self) -> usize {
+        self.active_of(0)
+    }
+
+    fn active_of(&self, parity: u32) -> usize {
+        let active = if parity == 1 {
+            self.active.odd
+        } else {
+            self.active.even
+        };
         debug_assert_eq!(
-            self.active.odd,
+            active,
             self.streams
                 .iter()
-                .filter(|(id, s)| *id % 2 == 1 && s.state.is_active())
+                .filter(|(id, s)| *id % 2 == parity && s.state.is_active())
                 .count(),
             "the count of active streams is out of step"
         );
-        self.active.odd
+        active
     }
 
     /// A stream leaving `idle` by `t`, with the windows the settings in force give it.

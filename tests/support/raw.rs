@@ -55,7 +55,12 @@ impl Raw {
     /// A client with prior knowledge; the raw server sends SETTINGS with `params` and
     /// an ACK (unless `None`: nothing yet).
     pub fn client(params: Option<&[(u16, u32)]>) -> Raw {
-        let mut raw = Raw::blank(Side::Client, Config::default());
+        Raw::client_with(Config::default(), params)
+    }
+
+    /// [`Raw::client`] with its own configuration.
+    pub fn client_with(config: Config, params: Option<&[(u16, u32)]>) -> Raw {
+        let mut raw = Raw::blank(Side::Client, config);
         if let Some(params) = params {
             let mut hello = settings(params);
             hello.extend(frame(4, 1, 0, &[]));
