@@ -194,28 +194,20 @@ struct Partial {
 /// streams enter the map and change state, rather than counted for every new one.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Active {
-    odd: usize,
-    even: usize,
+    /// By the identifier's parity: `[even, odd]`.
+    by_parity: [usize; 2],
 }
 
 impl Active {
-    fn count(&mut self, id: u32) -> &mut usize {
-        if id % 2 == 1 {
-            &mut self.odd
-        } else {
-            &mut self.even
-        }
-    }
-
     fn enter(&mut self, id: u32, state: State) {
         if state.is_active() {
-            *self.count(id) += 1;
+            self.by_parity[(id % 2) as usize] += 1;
         }
     }
 
     fn leave(&mut self, id: u32, state: State) {
         if state.is_active() {
-            *self.count(id) -= 1;
+            self.by_parity[(id % 2) as usize] -= 1;
         }
     }
 }
@@ -2153,11 +2145,7 @@ impl H2 {
     }
 
     fn active_of(&self, parity: u32) -> usize {
-        let active = if parity == 1 {
-            self.active.odd
-        } else {
-            self.active.even
-        };
+        let active = self.active.by_parity[parity as usize];
         debug_assert_eq!(
             active,
             self.streams
