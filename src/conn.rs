@@ -225,8 +225,13 @@ impl Connection {
             Proto::H2(c) => return c.poll_output(out),
             Proto::H1(c) => c,
         };
-        // Returned as soon as it is made: an `Output` is a few hundred bytes, and
-        // holding it across the check below would copy it once more per call.
+        // Most often nothing below applies: the output is returned as it is made, since
+        // an `Output` is a few hundred bytes and each move of one is a copy. (A request
+        // that asks for h2c is answered with a 101 that goes out first, so the call that
+        // reads it returns `Transmit`, and the next comes here for the hand-over.)
+        if self.sniff.is_none() && !h1.h2c_requested() {
+            return h1.poll_output(out.buf());
+        }
         let deadline = match h1.poll_output(out.buf()) {
             Output::Timeout(deadline) => deadline,
             other => return other,

@@ -19,21 +19,28 @@ pub struct Decimal {
 }
 
 impl From<u64> for Decimal {
-    fn from(mut n: u64) -> Decimal {
-        // u64::MAX has 20 digits: they are written from the end.
+    fn from(n: u64) -> Decimal {
+        // u64::MAX has 20 digits.
         let mut digits = [0; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
+        let start = digits_before(&mut digits, 20, n);
         Decimal {
             digits,
             start: start as u8,
+        }
+    }
+}
+
+/// Writes the digits of `n` so that they end at `end` in `buf` (which has room for
+/// them), last digit first; returns where they start.
+#[inline]
+pub(crate) fn digits_before(buf: &mut [u8], end: usize, mut n: u64) -> usize {
+    let mut start = end;
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return start;
         }
     }
 }

@@ -287,6 +287,51 @@ fn streamed_response_is_chunked_with_trailers() {
 }
 
 #[test]
+fn a_body_that_ends_before_the_next_transmit_gets_a_content_length() {
+    // Pipelined: each head goes out whole behind the response before it, whether its
+    // body ended at its first write or its second.
+    let mut s = Raw::new(Config::default());
+    s.feed(
+        b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+        &mut |ev, conn| {
+            if let Event::Headers { stream, .. } = ev {
+                let res = Response::new(200).field("content-type", "text/plain");
+                conn.send_response(*stream, res, false).unwrap();
+                if stream.0 == 1 {
+                    conn.send_data(*stream, "one".into(), true).unwrap();
+                } else {
+                    conn.send_data(*stream, "tw".into(), false).unwrap();
+                    conn.send_data(*stream, "".into(), false).unwrap();
+                    conn.send_data(*stream, "o!".into(), true).unwrap();
+                }
+            }
+        },
+    );
+    assert_eq!(
+        s.wire(),
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\none\
+         HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 4\r\n\r\ntwo!"
+    );
+    assert!(!s.conn.is_closed());
+}
+
+#[test]
+fn a_reset_takes_back_a_head_whose_framing_was_still_open() {
+    let mut s = Raw::new(Config::default());
+    s.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &mut |ev, conn| {
+        if let Event::Headers { stream, .. } = ev {
+            conn.send_response(*stream, Response::new(200), false)
+                .unwrap();
+            conn.send_data(*stream, "partial".into(), false).unwrap();
+            conn.reset_stream(*stream, Reason::INTERNAL_ERROR).unwrap();
+        }
+    });
+    // No half a head: the peer sees the connection close without a response.
+    assert_eq!(s.wire(), "");
+    assert!(s.conn.is_closed());
+}
+
+#[test]
 fn full_duplex_echo_answers_before_the_request_ends() {
     let mut s = Raw::new(Config::default());
     let mut echo = |ev: &Event, conn: &mut Connection| match ev {

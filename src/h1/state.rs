@@ -74,6 +74,20 @@ struct Undecided {
     chunks: Vec<Bytes>,
 }
 
+/// A server's response whose framing waits on its body, written to `tx` already up to
+/// its last field: deciding adds the framing field and the empty line, at the end of
+/// `tx`, since a server holds one exchange and writes nothing else meanwhile. The head
+/// is not held as a `Response` to be moved and written later, as most responses that
+/// leave their length to the connection end at their first write.
+#[derive(Debug)]
+struct OpenHead {
+    stream: StreamId,
+    /// Where the head starts in `tx`.
+    at: usize,
+    /// The body so far.
+    chunks: Vec<Bytes>,
+}
+
 #[derive(Debug)]
 struct Exchange {
     id: StreamId,
@@ -176,8 +190,10 @@ pub(crate) struct H1 {
     tx: Vec<u8>,
     events: LeanQueue<Event>,
     exchanges: LeanQueue<Exchange>,
-    /// The heads of the exchanges in `Send::Undecided`, one each.
+    /// The heads of the exchanges in `Send::Undecided`, one each, but for…
     undecided: Vec<Undecided>,
+    /// …a server's response to an HTTP/1.1 request, written already.
+    open_head: Option<OpenHead>,
     next_id: u32,
     now: Instant,
     /// When bytes last arrived (for `body_read_timeout`).
@@ -280,6 +296,7 @@ impl H1 {
             events: LeanQueue::new(),
             exchanges: LeanQueue::new(),
             undecided: Vec::new(),
+            open_head: None,
             next_id: 1,
             now,
             last_input: now,
@@ -301,6 +318,12 @@ impl H1 {
     /// (RFC 7540 §3.2) if `Config::h2c_upgrade` allows it.
     pub(crate) fn offer_h2c(&mut self) {
         self.h2c = self.side == Side::Server && self.config.h2c_upgrade;
+    }
+
+    /// Whether a request asked for h2c (see [`take_h2c`](H1::take_h2c)).
+    #[inline]
+    pub(crate) fn h2c_requested(&self) -> bool {
+        self.h2c_request.is_some()
     }
 
     /// The hand-over to HTTP/2 once a request asked for h2c and qualified, and every
@@ -468,6 +491,7 @@ impl H1 {
             events,
             exchanges,
             undecided,
+            open_head,
             next_id,
             // Taken afresh when the connection comes back.
             now: _,
@@ -491,6 +515,7 @@ impl H1 {
             && events.is_empty()
             && exchanges.is_empty()
             && undecided.is_empty()
+            && open_head.is_none()
             && *head_scanned == 0
             && header_deadline.is_none()
             && early.is_none()
@@ -774,6 +799,8 @@ impl H1 {
             let has_body = info.framing != Framing::Empty;
             if let Some(settings) = upgrade::h2c_settings(&req, has_body) {
                 self.h2c_request = Some(Box::new((req, settings)));
+                // Accepted: nothing else is parsed or answered on HTTP/1.1.
+                self.tx.extend_from_slice(upgrade::SWITCHING_PROTOCOLS);
                 return Step::Progressed;
             }
         }
@@ -995,6 +1022,7 @@ impl H1 {
         ex.keep_alive = false;
         let id = ex.id;
         self.undecided.retain(|u| u.stream != id);
+        self.drop_open_head(Some(id));
         self.events.push_back(Event::Tunnel { stream: id });
     }
 
@@ -1082,6 +1110,7 @@ impl H1 {
             Side::Client => Initiator::Remote,
         };
         self.undecided.clear();
+        self.drop_open_head(None);
         for ex in self.exchanges.drain(..) {
             if !ex.surfaced || ex.finished() {
                 continue;
@@ -1292,6 +1321,18 @@ impl H1 {
         } else if end_stream {
             encode::write_response(&mut self.tx, &head, &[("content-length", b"0")]);
             Some(Send::Done)
+        } else if !ex.peer_http10 {
+            // Written now but for its framing (an HTTP/1.0 client's head is not: its
+            // Connection field depends on the decision).
+            debug_assert!(self.open_head.is_none(), "a server holds one exchange");
+            let at = self.tx.len();
+            encode::write_response_open(&mut self.tx, &head);
+            self.open_head = Some(OpenHead {
+                stream,
+                at,
+                chunks: Vec::new(),
+            });
+            Some(Send::Undecided)
         } else {
             self.undecided.push(Undecided {
                 stream,
@@ -1400,7 +1441,7 @@ impl H1 {
         end_stream: bool,
     ) -> Result<(), Misuse> {
         let side = self.side;
-        let buffered = self.buffered(stream);
+        let full = self.is_full(stream);
         let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
         if side == Side::Client && matches!(ex.send, Send::Done) && ex.connect {
             return Err(Misuse::State(
@@ -1409,17 +1450,34 @@ impl H1 {
         }
         // An empty end carries nothing to buffer: it is always taken, as trailers are.
         // A stream that takes no body now is refused below, for what it is.
-        let full = buffered.is_some_and(|b| self.room(b) == 0);
         if full && !(data.is_empty() && end_stream) {
             self.waiting.add(stream);
             return Err(Misuse::BufferFull);
         }
         self.write_data(stream, data, end_stream)?;
         // A stream whose body just ended takes no more: nothing to wait for.
-        if !end_stream && self.buffered(stream).is_some_and(|b| self.room(b) == 0) {
+        if !end_stream && self.is_full(stream) {
             self.waiting.add(stream);
         }
         Ok(())
+    }
+
+    /// Whether `stream` takes a body now and has no room left for it (see `buffered`).
+    /// Settled without looking for the stream when no body is held back and the output
+    /// is under both bounds, as it is for most writes.
+    #[inline]
+    fn is_full(&self, stream: StreamId) -> bool {
+        let c = &self.config;
+        let least = c.send_buffer_per_stream.min(c.send_buffer_per_connection);
+        let holds = !self.undecided.is_empty()
+            || self
+                .open_head
+                .as_ref()
+                .is_some_and(|o| !o.chunks.is_empty());
+        if !holds && self.tx.len() < least.max(1) {
+            return false;
+        }
+        self.buffered(stream).is_some_and(|b| self.room(b) == 0)
     }
 
     /// What waits to be handed out in front of (and with) `stream`'s next body bytes:
@@ -1431,13 +1489,25 @@ impl H1 {
         if self.life != Life::Open || !matches!(ex.send, Send::Undecided | Send::Body(_)) {
             return None;
         }
+        let open: usize = self
+            .open_head
+            .iter()
+            .flat_map(|o| &o.chunks)
+            .map(Bytes::len)
+            .sum();
+        let open_mine = if self.open_head.as_ref().is_some_and(|o| o.stream == stream) {
+            open
+        } else {
+            0
+        };
         let mine: usize = self
             .undecided
             .iter()
             .filter(|u| u.stream == stream)
             .map(held)
-            .sum();
-        let all: usize = self.undecided.iter().map(held).sum();
+            .sum::<usize>()
+            + open_mine;
+        let all: usize = self.undecided.iter().map(held).sum::<usize>() + open;
         Some((self.tx.len() + mine, self.tx.len() + all))
     }
 
@@ -1494,6 +1564,26 @@ impl H1 {
         match &mut ex.send {
             Send::Idle => Err(Misuse::State("data before the head")),
             Send::Done => Err(Misuse::State("data after the end of the stream")),
+            Send::Undecided if self.open_head.as_ref().is_some_and(|o| o.stream == stream) => {
+                let open = self.open_head.as_mut().expect("checked above");
+                if !end_stream {
+                    if !data.is_empty() {
+                        open.chunks.push(data);
+                    }
+                    return Ok(());
+                }
+                let chunks = std::mem::take(&mut open.chunks);
+                self.open_head = None;
+                // The whole body is known before anything went out: Content-Length.
+                let total: usize = chunks.iter().map(Bytes::len).sum::<usize>() + data.len();
+                encode::end_with_length(&mut self.tx, total as u64);
+                for c in chunks {
+                    self.tx.extend_from_slice(&c);
+                }
+                self.tx.extend_from_slice(&data);
+                ex.send = Send::Done;
+                Ok(())
+            }
             Send::Undecided => {
                 let at = self
                     .undecided
@@ -1516,8 +1606,8 @@ impl H1 {
                     }
                 }
                 let total: usize = chunks.iter().map(Bytes::len).sum::<usize>() + data.len();
-                let len = total.to_string();
-                let extra: [(&str, &[u8]); 1] = [("content-length", len.as_bytes())];
+                let len = crate::Decimal::from(total);
+                let extra: [(&str, &[u8]); 1] = [("content-length", len.as_ref())];
                 match &head {
                     Head::Request(r) => encode::write_request(&mut self.tx, r, &extra),
                     Head::Response(r) => encode::write_response(&mut self.tx, r, &extra),
@@ -1568,6 +1658,7 @@ impl H1 {
         // peer sees a message cut short, and other pipelined streams are cancelled.
         self.exchanges.retain(|ex| ex.id != stream);
         self.undecided.retain(|u| u.stream != stream);
+        self.drop_open_head(Some(stream));
         self.events.push_back(Event::StreamReset {
             stream,
             code,
@@ -1582,6 +1673,9 @@ impl H1 {
     /// Writes heads whose framing was left open: the body did not end in time for a
     /// Content-Length, so it streams (chunked, or close-delimited to an HTTP/1.0 client).
     fn flush_undecided(&mut self) {
+        if let Some(open) = self.open_head.take() {
+            self.flush_open_head(open);
+        }
         if self.undecided.is_empty() {
             return;
         }
@@ -1596,7 +1690,42 @@ impl H1 {
         }
     }
 
+    /// Decides the framing of a written head: chunked, its body going on as it comes.
+    fn flush_open_head(&mut self, open: OpenHead) {
+        let OpenHead { stream, at, chunks } = open;
+        let Ok(ex) = find_exchange(&self.life, &mut self.exchanges, stream) else {
+            // Not half a head: nothing at all (`close` takes it back first).
+            self.tx.truncate(at);
+            return;
+        };
+        debug_assert!(matches!(ex.send, Send::Undecided) && !ex.peer_http10);
+        encode::write_extra(&mut self.tx, &[("transfer-encoding", b"chunked")]);
+        let mut enc = Encoder::Chunked;
+        for c in chunks {
+            // A chunked body takes any data before its end.
+            let _ = enc.data(&mut self.tx, &c, false);
+        }
+        ex.send = Send::Body(enc);
+    }
+
+    /// Takes back the written head of `stream` (of any stream, for `None`), which has
+    /// not gone out: nothing is written after it while it waits.
+    fn drop_open_head(&mut self, stream: Option<StreamId>) {
+        if let Some(open) = self
+            .open_head
+            .take_if(|o| stream.is_none_or(|s| s == o.stream))
+        {
+            self.tx.truncate(open.at);
+        }
+    }
+
     fn flush_one(&mut self, stream: StreamId) -> Result<(), Misuse> {
+        if self.open_head.as_ref().is_some_and(|o| o.stream == stream) {
+            if let Some(open) = self.open_head.take() {
+                self.flush_open_head(open);
+            }
+            return Ok(());
+        }
         let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
         if !matches!(ex.send, Send::Undecided) {
             return Ok(());

@@ -13,7 +13,7 @@ use super::stream::closed::Closed;
 use super::stream::map::StreamMap;
 use super::stream::queue::{Queued, SendQueue};
 use super::stream::state::{State, Transition};
-use super::upgrade::{self, Handoff};
+use super::upgrade::Handoff;
 use crate::error::Http2Error;
 use crate::h1::encode::{check_fields, check_request, FieldInfo};
 use crate::hpack::{Decoder, Encoder};
@@ -330,8 +330,8 @@ impl H2 {
             config,
             now,
         } = handoff;
+        // The 101 went out on HTTP/1.1 already.
         let mut h2 = H2::blank(Side::Server, config, now);
-        h2.tx.extend_from_slice(upgrade::SWITCHING_PROTOCOLS);
         h2.start();
         // Checked like a received SETTINGS frame before the upgrade was accepted; a
         // server with no stream yet cannot fail to apply them.
