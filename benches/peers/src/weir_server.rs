@@ -8,38 +8,45 @@ use weir::{Config, Connection, Decimal, Event, Output, Response, Side, StreamId,
 use crate::raw::{self, H2Client};
 use crate::{Case, Cycle};
 
-/// The head of the response every server gives: 200, a content type and the body's
-/// length, built afresh for each request as an application would (the length written
-/// without a `String`, as the peers' `header("content-length", len)` does).
-pub fn response_head(body_len: usize) -> Response {
-    Response::new(200)
-        .field("content-type", "text/plain")
-        .field("content-length", Decimal::from(body_len))
+/// The head of the response every server gives, built afresh for each request as an
+/// application would: 200 and a content type, and the body's length where the peer's
+/// application gives one. The h2 crate's does, `header("content-length", len)` (here
+/// written without a `String`); hyper's leaves it to hyper, which reads it off a `Full`
+/// body, as weir's HTTP/1.1 connection works it out from a body that ends at its first
+/// write.
+pub fn response_head(body_len: Option<usize>) -> Response {
+    let head = Response::new(200).field("content-type", "text/plain");
+    match body_len {
+        Some(len) => head.field("content-length", Decimal::from(len)),
+        None => head,
+    }
 }
 
 /// The response every server gives: [`response_head`], then the body.
-fn respond(conn: &mut Connection, stream: StreamId, body: &Bytes) {
-    let head = response_head(body.len());
+fn respond(conn: &mut Connection, stream: StreamId, body: &Bytes, with_length: bool) {
+    let head = response_head(with_length.then_some(body.len()));
     conn.send_response(stream, head, false)
         .expect("a response to a request just received");
     conn.send_data(stream, body.clone(), true)
         .expect("a body within the announced length");
 }
 
-/// Runs the connection until it waits for input: answers each request and hands each
-/// transmission to `read`, in the pieces a vectored write would take (large bodies
-/// as the application's own bytes). Returns how many requests were answered.
+/// Runs the connection until it waits for input: answers each request (see
+/// [`respond`]) and hands each transmission to `read`, in the pieces a vectored write
+/// would take (large bodies as the application's own bytes). Returns how many requests
+/// were answered.
 fn drain(
     conn: &mut Connection,
     out: &mut Transmit,
     body: &Bytes,
+    with_length: bool,
     mut read: impl FnMut(&[u8]),
 ) -> usize {
     let mut answered = 0;
     loop {
         match conn.poll_output_vectored(out) {
             Output::Event(Event::Headers { stream, .. }) => {
-                respond(conn, stream, body);
+                respond(conn, stream, body, with_length);
                 answered += 1;
             }
             Output::Event(Event::Writable { .. }) => {}
@@ -87,7 +94,8 @@ impl Cycle for H1 {
         let mut received = 0;
         let mut first = Vec::new();
         let learning = self.response_len.is_none();
-        let answered = drain(&mut self.conn, &mut self.out, &self.body, |bytes| {
+        // As hyper's application: the length is left to the connection.
+        let answered = drain(&mut self.conn, &mut self.out, &self.body, false, |bytes| {
             received += bytes.len();
             if learning {
                 first.extend_from_slice(bytes);
@@ -145,7 +153,7 @@ impl H2 {
         self.client.handshake(&mut self.wire);
         self.conn.handle_input(self.now, &self.wire);
         let client = &mut self.client;
-        drain(&mut self.conn, &mut self.out, &self.body, |bytes| {
+        drain(&mut self.conn, &mut self.out, &self.body, true, |bytes| {
             client.read(bytes);
         });
     }
@@ -163,7 +171,8 @@ impl Cycle for H2 {
         self.conn.handle_input(self.now, &self.wire);
         let client = &mut self.client;
         let mut ended = 0;
-        let answered = drain(&mut self.conn, &mut self.out, &self.body, |bytes| {
+        // As the h2 crate's application: with the length.
+        let answered = drain(&mut self.conn, &mut self.out, &self.body, true, |bytes| {
             ended += client.read(bytes);
         });
         assert_eq!((answered, ended), (self.requests, self.requests));
