@@ -8,6 +8,10 @@ use std::io::{self, IoSlice, Write};
 /// which costs less than one more slice to write.
 const SHARE_MIN: usize = 1024;
 
+/// At most this many slices go to one vectored write in [`Transmit::write_to`]: kept on
+/// the stack, and more than a kernel usually takes at once anyway.
+const WRITE_SLICES: usize = 64;
+
 /// What to write to the peer, in order: bytes the connection wrote (frame heads,
 /// control frames, header blocks, small bodies) and the application's body chunks,
 /// passed on as the same [`Bytes`] without a copy. Write it with one vectored write
@@ -53,6 +57,9 @@ pub struct Transmit {
     /// The chunks passed on, each with the length of `buf` when it came: it goes
     /// before the bytes of `buf` from there on.
     shared: Vec<(usize, Bytes)>,
+    /// The sum of the lengths of `shared`: a writer that bounds what it holds asks for
+    /// the length after every output.
+    shared_len: usize,
 }
 
 impl Transmit {
@@ -62,8 +69,9 @@ impl Transmit {
     }
 
     /// How many bytes it holds.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.buf.len() + self.shared.iter().map(|(_, b)| b.len()).sum::<usize>()
+        self.buf.len() + self.shared_len
     }
 
     /// Whether it holds nothing.
@@ -77,6 +85,7 @@ impl Transmit {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.shared.clear();
+        self.shared_len = 0;
     }
 
     /// The bytes to write, in order, as non-empty slices.
@@ -87,6 +96,50 @@ impl Transmit {
             from: 0,
             shared: self.shared.iter(),
             next_shared: None,
+        }
+    }
+
+    /// The bytes to write after the first `n`, in order, as non-empty slices (the
+    /// first one possibly a part of a chunk): what is left after a write that took
+    /// `n` bytes. Nothing if `n` is [`len`](Transmit::len) or more.
+    ///
+    /// Bytes are only ever appended to a transmission, so `n` stays valid as it grows.
+    pub fn chunks_from(&self, n: usize) -> Chunks<'_> {
+        let mut left = n;
+        // Where the bytes of `buf` not yet skipped start.
+        let mut from = 0usize;
+        let mut shared = self.shared.iter();
+        loop {
+            let before = shared.clone();
+            let Some((at, chunk)) = shared.next() else {
+                return Chunks {
+                    buf: &self.buf,
+                    from: from.saturating_add(left).min(self.buf.len()),
+                    shared,
+                    next_shared: None,
+                };
+            };
+            let written = at - from;
+            if left < written {
+                // Within the bytes of `buf` before this chunk: it comes after them.
+                return Chunks {
+                    buf: &self.buf,
+                    from: from + left,
+                    shared: before,
+                    next_shared: None,
+                };
+            }
+            left -= written;
+            from = *at;
+            if left < chunk.len() {
+                return Chunks {
+                    buf: &self.buf,
+                    from,
+                    shared,
+                    next_shared: Some(&chunk[left..]),
+                };
+            }
+            left -= chunk.len();
         }
     }
 
@@ -106,12 +159,19 @@ impl Transmit {
     /// is cleared then, though part of it may have been written: an error on the
     /// transport ends the connection.
     pub fn write_to(&mut self, w: &mut impl Write) -> io::Result<()> {
-        let mut slices: Vec<IoSlice<'_>> = self.chunks().map(IoSlice::new).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            match w.write_vectored(rest) {
+        let len = self.len();
+        let mut written = 0;
+        // On the stack, at most `WRITE_SLICES` at a time: a write allocates nothing.
+        let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+        while written < len {
+            let mut count = 0;
+            for (slot, chunk) in slices.iter_mut().zip(self.chunks_from(written)) {
+                *slot = IoSlice::new(chunk);
+                count += 1;
+            }
+            match w.write_vectored(&slices[..count]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => IoSlice::advance_slices(&mut rest, n),
+                Ok(n) => written += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -183,6 +243,7 @@ impl Sink for Transmit {
         if chunk.len() < SHARE_MIN {
             self.buf.extend_from_slice(&chunk);
         } else {
+            self.shared_len += chunk.len();
             self.shared.push((self.buf.len(), chunk));
         }
     }
@@ -191,6 +252,7 @@ impl Sink for Transmit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn chunks_keep_the_order_of_writes() {
@@ -231,5 +293,151 @@ mod tests {
         t.write_to(&mut w).unwrap();
         assert_eq!(w.0, expected);
         assert!(t.is_empty());
+        assert_eq!(t.len(), 0);
+    }
+
+    /// What a transmission is built from: bytes the connection wrote, or a body chunk,
+    /// of so many bytes.
+    #[derive(Debug, Clone)]
+    enum Piece {
+        Written(usize),
+        Body(usize),
+    }
+
+    /// The transmission `pieces` make, and its bytes in order. The bytes count modulo
+    /// a prime, so that a slice out of place shows.
+    fn build(pieces: &[Piece]) -> (Transmit, Vec<u8>) {
+        let mut t = Transmit::new();
+        let mut all = Vec::new();
+        for piece in pieces {
+            let (Piece::Written(n) | Piece::Body(n)) = *piece;
+            let bytes: Vec<u8> = (all.len()..all.len() + n)
+                .map(|i| (i % 251) as u8)
+                .collect();
+            all.extend_from_slice(&bytes);
+            match piece {
+                Piece::Written(_) => t.buf().extend_from_slice(&bytes),
+                Piece::Body(_) => t.body(Bytes::from(bytes)),
+            }
+        }
+        (t, all)
+    }
+
+    /// `chunks_from(n)` is `chunks()` without its first `n` bytes, in non-empty slices,
+    /// for every `n` up to past the end.
+    fn check_every_offset(t: &Transmit, all: &[u8]) {
+        assert_eq!(t.len(), all.len());
+        for n in 0..=all.len() + 2 {
+            let mut got = Vec::new();
+            for chunk in t.chunks_from(n) {
+                assert!(!chunk.is_empty(), "an empty slice from {n}");
+                got.extend_from_slice(chunk);
+            }
+            assert_eq!(got, all[n.min(all.len())..], "from {n}");
+        }
+        // From zero it is `chunks()`, slice for slice.
+        assert!(t.chunks_from(0).eq(t.chunks()));
+    }
+
+    #[test]
+    fn chunks_from_skips_exactly_n_bytes() {
+        use Piece::{Body, Written};
+        let layouts: [&[Piece]; 7] = [
+            &[],
+            &[Written(5)],
+            &[Body(1030)],
+            &[Body(1025), Body(1100)],
+            &[Written(3), Body(1024), Written(4)],
+            &[
+                Body(1024),
+                Written(9),
+                Body(1500),
+                Body(10),
+                Body(1024),
+                Written(2),
+            ],
+            &[Written(9), Body(2000), Written(9), Body(1024)],
+        ];
+        for pieces in layouts {
+            let (t, all) = build(pieces);
+            check_every_offset(&t, &all);
+        }
+    }
+
+    /// A writer that takes at most `max` bytes over at most three slices per write.
+    struct Partial {
+        got: Vec<u8>,
+        max: usize,
+        writes: usize,
+    }
+
+    impl Write for Partial {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.write_vectored(&[IoSlice::new(b)])
+        }
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            assert!(bufs.len() <= WRITE_SLICES);
+            assert!(bufs.iter().all(|b| !b.is_empty()));
+            self.writes += 1;
+            let mut left = self.max;
+            for b in bufs.iter().take(3) {
+                let n = b.len().min(left);
+                self.got.extend_from_slice(&b[..n]);
+                left -= n;
+            }
+            Ok(self.max - left)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn write_to_takes_more_slices_than_one_write_does() {
+        // More slices than one write passes on: they go in several.
+        let pieces: Vec<Piece> = (0..WRITE_SLICES * 2 + 3)
+            .flat_map(|i| [Piece::Written(i % 7 + 1), Piece::Body(1024)])
+            .collect();
+        let (mut t, all) = build(&pieces);
+        assert!(t.chunks().count() > 2 * WRITE_SLICES);
+        let mut w = Partial {
+            got: Vec::new(),
+            max: usize::MAX,
+            writes: 0,
+        };
+        let mut copy = t.clone();
+        t.write_to(&mut w).unwrap();
+        assert_eq!(w.got, all);
+        assert!(t.is_empty());
+        // And with writes that stop within a slice.
+        let mut w = Partial {
+            got: Vec::new(),
+            max: 1000,
+            writes: 0,
+        };
+        copy.write_to(&mut w).unwrap();
+        assert_eq!(w.got, all);
+        assert!(w.writes >= all.len() / 1000);
+    }
+
+    proptest! {
+        #[test]
+        fn chunks_from_is_the_rest_of_the_bytes(
+            pieces in prop::collection::vec(
+                prop_oneof![
+                    (0usize..40).prop_map(Piece::Written),
+                    (0usize..2100).prop_map(Piece::Body),
+                ],
+                0..8,
+            ),
+            max in 1usize..5000,
+        ) {
+            let (mut t, all) = build(&pieces);
+            check_every_offset(&t, &all);
+            let mut w = Partial { got: Vec::new(), max, writes: 0 };
+            t.write_to(&mut w).unwrap();
+            prop_assert_eq!(w.got, all);
+            prop_assert!(t.is_empty());
+        }
     }
 }

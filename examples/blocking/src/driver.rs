@@ -2,10 +2,10 @@
 //! [`TcpStream`], cut into its two halves so that a server and a client can both use it.
 
 use crate::endpoint::Drive;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read};
 use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
-use weir::{Connection, Event, Output};
+use weir::{Connection, Event, Output, Transmit};
 
 /// How much one socket read may take in.
 const READ_BUFFER: usize = 64 * 1024;
@@ -29,7 +29,7 @@ const LINGER_BYTES: usize = 1 << 20;
 pub struct Driver<C = Connection> {
     sock: TcpStream,
     conn: C,
-    out: Vec<u8>,
+    out: Transmit,
     buf: Box<[u8]>,
     write_shut: bool,
 }
@@ -40,7 +40,7 @@ impl<C: Drive> Driver<C> {
         Driver {
             sock,
             conn,
-            out: Vec::new(),
+            out: Transmit::new(),
             buf: vec![0; READ_BUFFER].into_boxed_slice(),
             write_shut: false,
         }
@@ -56,19 +56,17 @@ impl<C: Drive> Driver<C> {
         &self.sock
     }
 
-    /// Drains [`Connection::poll_output`] until it reports the deadline: writes every
-    /// transmit to the socket and passes every event to `on_event` (which may send
-    /// commands). Returns the deadline (`None`: none).
+    /// Drains [`Connection::poll_output_vectored`] until it reports the deadline: writes
+    /// every transmit to the socket (large body chunks as they are, in one vectored
+    /// write with the bytes around them) and passes every event to `on_event` (which
+    /// may send commands). Returns the deadline (`None`: none).
     pub fn drain(
         &mut self,
         mut on_event: impl FnMut(&mut C, Event),
     ) -> io::Result<Option<Instant>> {
         let deadline = loop {
-            match self.conn.poll_output(&mut self.out) {
-                Output::Transmit => {
-                    self.sock.write_all(&self.out)?;
-                    self.out.clear();
-                }
+            match self.conn.poll_output_vectored(&mut self.out) {
+                Output::Transmit => self.out.write_to(&mut self.sock)?,
                 Output::Event(event) => on_event(&mut self.conn, event),
                 Output::Timeout(deadline) => break deadline,
             }

@@ -7,8 +7,10 @@
 
 use std::time::Instant;
 use weir::handler::Dispatcher;
-use weir::Version;
-use weir::{Command, Connection, Fields, Misuse, Output, Reason, Request, Response, StreamId};
+use weir::{
+    Command, Connection, Fields, Misuse, Output, Reason, Request, Response, StreamId, Transmit,
+    Version,
+};
 
 /// A sans-IO state machine a [`Driver`](crate::Driver) binds to a socket: bytes and
 /// time in, bytes, events and deadlines out. Each method is the one of
@@ -16,6 +18,8 @@ use weir::{Command, Connection, Fields, Misuse, Output, Reason, Request, Respons
 pub trait Drive {
     /// See [`Connection::poll_output`].
     fn poll_output(&mut self, out: &mut Vec<u8>) -> Output;
+    /// See [`Connection::poll_output_vectored`].
+    fn poll_output_vectored(&mut self, out: &mut Transmit) -> Output;
     /// See [`Connection::handle_input`].
     fn handle_input(&mut self, now: Instant, bytes: &[u8]);
     /// See [`Connection::handle_eof`].
@@ -39,6 +43,9 @@ macro_rules! drive_by_name {
         impl$(<$generic>)? Drive for $machine {
             fn poll_output(&mut self, out: &mut Vec<u8>) -> Output {
                 <$machine>::poll_output(self, out)
+            }
+            fn poll_output_vectored(&mut self, out: &mut Transmit) -> Output {
+                <$machine>::poll_output_vectored(self, out)
             }
             fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
                 <$machine>::handle_input(self, now, bytes)

@@ -7,7 +7,7 @@ use crate::park::{ParkedConn, Parker};
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::future::Future;
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use weir::{Event, Output, Parked};
+use weir::{Event, Output, Parked, Transmit};
 
 /// How much one socket read may take in.
 const READ_BUFFER: usize = 16 * 1024;
@@ -44,6 +44,11 @@ thread_local! {
 /// Output waiting for the socket past this much stops the draining (and the reading):
 /// a peer that does not read cannot make the adapter buffer without bound.
 const HIGH_WATER: usize = 256 * 1024;
+
+/// At most this many slices go to one vectored write, gathered on the stack: more
+/// than a socket takes at once at `HIGH_WATER`, with chunks of 1 KiB and up between
+/// frame heads.
+const WRITE_SLICES: usize = 64;
 
 /// How long, and how much, a closed connection reads from its peer before it goes.
 const LINGER: Duration = Duration::from_secs(1);
@@ -117,7 +122,9 @@ where
 {
     async move {
         let _abandon = Abandon(link.clone());
-        let mut out = Vec::new();
+        // What waits for the socket, its large body chunks shared with the application
+        // rather than copied, and how much of it was written.
+        let mut out = Transmit::new();
         let mut sent = 0;
         // Whether the buffers were given back since the last activity, and since when
         // the connection has been quiet.
@@ -154,7 +161,7 @@ where
             let (wants_input, closed, write_closed, idle) = {
                 let mut shared = link.lock();
                 while out.len() - sent < HIGH_WATER {
-                    match shared.machine.poll_output(&mut out) {
+                    match shared.machine.poll_output_vectored(&mut out) {
                         Output::Transmit => {}
                         Output::Event(event) => {
                             if let Some(event) = shared.deliver(event) {
@@ -230,7 +237,7 @@ where
             let woke = std::future::poll_fn(|cx| {
                 let mut woke = Woke::default();
                 if sent < out.len() {
-                    if let Poll::Ready(written) = Pin::new(&mut sock).poll_write(cx, &out[sent..]) {
+                    if let Poll::Ready(written) = write_from(&mut sock, cx, &out, sent) {
                         woke.wrote = Some(written);
                     }
                 }
@@ -298,7 +305,7 @@ where
                     }
                     link.lock().release_buffers();
                     app.release_buffers();
-                    out = Vec::new();
+                    out = Transmit::new();
                     released = true;
                 } else if release_at.is_some_and(|at| now < at) {
                     // The first look usually comes as a new connection's first
@@ -399,6 +406,29 @@ fn read_into<R: AsyncRead + Unpin, C: Machine>(
     })
 }
 
+/// Writes what `out` holds after its first `sent` bytes to `wr`, at most
+/// `WRITE_SLICES` slices in one vectored write; a writer that does not write vectors
+/// well is given the first slice alone, as its own `poll_write_vectored` would.
+fn write_from<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    cx: &mut std::task::Context<'_>,
+    out: &Transmit,
+    sent: usize,
+) -> Poll<io::Result<usize>> {
+    let mut chunks = out.chunks_from(sent);
+    if !wr.is_write_vectored() {
+        let first = chunks.next().unwrap_or_default();
+        return Pin::new(wr).poll_write(cx, first);
+    }
+    let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+    let mut count = 0;
+    for (slot, chunk) in slices.iter_mut().zip(chunks) {
+        *slot = IoSlice::new(chunk);
+        count += 1;
+    }
+    Pin::new(wr).poll_write_vectored(cx, &slices[..count])
+}
+
 /// Reads and drops what the peer still sends, for a moment.
 async fn linger<R: AsyncRead + Unpin>(rd: &mut R) {
     let mut buf = vec![0; READ_BUFFER];
@@ -413,4 +443,126 @@ async fn linger<R: AsyncRead + Unpin>(rd: &mut R) {
         }
     };
     let _ = tokio::time::timeout(LINGER, drain).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use std::task::{Context, Waker};
+    use weir::{Config, Connection, Request, Response, Side, Version};
+
+    /// A writer that takes at most `max` bytes a call, with vectored writes or without.
+    struct Taker {
+        got: Vec<u8>,
+        max: usize,
+        vectored: bool,
+        calls: usize,
+    }
+
+    impl AsyncWrite for Taker {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+        }
+
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let this = self.get_mut();
+            assert!(
+                this.vectored || bufs.len() == 1,
+                "vectors for a plain writer"
+            );
+            assert!(bufs.len() <= WRITE_SLICES);
+            assert!(bufs.iter().all(|b| !b.is_empty()));
+            this.calls += 1;
+            let mut left = this.max;
+            for b in bufs {
+                let n = b.len().min(left);
+                this.got.extend_from_slice(&b[..n]);
+                left -= n;
+            }
+            Poll::Ready(Ok(this.max - left))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            self.vectored
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// An HTTP/2 server's output for a response with a large body: DATA frame heads
+    /// between the body's own chunks. Also its bytes, in one piece.
+    fn transmit() -> (Transmit, Vec<u8>) {
+        let now = Instant::now();
+        let h2 = |side| Connection::with_version(side, Version::Http2, Config::default(), now);
+        let (mut client, mut server) = (h2(Side::Client), h2(Side::Server));
+        let request = Request::new("GET", "/").field("host", "a");
+        client.send_request(request, true).unwrap();
+        let mut wire = Vec::new();
+        while !matches!(client.poll_output(&mut wire), Output::Timeout(_)) {}
+        server.handle_input(now, &wire);
+        let body: Vec<u8> = (0..60_000u32).map(|i| (i % 251) as u8).collect();
+        let mut out = Transmit::new();
+        loop {
+            match server.poll_output_vectored(&mut out) {
+                Output::Event(Event::Headers { stream, .. }) => {
+                    server
+                        .send_response(stream, Response::new(200), false)
+                        .unwrap();
+                    server
+                        .send_data(stream, Bytes::from(body.clone()), true)
+                        .unwrap();
+                }
+                Output::Timeout(_) => break,
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        out.copy_to(&mut all);
+        (out, all)
+    }
+
+    #[test]
+    fn writes_resume_where_the_last_one_stopped() {
+        let (out, all) = transmit();
+        let slices = out.chunks().count();
+        assert!(slices > 4, "the body went out in {slices} slices");
+        let mut cx = Context::from_waker(Waker::noop());
+        for vectored in [true, false] {
+            for max in [1, 9, 1000, 20_000, usize::MAX] {
+                let mut w = Taker {
+                    got: Vec::new(),
+                    max,
+                    vectored,
+                    calls: 0,
+                };
+                let mut sent = 0;
+                while sent < out.len() {
+                    match write_from(&mut w, &mut cx, &out, sent) {
+                        Poll::Ready(Ok(n)) if n > 0 => sent += n,
+                        other => panic!("{other:?}"),
+                    }
+                }
+                assert_eq!(w.got, all, "vectored: {vectored}, max: {max}");
+                if max == usize::MAX {
+                    // All at once with vectors; a slice a call without.
+                    assert_eq!(w.calls, if vectored { 1 } else { slices });
+                }
+            }
+        }
+    }
 }
