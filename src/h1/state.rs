@@ -1489,16 +1489,12 @@ impl H1 {
         if self.life != Life::Open || !matches!(ex.send, Send::Undecided | Send::Body(_)) {
             return None;
         }
-        let open: usize = self
-            .open_head
-            .iter()
-            .flat_map(|o| &o.chunks)
-            .map(Bytes::len)
-            .sum();
-        let open_mine = if self.open_head.as_ref().is_some_and(|o| o.stream == stream) {
-            open
-        } else {
-            0
+        let (open, open_mine) = match &self.open_head {
+            Some(o) => {
+                let n = o.chunks.iter().map(Bytes::len).sum::<usize>();
+                (n, if o.stream == stream { n } else { 0 })
+            }
+            None => (0, 0),
         };
         let mine: usize = self
             .undecided
@@ -1720,10 +1716,8 @@ impl H1 {
     }
 
     fn flush_one(&mut self, stream: StreamId) -> Result<(), Misuse> {
-        if self.open_head.as_ref().is_some_and(|o| o.stream == stream) {
-            if let Some(open) = self.open_head.take() {
-                self.flush_open_head(open);
-            }
+        if let Some(open) = self.open_head.take_if(|o| o.stream == stream) {
+            self.flush_open_head(open);
             return Ok(());
         }
         let ex = find_exchange(&self.life, &mut self.exchanges, stream)?;
